@@ -1,0 +1,471 @@
+import type { HeapGraph } from './heap-graph.js';
+import type { AwaitNodeKind, CombinatorKind, ThenMethod } from './types.js';
+
+/**
+ * A node of the await graph as found in the heap, before locations are resolved to URLs.
+ * `definition` is the 0-based definition site of its function from `snapshot.locations`.
+ */
+export interface FoundNode {
+  id: number;
+  /** Heap node ordinal, for follow-up lookups in the same snapshot. */
+  heapNode: number;
+  kind: AwaitNodeKind;
+  name: string;
+  qualifiedName?: string;
+  combinator?: CombinatorKind;
+  thenMethod?: ThenMethod;
+  definition: { scriptId: number; line: number; column: number } | null;
+  awaitedBy: number[];
+}
+
+// Builtins whose closures sit in promise reactions. V8 names them in code nodes as
+// "(Name builtin handle)" (Node 20) or "(Name builtin code)" (Node 22/24).
+// Await continuations: src/builtins/builtins-async-function-gen.cc, builtins-async-generator-gen.cc.
+const AWAIT_BUILTINS = new Set([
+  'AsyncFunctionAwaitResolveClosure',
+  'AsyncFunctionAwaitRejectClosure',
+  'AsyncGeneratorAwaitResolveClosure',
+  'AsyncGeneratorAwaitRejectClosure',
+  'AsyncGeneratorYieldWithAwaitResolveClosure',
+  'AsyncGeneratorReturnClosedResolveClosure',
+  'AsyncGeneratorReturnClosedRejectClosure',
+  'AsyncGeneratorReturnResolveClosure',
+]);
+// Combinator element closures: src/builtins/promise-all.tq, promise-any.tq.
+const COMBINATOR_BUILTINS = new Map<string, CombinatorKind>([
+  ['PromiseAllResolveElementClosure', 'all'],
+  ['PromiseAllSettledResolveElementClosure', 'allSettled'],
+  ['PromiseAllSettledRejectElementClosure', 'allSettled'],
+  ['PromiseAnyRejectElementClosure', 'any'],
+]);
+const FINALLY_BUILTINS = new Set(['PromiseThenFinally', 'PromiseCatchFinally']);
+// Continuation of a module whose top-level await finished: settles the module's evaluation.
+const MODULE_BUILTINS = new Set(['CallAsyncModuleFulfilled', 'CallAsyncModuleRejected']);
+
+const COMBINATOR_NAMES: Record<CombinatorKind, string> = {
+  all: 'Promise.all',
+  allSettled: 'Promise.allSettled',
+  any: 'Promise.any',
+  race: 'Promise.race',
+};
+
+/** What a reaction on a promise does once the promise settles. */
+type Consumer =
+  | { type: 'await'; generator: number }
+  | { type: 'combinator'; kind: CombinatorKind; promise: number }
+  | { type: 'resolve'; promise: number; resolveFunction: number }
+  | { type: 'then'; reaction: number; handler: number; method: ThenMethod; derived: number };
+
+/**
+ * Rebuilds the awaited-by graph from a heap snapshot.
+ *
+ * Every pending promise with reactions is visited once; each reaction says who consumes the
+ * promise (an awaiting generator, a combinator, a promise it resolves, or a `.then` step).
+ * Producers are the generators owning their result promises, combinators owning their
+ * capability promise, `.then` steps owning their derived promise; a promise that nothing
+ * owns is a bare `promise` leaf, except that plain pass-through promises (resolved by
+ * exactly one other promise) are looked through so chains stay short.
+ */
+export function findAwaitGraph(heap: HeapGraph): FoundNode[] {
+  return new AwaitGraphFinder(heap).run();
+}
+
+class AwaitGraphFinder {
+  private readonly str: {
+    function: number;
+    context: number;
+    receiver: number;
+    parametersAndRegisters: number;
+    reactionsOrResult: number;
+    extension: number;
+    code: number;
+    proto: number;
+    promise: number;
+    reaction: number;
+    capability: number;
+    asyncGeneratorRequest: number;
+    sourceTextModule: number;
+  };
+  private readonly objectType: number;
+  private readonly closureType: number;
+  private readonly builtinCache = new Map<number, string | null>();
+
+  private readonly nodes: FoundNode[] = [];
+  /** Heap ordinal of a promise → index in `nodes` of the node that produces it. */
+  private readonly promiseOwner = new Map<number, number>();
+  /** Heap ordinal of a generator → index in `nodes`. */
+  private readonly generatorNode = new Map<number, number>();
+  /** Promise → the promises that resolve it through a resolving function. */
+  private readonly resolvedBy = new Map<number, { source: number; resolveFunction: number }[]>();
+  /** (promise, consumer) pairs: the promise is awaited by the consumer. */
+  private readonly consumed: { promise: number; consumer: Consumer }[] = [];
+  private readonly bareNode = new Map<number, number>();
+
+  constructor(private readonly heap: HeapGraph) {
+    const s = (value: string) => heap.stringIndex(value);
+    this.str = {
+      function: s('function'),
+      context: s('context'),
+      receiver: s('receiver'),
+      parametersAndRegisters: s('parameters_and_registers'),
+      reactionsOrResult: s('reactions_or_result'),
+      extension: s('extension'),
+      code: s('code'),
+      proto: s('__proto__'),
+      promise: s('Promise'),
+      reaction: s('system / PromiseReaction'),
+      capability: s('system / PromiseCapability'),
+      asyncGeneratorRequest: s('system / AsyncGeneratorRequest'),
+      sourceTextModule: s('system / SourceTextModule'),
+    };
+    this.objectType = heap.nodeTypeIndex('object');
+    this.closureType = heap.nodeTypeIndex('closure');
+  }
+
+  run(): FoundNode[] {
+    const heap = this.heap;
+    const pendingPromises: number[] = [];
+    const modules: number[] = [];
+    for (let n = 0; n < heap.nodeCount; n++) {
+      const nameIndex = heap.nameIndexOf(n);
+      if (nameIndex === this.str.sourceTextModule) {
+        modules.push(n);
+        continue;
+      }
+      if (heap.typeOf(n) !== this.objectType) continue;
+      const fn = heap.namedEdgeTarget(n, this.str.function);
+      if (fn >= 0 && heap.namedEdgeTarget(n, this.str.parametersAndRegisters) >= 0) {
+        this.addGenerator(n, fn);
+      } else if (heap.namedEdgeTarget(n, this.str.reactionsOrResult) >= 0) {
+        pendingPromises.push(n);
+      }
+    }
+    for (const module of modules) this.markModuleBody(module);
+    for (const promise of pendingPromises) this.collectReactions(promise);
+    this.findRaces();
+    this.linkConsumers();
+    return this.nodes;
+  }
+
+  private addGenerator(generator: number, fn: number): void {
+    const heap = this.heap;
+    const functionKind = heap.nameOf(heap.namedEdgeTarget(fn, this.str.proto));
+    let kind: AwaitNodeKind;
+    if (functionKind === 'AsyncFunction') kind = 'async-function';
+    else if (functionKind === 'AsyncGeneratorFunction') kind = 'async-generator';
+    else return; // sync generators never await
+    const name = heap.nameOf(fn);
+    const index = this.addNode(generator, kind, name || '(anonymous)', heap.closureLocation(fn));
+    const qualifier = this.receiverClassName(generator);
+    if (qualifier && name) this.nodes[index].qualifiedName = `${qualifier}.${name}`;
+    this.generatorNode.set(generator, index);
+
+    // Own result promise (async function) or the queue of next() requests (async generator);
+    // found by target names because hidden-edge indices differ between V8 versions.
+    for (let e = heap.firstEdgeOf(generator), end = heap.endEdgeOf(generator); e < end; e++) {
+      const target = heap.edgeTo(e);
+      const targetName = heap.nameIndexOf(target);
+      if (kind === 'async-function' && targetName === this.str.promise && heap.typeOf(target) === this.objectType) {
+        if (heap.edgeNameIndex(e) === -1) this.promiseOwner.set(target, index);
+      } else if (kind === 'async-generator' && targetName === this.str.asyncGeneratorRequest) {
+        this.ownRequestQueue(target, index);
+      }
+    }
+  }
+
+  private ownRequestQueue(firstRequest: number, index: number): void {
+    const heap = this.heap;
+    const seen = new Set<number>();
+    let request = firstRequest;
+    while (request >= 0 && !seen.has(request)) {
+      seen.add(request);
+      let next = -1;
+      for (let e = heap.firstEdgeOf(request), end = heap.endEdgeOf(request); e < end; e++) {
+        const target = heap.edgeTo(e);
+        const targetName = heap.nameIndexOf(target);
+        if (targetName === this.str.promise) this.promiseOwner.set(target, index);
+        else if (targetName === this.str.asyncGeneratorRequest) next = target;
+      }
+      request = next;
+    }
+  }
+
+  /** `this` of a method call, when it is an instance or a class rather than the global. */
+  private receiverClassName(generator: number): string | undefined {
+    const heap = this.heap;
+    const receiver = heap.namedEdgeTarget(generator, this.str.receiver);
+    if (receiver < 0) return undefined;
+    const type = heap.typeOf(receiver);
+    if (type !== this.objectType && type !== this.closureType) return undefined;
+    const name = heap.nameOf(receiver);
+    if (!name || name === 'global' || name === 'Object' || name.startsWith('system /')) return undefined;
+    // Object names may carry details after the constructor name ("Foo / something").
+    return name.split(' ')[0];
+  }
+
+  /** A module with top-level await holds its body as a generator; report it as the module. */
+  private markModuleBody(module: number): void {
+    const heap = this.heap;
+    for (let e = heap.firstEdgeOf(module), end = heap.endEdgeOf(module); e < end; e++) {
+      const index = this.generatorNode.get(heap.edgeTo(e));
+      if (index !== undefined) {
+        this.nodes[index].kind = 'module';
+        this.nodes[index].name = '(module)';
+      }
+    }
+  }
+
+  private addNode(
+    heapNode: number,
+    kind: AwaitNodeKind,
+    name: string,
+    definition: FoundNode['definition'] | undefined,
+  ): number {
+    this.nodes.push({
+      id: this.heap.idOf(heapNode),
+      heapNode,
+      kind,
+      name,
+      definition: definition ?? null,
+      awaitedBy: [],
+    });
+    return this.nodes.length - 1;
+  }
+
+  private collectReactions(promise: number): void {
+    const heap = this.heap;
+    let reaction = heap.namedEdgeTarget(promise, this.str.reactionsOrResult);
+    const seen = new Set<number>();
+    while (reaction >= 0 && heap.nameIndexOf(reaction) === this.str.reaction && !seen.has(reaction)) {
+      seen.add(reaction);
+      let next = -1;
+      const handlers: number[] = [];
+      let derived = -1;
+      for (let e = heap.firstEdgeOf(reaction), end = heap.endEdgeOf(reaction); e < end; e++) {
+        const target = heap.edgeTo(e);
+        const targetName = heap.nameIndexOf(target);
+        if (targetName === this.str.reaction) next = target;
+        else if (heap.typeOf(target) === this.closureType) handlers.push(target);
+        else if (targetName === this.str.capability) derived = this.capabilityPromise(target);
+        else if (heap.typeOf(target) === this.objectType && heap.edgeNameIndex(e) === -1) derived = target;
+      }
+      const consumer = this.classifyReaction(reaction, handlers, derived);
+      if (consumer) {
+        if (consumer.type === 'resolve') {
+          const sources = this.resolvedBy.get(consumer.promise) ?? [];
+          sources.push({ source: promise, resolveFunction: consumer.resolveFunction });
+          this.resolvedBy.set(consumer.promise, sources);
+        } else {
+          // Register combinator promises now, so a race search cannot mistake them.
+          if (consumer.type === 'combinator') this.consumerNode(consumer);
+          this.consumed.push({ promise, consumer });
+        }
+      }
+      reaction = next;
+    }
+  }
+
+  /**
+   * Decides what a reaction does. A reaction holds a reject and a fulfill handler; the more
+   * specific builtin wins (Promise.all pairs its element closure with the capability's plain
+   * reject function, which alone would look like a pass-through).
+   */
+  private classifyReaction(reaction: number, handlers: number[], derived: number): Consumer | null {
+    let userHandler = -1;
+    let resolve: Consumer | null = null;
+    let moduleResolve: Consumer | null = null;
+    for (const handler of handlers) {
+      const builtin = this.builtinName(handler);
+      if (builtin === null) {
+        if (userHandler < 0) userHandler = handler;
+      } else if (AWAIT_BUILTINS.has(builtin)) {
+        const generator = this.contextSlot(handler, this.str.extension);
+        if (generator >= 0) return { type: 'await', generator };
+      } else if (COMBINATOR_BUILTINS.has(builtin)) {
+        const capability = this.findInContext(handler, this.str.capability);
+        const promise = capability >= 0 ? this.capabilityPromise(capability) : -1;
+        if (promise >= 0) return { type: 'combinator', kind: COMBINATOR_BUILTINS.get(builtin)!, promise };
+      } else if (FINALLY_BUILTINS.has(builtin)) {
+        const onFinally = this.findClosureInContext(handler);
+        return { type: 'then', reaction, handler: onFinally >= 0 ? onFinally : handler, method: 'finally', derived };
+      } else if (
+        // Resolving functions of a promise: new Promise's resolve, a capability's resolve, the
+        // functions handed to `then` when a promise is resolved with another promise.
+        builtin === 'PromiseCapabilityDefaultResolve' || (builtin === 'PromiseCapabilityDefaultReject' && !resolve)) {
+        const promise = this.findInContext(handler, this.str.promise);
+        if (promise >= 0) resolve = { type: 'resolve', promise, resolveFunction: handler };
+      } else if (MODULE_BUILTINS.has(builtin)) {
+        // The module's own evaluation promise is what importers and the loader await.
+        const module = this.findInContext(handler, this.str.sourceTextModule);
+        const promise = module >= 0 ? this.findTarget(module, this.str.promise) : -1;
+        if (promise >= 0) moduleResolve = { type: 'resolve', promise, resolveFunction: handler };
+      }
+    }
+    if (userHandler >= 0) {
+      const method: ThenMethod = handlers.length === 1 && this.isRejectOnly(reaction, userHandler) ? 'catch' : 'then';
+      return { type: 'then', reaction, handler: userHandler, method, derived };
+    }
+    return resolve ?? moduleResolve;
+  }
+
+  /**
+   * True when the reaction's only handler sits in the reject slot (a `.catch`). PromiseReaction
+   * fields (src/objects/promise.tq) are next, reject_handler, fulfill_handler, …, emitted in
+   * that order; `next` is absent for the last reaction, so the reject slot is the first edge
+   * or the one after the next-reaction edge.
+   */
+  private isRejectOnly(reaction: number, handler: number): boolean {
+    const heap = this.heap;
+    let e = heap.firstEdgeOf(reaction);
+    const end = heap.endEdgeOf(reaction);
+    if (e < end && heap.nameIndexOf(heap.edgeTo(e)) === this.str.reaction) e++;
+    return e < end && heap.edgeTo(e) === handler;
+  }
+
+  /** "(X builtin handle)" / "(X builtin code)" → X; null for closures running user code. */
+  private builtinName(closure: number): string | null {
+    const heap = this.heap;
+    const code = heap.namedEdgeTarget(closure, this.str.code);
+    if (code < 0) return null;
+    let name = this.builtinCache.get(code);
+    if (name === undefined) {
+      const match = /^\((\w+) builtin (?:handle|code)\)$/.exec(heap.nameOf(code));
+      name = match && match[1] !== 'InterpreterEntryTrampoline' && !match[1].startsWith('CompileLazy')
+        ? match[1]
+        : null;
+      this.builtinCache.set(code, name);
+    }
+    return name;
+  }
+
+  /** A named slot (e.g. `extension`) of a closure's context. */
+  private contextSlot(closure: number, slotName: number): number {
+    const context = this.heap.namedEdgeTarget(closure, this.str.context);
+    return context < 0 ? -1 : this.heap.namedEdgeTarget(context, slotName);
+  }
+
+  /** The first node with the given name among a closure's context slots. */
+  private findInContext(closure: number, nodeName: number): number {
+    const context = this.heap.namedEdgeTarget(closure, this.str.context);
+    return context < 0 ? -1 : this.findTarget(context, nodeName);
+  }
+
+  private findClosureInContext(closure: number): number {
+    const heap = this.heap;
+    const context = heap.namedEdgeTarget(closure, this.str.context);
+    if (context < 0) return -1;
+    for (let e = heap.firstEdgeOf(context), end = heap.endEdgeOf(context); e < end; e++) {
+      const target = heap.edgeTo(e);
+      if (heap.typeOf(target) === this.closureType && heap.edgeNameIndex(e) !== this.str.code) return target;
+    }
+    return -1;
+  }
+
+  private findTarget(node: number, nodeName: number): number {
+    const heap = this.heap;
+    for (let e = heap.firstEdgeOf(node), end = heap.endEdgeOf(node); e < end; e++) {
+      const target = heap.edgeTo(e);
+      if (heap.nameIndexOf(target) === nodeName) return target;
+    }
+    return -1;
+  }
+
+  private capabilityPromise(capability: number): number {
+    const heap = this.heap;
+    for (let e = heap.firstEdgeOf(capability), end = heap.endEdgeOf(capability); e < end; e++) {
+      const target = heap.edgeTo(e);
+      if (heap.typeOf(target) === this.objectType) return target;
+    }
+    return -1;
+  }
+
+  /**
+   * Promise.race passes the race promise's own resolve function to every input, so one
+   * promise resolved through the same function by several others is a race.
+   */
+  private findRaces(): void {
+    for (const [promise, sources] of this.resolvedBy) {
+      if (this.promiseOwner.has(promise) || sources.length < 2) continue;
+      const byFunction = new Map<number, number>();
+      for (const { resolveFunction } of sources) byFunction.set(resolveFunction, (byFunction.get(resolveFunction) ?? 0) + 1);
+      if ([...byFunction.values()].some((count) => count >= 2)) {
+        const index = this.addNode(promise, 'combinator', COMBINATOR_NAMES.race, null);
+        this.nodes[index].combinator = 'race';
+        this.promiseOwner.set(promise, index);
+      }
+    }
+  }
+
+  private linkConsumers(): void {
+    for (const { promise, consumer } of this.consumed) {
+      const consumerIndex = this.consumerNode(consumer);
+      if (consumerIndex === undefined) continue;
+      for (const producer of this.producersOf(promise, new Set())) this.link(producer, consumerIndex);
+    }
+    // Promises resolved through a resolving function by an owned promise: the owner awaits them.
+    for (const [promise, sources] of this.resolvedBy) {
+      const consumerIndex = this.promiseOwner.get(promise);
+      if (consumerIndex === undefined) continue;
+      for (const { source } of sources) {
+        for (const producer of this.producersOf(source, new Set())) this.link(producer, consumerIndex);
+      }
+    }
+  }
+
+  private link(producer: number, consumer: number): void {
+    const awaitedBy = this.nodes[producer].awaitedBy;
+    const consumerId = this.nodes[consumer].id;
+    if (!awaitedBy.includes(consumerId)) awaitedBy.push(consumerId);
+  }
+
+  private consumerNode(consumer: Consumer): number | undefined {
+    switch (consumer.type) {
+      case 'await':
+        return this.generatorNode.get(consumer.generator);
+      case 'combinator': {
+        let index = this.promiseOwner.get(consumer.promise);
+        if (index === undefined) {
+          index = this.addNode(consumer.promise, 'combinator', COMBINATOR_NAMES[consumer.kind], null);
+          this.nodes[index].combinator = consumer.kind;
+          this.promiseOwner.set(consumer.promise, index);
+        }
+        return index;
+      }
+      case 'then': {
+        const owner = consumer.derived >= 0 ? this.promiseOwner.get(consumer.derived) : undefined;
+        if (owner !== undefined) return owner;
+        const handlerName = this.heap.nameOf(consumer.handler) || '(anonymous)';
+        const index = this.addNode(
+          consumer.derived >= 0 ? consumer.derived : consumer.reaction,
+          'then',
+          handlerName,
+          this.heap.closureLocation(consumer.handler),
+        );
+        this.nodes[index].thenMethod = consumer.method;
+        if (consumer.derived >= 0) this.promiseOwner.set(consumer.derived, index);
+        return index;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** The nodes that settle a promise: its owner, or through pass-throughs, or a bare leaf. */
+  private producersOf(promise: number, visiting: Set<number>): number[] {
+    const owner = this.promiseOwner.get(promise);
+    if (owner !== undefined) return [owner];
+    const sources = this.resolvedBy.get(promise);
+    if (sources && !visiting.has(promise)) {
+      visiting.add(promise);
+      const producers = sources.flatMap(({ source }) => this.producersOf(source, visiting));
+      visiting.delete(promise);
+      if (producers.length > 0) return producers;
+    }
+    let index = this.bareNode.get(promise);
+    if (index === undefined) {
+      index = this.addNode(promise, 'promise', 'Promise', null);
+      this.bareNode.set(promise, index);
+    }
+    return [index];
+  }
+}

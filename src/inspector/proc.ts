@@ -1,0 +1,386 @@
+// Readers of Linux /proc. Synchronous on purpose: they are small reads of virtual files, and keeping
+// "check the target, then signal it" free of event-loop turns keeps the race window as small as it
+// can be without pidfds.
+
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { endianness } from 'node:os';
+import {
+  AsyncgraphError,
+  ExitCode,
+  NoSuchProcessError,
+  PermissionDeniedError,
+} from '../errors.js';
+
+export interface ProcessInfo {
+  pid: number;
+  /** Thread-group id: differs from `pid` when `pid` names a non-main thread. */
+  tgid: number;
+  ppid: number;
+  /** Real uid. */
+  uid: number;
+  /** `Name:` from /proc/PID/status (the kernel's 15-char comm). */
+  comm: string;
+  /** Single-letter state: R, S, D, Z (zombie), T, … */
+  state: string;
+  /** readlink /proc/PID/exe, " (deleted)" suffix removed; null when not allowed or a kernel thread. */
+  exe: string | null;
+  /** /proc/PID/cmdline split on NUL (empty for zombies and kernel threads). */
+  argv: string[];
+  /** SigCgt: bit (n-1) set if signal n has a handler installed. */
+  sigCaught: bigint;
+  /** SigIgn: bit (n-1) set if signal n is ignored. */
+  sigIgnored: bigint;
+  /** Start time in clock ticks after boot (/proc/PID/stat field 22); identifies the process across pid reuse. */
+  startTime: number;
+}
+
+export interface ListeningSocket {
+  /** Local address as text: "127.0.0.1", "0.0.0.0", "::1", "::", "::ffff:127.0.0.1", … */
+  address: string;
+  port: number;
+  family: 4 | 6;
+  /** Socket inode, as in `socket:[INODE]`. */
+  inode: string;
+}
+
+export interface NetTcpRow {
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  /** Two hex digits, e.g. "0A" = LISTEN, "01" = ESTABLISHED. */
+  state: string;
+  uid: number;
+  inode: string;
+}
+
+export const TCP_LISTEN = '0A';
+
+export function assertLinux(): void {
+  if (process.platform !== 'linux') {
+    throw new AsyncgraphError(
+      `asyncgraph can only discover processes on Linux (it reads /proc); this is ${process.platform}`,
+      ExitCode.Failure,
+      'connect to an already-open inspector by host:port instead, if supported',
+    );
+  }
+}
+
+/** Translate an fs error from reading /proc/PID/... into the matching expected error; rethrow others. */
+export function procError(err: unknown, pid: number, what: string): Error {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' || code === 'ESRCH') {
+    return new NoSuchProcessError(pid, `no such process: ${pid}`, { cause: err });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new PermissionDeniedError(`permission denied reading ${what} of process ${pid}`, undefined, {
+      cause: err,
+    });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function readProcText(pid: number, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch (err) {
+    throw procError(err, pid, `/proc/${pid}/${file}`);
+  }
+}
+
+/** Parse the `Key:\tvalue` lines of /proc/PID/status. */
+export function parseProcStatus(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return fields;
+}
+
+function hexMask(value: string | undefined): bigint {
+  return value && /^[0-9a-fA-F]+$/.test(value) ? BigInt(`0x${value}`) : 0n;
+}
+
+/** True if `mask` (SigCgt/SigIgn/…) has signal number `signo` set. */
+export function hasSignal(mask: bigint, signo: number): boolean {
+  return ((mask >> BigInt(signo - 1)) & 1n) === 1n;
+}
+
+export function readProcessInfo(pid: number): ProcessInfo {
+  assertLinux();
+  const status = parseProcStatus(readProcText(pid, 'status'));
+  const stat = readProcText(pid, 'stat');
+  // comm in stat is parenthesised and may contain spaces and parens: split after the LAST ')'.
+  const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // afterComm[0] is field 3 (state); field 22 (starttime) is afterComm[19].
+  const startTime = Number(afterComm[19] ?? 0);
+
+  const cmdline = readProcText(pid, 'cmdline');
+  const argv = cmdline.split('\0');
+  if (argv.length > 0 && argv[argv.length - 1] === '') argv.pop();
+
+  let exe: string | null = null;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // EACCES/EPERM: another user's process. ENOENT: kernel thread or zombie (status was readable).
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOENT') throw procError(err, pid, 'exe');
+  }
+
+  return {
+    pid,
+    tgid: Number(status.get('Tgid') ?? pid),
+    ppid: Number(status.get('PPid') ?? 0),
+    uid: Number((status.get('Uid') ?? '').split(/\s+/)[0] ?? -1),
+    comm: status.get('Name') ?? '',
+    state: (status.get('State') ?? '?').charAt(0),
+    exe,
+    argv,
+    sigCaught: hexMask(status.get('SigCgt')),
+    sigIgnored: hexMask(status.get('SigIgn')),
+    startTime,
+  };
+}
+
+/** /proc/PID/environ as a map; null when not readable (another user's process). */
+export function readEnviron(pid: number): Map<string, string> | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return null;
+    throw procError(err, pid, 'environ');
+  }
+  const env = new Map<string, string>();
+  for (const entry of text.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return env;
+}
+
+/** True if /proc/PID exists (zombies included). */
+export function processExists(pid: number): boolean {
+  try {
+    readFileSync(`/proc/${pid}/stat`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc/net/tcp{,6}
+
+const hostIsLittleEndian = endianness() === 'LE';
+
+/** Reorder each 32-bit word of a hex string printed in host order into network byte order. */
+function wordsToBytes(hex: string, littleEndian: boolean): number[] {
+  const bytes: number[] = [];
+  for (let w = 0; w < hex.length; w += 8) {
+    const word = [0, 2, 4, 6].map((i) => parseInt(hex.slice(w + i, w + i + 2), 16));
+    bytes.push(...(littleEndian ? word.reverse() : word));
+  }
+  return bytes;
+}
+
+/** "0100007F" → "127.0.0.1" (the kernel prints the address as a host-order u32). */
+export function decodeIPv4Hex(hex: string, littleEndian = hostIsLittleEndian): string {
+  if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new Error(`bad IPv4 hex address: ${hex}`);
+  return wordsToBytes(hex, littleEndian).join('.');
+}
+
+/** Format 16 bytes as an RFC 5952 IPv6 address (IPv4-mapped as ::ffff:a.b.c.d). */
+export function formatIPv6(bytes: readonly number[]): string {
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${bytes.slice(12).join('.')}`;
+  }
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
+  // Longest run (≥ 2) of zero groups, first one on ties.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+}
+
+/** "00000000000000000000000001000000" → "::1" (four host-order u32 words). */
+export function decodeIPv6Hex(hex: string, littleEndian = hostIsLittleEndian): string {
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`bad IPv6 hex address: ${hex}`);
+  return formatIPv6(wordsToBytes(hex, littleEndian));
+}
+
+function decodeEndpoint(text: string, family: 4 | 6, littleEndian: boolean): [string, number] {
+  const [addr, port] = text.split(':');
+  const address = family === 4 ? decodeIPv4Hex(addr, littleEndian) : decodeIPv6Hex(addr, littleEndian);
+  return [address, parseInt(port, 16)];
+}
+
+/**
+ * Parse the text of /proc/PID/net/tcp (family 4) or tcp6 (family 6). The header line and
+ * malformed lines are skipped. Ports are big-endian hex; addresses are host-order words.
+ */
+export function parseNetTcp(text: string, family: 4 | 6, littleEndian = hostIsLittleEndian): NetTcpRow[] {
+  const rows: NetTcpRow[] = [];
+  const addrLen = family === 4 ? 8 : 32;
+  const endpoint = new RegExp(`^[0-9A-Fa-f]{${addrLen}}:[0-9A-Fa-f]{4}$`);
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    // sl local rem st tx:rx tr:tm retrnsmt uid timeout inode …
+    if (f.length < 10 || !/^\d+:$/.test(f[0]) || !endpoint.test(f[1]) || !endpoint.test(f[2])) continue;
+    const [localAddress, localPort] = decodeEndpoint(f[1], family, littleEndian);
+    const [remoteAddress, remotePort] = decodeEndpoint(f[2], family, littleEndian);
+    rows.push({
+      localAddress,
+      localPort,
+      remoteAddress,
+      remotePort,
+      state: f[3].toUpperCase(),
+      uid: Number(f[7]),
+      inode: f[9],
+    });
+  }
+  return rows;
+}
+
+/** All LISTEN sockets of the network namespace that `pid` lives in (owned by anyone). */
+export function namespaceListenSockets(pid: number): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
+  for (const family of [4, 6] as const) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8');
+    } catch (err) {
+      // No tcp6 when IPv6 is disabled; but the process itself must exist.
+      if (family === 6 && (err as NodeJS.ErrnoException).code === 'ENOENT' && processExists(pid)) continue;
+      throw procError(err, pid, `/proc/${pid}/net`);
+    }
+    for (const row of parseNetTcp(text, family)) {
+      if (row.state === TCP_LISTEN && row.inode !== '0') {
+        out.push({ address: row.localAddress, port: row.localPort, family, inode: row.inode });
+      }
+    }
+  }
+  return out;
+}
+
+const SOCKET_LINK = /^socket:\[(\d+)\]$/;
+
+/** Inodes of the sockets that `pid` has open (readlink /proc/PID/fd/*). */
+export function socketInodes(pid: number): Set<string> {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch (err) {
+    throw procError(err, pid, 'the open files');
+  }
+  const inodes = new Set<string>();
+  for (const fd of fds) {
+    try {
+      const m = SOCKET_LINK.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // fd closed meanwhile
+      throw procError(err, pid, 'the open files');
+    }
+  }
+  return inodes;
+}
+
+/** TCP sockets in LISTEN state owned by `pid`, from its own network namespace. */
+export function listeningPorts(pid: number): ListeningSocket[] {
+  assertLinux();
+  const mine = socketInodes(pid);
+  const seen = new Set<string>();
+  return namespaceListenSockets(pid).filter((s) => {
+    if (!mine.has(s.inode) || seen.has(s.inode)) return false;
+    seen.add(s.inode);
+    return true;
+  });
+}
+
+export interface SocketOwner {
+  pid: number;
+  comm: string;
+  argv: string[];
+}
+
+/**
+ * Find a process holding one of `inodes` by scanning /proc/[0-9]+/fd. Processes we may not inspect
+ * are skipped; the scan gives up (null) after `budgetMs`.
+ */
+export function findSocketOwner(
+  inodes: ReadonlySet<string>,
+  opts: { excludePid?: number; budgetMs?: number } = {},
+): SocketOwner | null {
+  const deadline = Date.now() + (opts.budgetMs ?? 500);
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  for (const p of pids) {
+    if (Date.now() > deadline) return null;
+    const pid = Number(p);
+    if (pid === opts.excludePid) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let link: string;
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = SOCKET_LINK.exec(link);
+      if (m && inodes.has(m[1])) {
+        let comm = '';
+        let argv: string[] = [];
+        try {
+          const info = readProcessInfo(pid);
+          comm = info.comm;
+          argv = info.argv;
+        } catch {
+          // exited meanwhile: still report the pid
+        }
+        return { pid, comm, argv };
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether `pid` shares our network namespace; null if we cannot tell (not allowed to read its ns).
+ * Loopback addresses in another namespace are not reachable from here.
+ */
+export function sameNetNamespace(pid: number): boolean | null {
+  try {
+    return readlinkSync('/proc/self/ns/net') === readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return null;
+  }
+}
