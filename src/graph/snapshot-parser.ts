@@ -359,6 +359,11 @@ export class SnapshotParser {
     if (meta && name !== 'locations') {
       const values =
         name === 'nodes' ? this.nodeCount * meta.node_fields.length : this.edgeCount * meta.edge_fields.length;
+      // Each value takes at least two characters ("0,"): refuse a header that cannot fit the limit
+      // before allocating for it.
+      if (values > (this.maxBytes + 1) / 2) {
+        this.fail(`heap snapshot header declares more ${name} than fit in ${formatMegabytes(this.maxBytes)} MB`);
+      }
       let data: Uint32Array;
       try {
         data = new Uint32Array(values);
@@ -381,18 +386,20 @@ export class SnapshotParser {
     let value = this.numValue;
     const end = chunk.length;
     for (; i < end; i++) {
-      const c = chunk.charCodeAt(i);
-      const digit = c - CH_0;
-      if (digit >= 0 && digit <= 9) {
-        if (state === NUM_IN_VALUE) {
-          value = value * 10 + digit;
-        } else if (state === NUM_AFTER_VALUE) {
-          this.unexpected(chunk, i, '"," or "]"');
-        } else {
-          value = digit;
+      let c = chunk.charCodeAt(i);
+      if (c >= CH_0 && c <= CH_9) {
+        if (state === NUM_AFTER_VALUE) this.unexpected(chunk, i, '"," or "]"');
+        if (state !== NUM_IN_VALUE) {
+          value = 0;
           state = NUM_IN_VALUE;
         }
-        continue;
+        // Tight loop over the digits: this is where most of the snapshot's characters are.
+        do {
+          value = value * 10 + (c - CH_0);
+          if (++i === end) break;
+          c = chunk.charCodeAt(i);
+        } while (c >= CH_0 && c <= CH_9);
+        if (i === end) break; // the number may continue in the next chunk
       }
       if (state === NUM_IN_VALUE) {
         // Any non-digit ends the number; store it, then handle the character.
@@ -500,7 +507,7 @@ export class SnapshotParser {
   }
 
   private beginString(): void {
-    this.strParts.length = 0;
+    if (this.strParts.length !== 0) this.strParts = [];
     this.strHasEscape = false;
     this.strPendingEscape = false;
   }
@@ -537,7 +544,7 @@ export class SnapshotParser {
       if (this.strParts.length > 0) {
         this.strParts.push(raw);
         raw = this.strParts.join('');
-        this.strParts.length = 0;
+        this.strParts = [];
       }
       this.stringValue = this.strHasEscape ? this.decodeString(raw, quote) : raw;
       return quote + 1;

@@ -98,6 +98,10 @@ export function parseProcStatus(text: string): Map<string, string> {
   return fields;
 }
 
+function parseIntOr(text: string | undefined, fallback: number): number {
+  return text && /^\d+$/.test(text) ? Number(text) : fallback;
+}
+
 function hexMask(value: string | undefined): bigint {
   return value && /^[0-9a-fA-F]+$/.test(value) ? BigInt(`0x${value}`) : 0n;
 }
@@ -114,7 +118,7 @@ export function readProcessInfo(pid: number): ProcessInfo {
   // comm in stat is parenthesised and may contain spaces and parens: split after the LAST ')'.
   const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // afterComm[0] is field 3 (state); field 22 (starttime) is afterComm[19].
-  const startTime = Number(afterComm[19] ?? 0);
+  const startTime = parseIntOr(afterComm[19], 0);
 
   const cmdline = readProcText(pid, 'cmdline');
   const argv = cmdline.split('\0');
@@ -131,9 +135,9 @@ export function readProcessInfo(pid: number): ProcessInfo {
 
   return {
     pid,
-    tgid: Number(status.get('Tgid') ?? pid),
-    ppid: Number(status.get('PPid') ?? 0),
-    uid: Number((status.get('Uid') ?? '').split(/\s+/)[0] ?? -1),
+    tgid: parseIntOr(status.get('Tgid'), pid),
+    ppid: parseIntOr(status.get('PPid'), 0),
+    uid: parseIntOr((status.get('Uid') ?? '').split(/\s+/)[0], -1),
     comm: status.get('Name') ?? '',
     state: (status.get('State') ?? '?').charAt(0),
     exe,

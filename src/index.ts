@@ -1,0 +1,6 @@
+// The library API: capture a process's await graph and render it.
+export { captureGraph, TOOL_VERSION, type CaptureGraphOptions, type TargetSpec } from './capture-graph.js';
+export { renderTree, type TreeOptions } from './render/tree.js';
+export { renderJson } from './render/json.js';
+export * from './graph/types.js';
+export { AsyncgraphError, ExitCode } from './errors.js';

@@ -1,0 +1,112 @@
+import CDP from 'chrome-remote-interface';
+import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
+import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
+
+type Commands = ProtocolMapping.Commands;
+type Events = ProtocolMapping.Events;
+type CommandName = keyof Commands & string;
+type EventName = keyof Events & string;
+export type CommandParams<M extends CommandName> = Commands[M]['paramsType'][0];
+export type CommandResult<M extends CommandName> = Commands[M]['returnType'];
+export type EventParams<E extends EventName> = Events[E][0];
+
+/**
+ * The few things asyncgraph needs from a DevTools Protocol connection. Kept this small so the
+ * capture logic can be tested against a fake.
+ */
+export interface CdpSession {
+  send<M extends CommandName>(method: M, params?: CommandParams<M>, timeoutMs?: number): Promise<CommandResult<M>>;
+  on<E extends EventName>(event: E, listener: (params: EventParams<E>) => void): void;
+  /** Resolves once the connection is gone, whoever closed it. */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  timeoutMs: number;
+  /** Default bound for one command; commands may pass their own. */
+  commandTimeoutMs: number;
+}
+
+/** Opens one websocket session to an inspector target (`ws://host:port/uuid`). */
+export async function connectCdp(webSocketDebuggerUrl: string, options: ConnectOptions): Promise<CdpSession> {
+  let timer: NodeJS.Timeout | undefined;
+  const connecting = CDP({ target: webSocketDebuggerUrl, local: true });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new TimeoutError(`the inspector at ${webSocketDebuggerUrl} did not accept a connection within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    );
+  });
+  let client: CDP.Client;
+  try {
+    client = await Promise.race([connecting, timeout]);
+  } catch (error) {
+    // A late connection must not stay open behind our back.
+    connecting.then((late) => late.close()).catch(() => {});
+    if (error instanceof AsyncgraphError) throw error;
+    throw new AsyncgraphError(
+      `cannot connect to the inspector at ${webSocketDebuggerUrl}: ${(error as Error).message}`,
+      ExitCode.InspectorUnavailable,
+      'another debugger may already be attached, or the process is exiting',
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  return new ChromeRemoteSession(client, options.commandTimeoutMs);
+}
+
+class ChromeRemoteSession implements CdpSession {
+  readonly closed: Promise<void>;
+  private isClosed = false;
+  private readonly closeWaiters = new Set<(error: Error) => void>();
+
+  constructor(
+    private readonly client: CDP.Client,
+    private readonly commandTimeoutMs: number,
+  ) {
+    this.closed = new Promise((resolve) => {
+      client.on('disconnect', () => {
+        this.isClosed = true;
+        const error = new TargetExitedError('the target closed the inspector connection (did the process exit?)');
+        for (const waiter of this.closeWaiters) waiter(error);
+        resolve();
+      });
+    });
+  }
+
+  async send<M extends CommandName>(method: M, params?: CommandParams<M>, timeoutMs = this.commandTimeoutMs): Promise<CommandResult<M>> {
+    if (this.isClosed) throw new TargetExitedError('the inspector connection is closed (did the process exit?)');
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: ((error: Error) => void) | undefined;
+    const failure = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError(`${method} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      onClose = reject;
+      this.closeWaiters.add(onClose);
+    });
+    try {
+      const sending = (this.client.send as (m: string, p?: object) => Promise<unknown>)(method, params ?? {});
+      sending.catch(() => {}); // a late failure after a timeout is not ours to report
+      return (await Promise.race([sending, failure])) as CommandResult<M>;
+    } catch (error) {
+      if (error instanceof AsyncgraphError) throw error;
+      if (this.isClosed || /WebSocket connection closed/.test(String((error as Error).message))) {
+        throw new TargetExitedError('the target closed the inspector connection (did the process exit?)');
+      }
+      const message = (error as { response?: { message?: string } }).response?.message ?? (error as Error).message;
+      throw new AsyncgraphError(`${method} failed: ${message}`, ExitCode.Failure);
+    } finally {
+      clearTimeout(timer);
+      if (onClose) this.closeWaiters.delete(onClose);
+    }
+  }
+
+  on<E extends EventName>(event: E, listener: (params: EventParams<E>) => void): void {
+    (this.client.on as (e: string, l: (p: unknown) => void) => void)(event, listener as (p: unknown) => void);
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    await Promise.race([this.client.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  }
+}

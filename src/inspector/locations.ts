@@ -1,0 +1,109 @@
+import type { FoundNode } from '../graph/await-graph.js';
+import type { ExactPoint } from '../graph/document.js';
+import { TargetExitedError, TimeoutError } from '../errors.js';
+import type { CdpSession } from './cdp-session.js';
+
+
+export interface LookupOptions {
+  budgetMs: number;
+  objectGroup: string;
+}
+
+const SUSPENDABLE = new Set(['async-function', 'async-generator', 'module']);
+
+/**
+ * Reads [[GeneratorLocation]] of suspended frames. Each lookup resolves a heap object id,
+ * which makes V8 scan the whole heap on the target's main thread, so the lookups run one at
+ * a time (nothing queued in the target when we stop) and stop before the next one would
+ * overrun the budget, estimated from the slowest lookup so far.
+ */
+export async function lookupExactLocations(
+  session: CdpSession,
+  nodes: FoundNode[],
+  options: LookupOptions,
+): Promise<{ exact: Map<number, ExactPoint>; elapsedMs: number }> {
+  const exact = new Map<number, ExactPoint>();
+  let elapsedMs = 0;
+  let slowestMs = 0;
+  for (const node of lookupOrder(nodes)) {
+    if (elapsedMs + slowestMs > options.budgetMs) break;
+    const started = performance.now();
+    let objectId: string | undefined;
+    try {
+      const { result } = await session.send(
+        'HeapProfiler.getObjectByHeapObjectId',
+        { objectId: String(node.id), objectGroup: options.objectGroup },
+        Math.max(5000, options.budgetMs * 4),
+      );
+      objectId = result.objectId;
+    } catch (error) {
+      if (error instanceof TargetExitedError || error instanceof TimeoutError) throw error;
+      // Collected since the snapshot (it settled meanwhile): nothing to locate.
+    }
+    const lookupMs = performance.now() - started;
+    elapsedMs += lookupMs;
+    slowestMs = Math.max(slowestMs, lookupMs);
+    if (!objectId) continue;
+    const location = await readGeneratorLocation(session, objectId);
+    if (location) exact.set(node.id, location);
+  }
+  return { exact, elapsedMs };
+}
+
+async function readGeneratorLocation(session: CdpSession, objectId: string): Promise<ExactPoint | undefined> {
+  // ownProperties of a generator are none; internal properties come without running getters.
+  const { internalProperties } = await session.send('Runtime.getProperties', {
+    objectId,
+    ownProperties: true,
+    generatePreview: false,
+  });
+  let location: ExactPoint | undefined;
+  let state: string | undefined;
+  for (const property of internalProperties ?? []) {
+    const value = property.value?.value as { scriptId?: string; lineNumber?: number; columnNumber?: number } | string | undefined;
+    if (property.name === '[[GeneratorLocation]]' && value && typeof value === 'object' && value.scriptId !== undefined) {
+      location = { scriptId: value.scriptId, lineNumber: value.lineNumber ?? 0, columnNumber: value.columnNumber ?? 0 };
+    } else if (property.name === '[[GeneratorState]]' && typeof value === 'string') {
+      state = value;
+    }
+  }
+  if (location && state) location.state = state;
+  return location;
+}
+
+/**
+ * Leaves first (the awaits that are actually stuck), and one instance of each distinct
+ * function before a second instance of any, so a small budget covers the most code.
+ */
+export function lookupOrder(nodes: FoundNode[]): FoundNode[] {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  // A frame awaits a frame when a path of awaitedBy edges joins them, possibly through
+  // combinators, .then steps and bare promises.
+  const awaitsFrame = new Set<number>();
+  const work = nodes.filter((node) => SUSPENDABLE.has(node.kind));
+  const passedThrough = new Set<number>();
+  while (work.length > 0) {
+    const node = work.pop()!;
+    for (const awaiterId of node.awaitedBy) {
+      awaitsFrame.add(awaiterId);
+      const awaiter = byId.get(awaiterId);
+      if (awaiter && !SUSPENDABLE.has(awaiter.kind) && !passedThrough.has(awaiterId)) {
+        passedThrough.add(awaiterId);
+        work.push(awaiter);
+      }
+    }
+  }
+  const seenFunctions = new Set<string>();
+  const ranked = nodes
+    .filter((node) => SUSPENDABLE.has(node.kind))
+    .sort((a, b) => a.id - b.id)
+    .map((node) => {
+      const key = node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`;
+      const firstOfFunction = !seenFunctions.has(key);
+      seenFunctions.add(key);
+      const leaf = !awaitsFrame.has(node.id);
+      return { node, rank: (firstOfFunction ? 0 : 2) + (leaf ? 0 : 1) };
+    });
+  ranked.sort((a, b) => a.rank - b.rank || a.node.id - b.node.id);
+  return ranked.map(({ node }) => node);
+}

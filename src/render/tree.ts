@@ -1,0 +1,149 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
+import { formatLocation, type LocationStyle } from './location.js';
+
+export interface TreeOptions extends LocationStyle {
+  colors: boolean;
+}
+
+/**
+ * The awaited-by forest, pstree style: each root is something nobody awaits, and under each
+ * node hang the things it awaits. A node awaited from several places is drawn in full once
+ * and referred to afterwards; nodes only reachable through a cycle are drawn from the cycle.
+ */
+export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): string {
+  const paint = new Chalk({ level: options.colors ? 1 : 0 });
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  const awaits = new Map<number, AwaitNode[]>();
+  for (const node of doc.nodes) {
+    for (const awaiter of node.awaitedBy) {
+      const list = awaits.get(awaiter) ?? [];
+      list.push(node);
+      awaits.set(awaiter, list);
+    }
+  }
+  for (const list of awaits.values()) list.sort(compareNodes);
+
+  const lines: string[] = [headerLine(doc, paint)];
+  const drawn = new Set<number>();
+  const label = (node: AwaitNode) => nodeLabel(node, paint, options);
+
+  const draw = (root: AwaitNode) => {
+    // Iterative depth-first walk: await chains can be thousands deep.
+    const stack: { node: AwaitNode; prefix: string; last: boolean; path: Set<number> }[] = [
+      { node: root, prefix: '', last: true, path: new Set() },
+    ];
+    while (stack.length > 0) {
+      const { node, prefix, last, path } = stack.pop()!;
+      const branch = last ? '└── ' : '├── ';
+      if (path.has(node.id)) {
+        lines.push(prefix + branch + paint.red(`↻ ${displayName(node)} (await cycle)`));
+        continue;
+      }
+      if (drawn.has(node.id)) {
+        lines.push(prefix + branch + label(node) + paint.dim('  (shown above)'));
+        continue;
+      }
+      drawn.add(node.id);
+      lines.push(prefix + branch + label(node));
+      const children = awaits.get(node.id) ?? [];
+      const childPrefix = prefix + (last ? '    ' : '│   ');
+      const childPath = new Set(path).add(node.id);
+      for (let i = children.length - 1; i >= 0; i--) {
+        stack.push({ node: children[i], prefix: childPrefix, last: i === children.length - 1, path: childPath });
+      }
+    }
+  };
+
+  const roots = doc.nodes.filter((node) => node.awaitedBy.length === 0).sort(compareNodes);
+  for (const root of roots) draw(root);
+  for (const cycle of doc.cycles) {
+    const start = byId.get(cycle[0]);
+    if (start && !drawn.has(start.id)) draw(start);
+  }
+  if (doc.nodes.length === 0) lines.push(paint.dim('(no suspended async functions or pending awaits)'));
+
+  for (const cycle of doc.cycles) {
+    const names = [...cycle, cycle[0]].map((id) => displayName(byId.get(id)));
+    lines.push(paint.red(`cycle: ${names.join(' → ')}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function headerLine(doc: AwaitGraphDocument, paint: ChalkInstance): string {
+  const frames = doc.nodes.filter((n) => n.kind === 'async-function' || n.kind === 'async-generator' || n.kind === 'module').length;
+  const pending = doc.nodes.filter((n) => n.kind === 'promise').length;
+  const who = [
+    doc.target.pid !== null ? `pid ${doc.target.pid}` : doc.target.url,
+    doc.target.nodeVersion ? `node ${doc.target.nodeVersion}` : undefined,
+  ].filter(Boolean).join(', ');
+  const counts = `${plural(frames, 'suspended frame')}, ${plural(pending, 'pending promise')}` +
+    (doc.cycles.length > 0 ? `, ${plural(doc.cycles.length, 'await cycle')}` : '');
+  return paint.bold(who) + paint.dim(` — ${counts}`);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+export function displayName(node: AwaitNode | undefined): string {
+  if (!node) return '?';
+  switch (node.kind) {
+    case 'then':
+      return `.${node.thenMethod ?? 'then'}(${node.name})`;
+    case 'module':
+      return `module ${node.name}`;
+    case 'async-generator':
+      return `async* ${node.qualifiedName ?? node.name}`;
+    case 'promise':
+      return 'Promise <pending>';
+    default:
+      return node.qualifiedName ?? node.name;
+  }
+}
+
+function nodeLabel(node: AwaitNode, paint: ChalkInstance, style: LocationStyle): string {
+  const name = displayName(node);
+  let text: string;
+  switch (node.kind) {
+    case 'combinator':
+      text = paint.yellow(name);
+      break;
+    case 'promise':
+      text = paint.red(name);
+      break;
+    case 'then':
+      text = paint.magenta(name);
+      break;
+    default:
+      text = paint.bold(name);
+  }
+  if (node.location) {
+    const where = formatLocation(node.location, style);
+    text += '  ' + (node.locationSource === 'definition' ? paint.dim(`(defined at ${where})`) : paint.cyan(where));
+  }
+  if (node.state && node.state !== 'suspended') text += paint.yellow(` [${node.state}]`);
+  return node.internal ? paint.dim(paint.reset(stripColor(text))) : text;
+}
+
+function stripColor(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/** Deterministic order: by place in the source, then name, then id. */
+export function compareNodes(a: AwaitNode, b: AwaitNode): number {
+  const la = a.location;
+  const lb = b.location;
+  if (la && !lb) return -1;
+  if (!la && lb) return 1;
+  if (la && lb) {
+    if (la.url !== lb.url) return la.url < lb.url ? -1 : 1;
+    if (la.line !== lb.line) return la.line - lb.line;
+    if (la.column !== lb.column) return la.column - lb.column;
+  }
+  const na = displayName(a);
+  const nb = displayName(b);
+  if (na !== nb) return na < nb ? -1 : 1;
+  return a.id - b.id;
+}
