@@ -97,8 +97,8 @@ class AwaitGraphFinder {
   private readonly generatorNode = new Map<number, number>();
   /** Promise → the promises that resolve it through a resolving function. */
   private readonly resolvedBy = new Map<number, { source: number; resolveFunction: number }[]>();
-  /** (promise, consumer) pairs: the promise is awaited by the consumer. */
-  private readonly consumed: { promise: number; consumer: Consumer }[] = [];
+  /** (promise, node index) pairs: the promise is awaited by that node. */
+  private readonly consumed: { promise: number; consumer: number }[] = [];
   private readonly bareNode = new Map<number, number>();
 
   constructor(private readonly heap: HeapGraph) {
@@ -256,9 +256,10 @@ class AwaitGraphFinder {
           sources.push({ source: promise, resolveFunction: consumer.resolveFunction });
           this.resolvedBy.set(consumer.promise, sources);
         } else {
-          // Register combinator promises now, so a race search cannot mistake them.
-          if (consumer.type === 'combinator') this.consumerNode(consumer);
-          this.consumed.push({ promise, consumer });
+          // Create consumer nodes now: they own their promises (a combinator's, a .then step's
+          // derived one) before any of those promises is looked at as a producer.
+          const index = this.consumerNode(consumer);
+          if (index !== undefined) this.consumed.push({ promise, consumer: index });
         }
       }
       reaction = next;
@@ -305,7 +306,11 @@ class AwaitGraphFinder {
       const method: ThenMethod = handlers.length === 1 && this.isRejectOnly(reaction, userHandler) ? 'catch' : 'then';
       return { type: 'then', reaction, handler: userHandler, method, derived };
     }
-    return resolve ?? moduleResolve;
+    if (resolve ?? moduleResolve) return resolve ?? moduleResolve;
+    // No handlers at all (`p.then()`, Node's internal promise plumbing): the derived promise
+    // settles exactly as this one does. A per-reaction key keeps it from looking like a race.
+    if (handlers.length === 0 && derived >= 0) return { type: 'resolve', promise: derived, resolveFunction: -1 - reaction };
+    return null;
   }
 
   /**
@@ -398,9 +403,7 @@ class AwaitGraphFinder {
 
   private linkConsumers(): void {
     for (const { promise, consumer } of this.consumed) {
-      const consumerIndex = this.consumerNode(consumer);
-      if (consumerIndex === undefined) continue;
-      for (const producer of this.producersOf(promise, new Set())) this.link(producer, consumerIndex);
+      for (const producer of this.producersOf(promise, new Set())) this.link(producer, consumer);
     }
     // Promises resolved through a resolving function by an owned promise: the owner awaits them.
     for (const [promise, sources] of this.resolvedBy) {

@@ -44,6 +44,7 @@ interface Target {
 
 const children = new Set<ChildProcess>();
 const servers = new Set<NetServer | HttpServer>();
+const connections = new Set<Socket>();
 
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
@@ -107,6 +108,8 @@ async function killAll(): Promise<void> {
     ),
   );
   children.clear();
+  for (const c of connections) c.destroy();
+  connections.clear();
   await Promise.all(
     [...servers].map((s) => new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 1000);
@@ -143,6 +146,7 @@ async function expectError(p: Promise<unknown>): Promise<AsyncgraphError> {
 
 function listen<S extends NetServer | HttpServer>(server: S, host = '127.0.0.1'): Promise<number> {
   servers.add(server);
+  server.on('connection', (c: Socket) => connections.add(c));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve((server.address() as AddressInfo).port));
@@ -225,16 +229,13 @@ describe('pure helpers', () => {
 
 describe('fetchInspectorTargets against hostile servers', { timeout: TEST_TIMEOUT }, () => {
   it('times out on a server that accepts but never answers', async () => {
-    const sockets: Socket[] = [];
-    const server = createNetServer((s) => sockets.push(s));
-    server.on('close', () => sockets.forEach((s) => s.destroy()));
+    const server = createNetServer(() => {});
     const port = await listen(server);
     const t0 = Date.now();
     const err = await expectError(fetchInspectorTargets('127.0.0.1', port, 300));
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.exitCode).toBe(ExitCode.Timeout);
     expect(Date.now() - t0).toBeLessThan(2000);
-    sockets.forEach((s) => s.destroy());
   });
 
   it('times out on a server that dribbles its body forever', async () => {
@@ -440,6 +441,26 @@ describe('discovery and activation of real processes', { timeout: TEST_TIMEOUT }
     const err = await expectError(resolveTarget(t.pid, { timeoutMs: 5000 }));
     expect(err.exitCode).toBe(ExitCode.InspectorUnavailable);
     expect(err.message).toContain(`port ${port} is already in use`);
+    await expectStillAlive(t);
+  });
+
+  it('2c. activates a target whose main thread is busy', async () => {
+    const t = startNode(['--inspect-port=0'], "console.log('ready'); for (;;) {}");
+    await waitFor(t, ready);
+    const act = await activateInspector(t.pid, { timeoutMs: 5000 });
+    expect(act.port).toBe(await waitFor(t, debuggerPort));
+  });
+
+  it('2d. times out (exit 6) when the app has its own SIGUSR1 listener, and leaves it alive', async () => {
+    const t = startNode(['--inspect-port=0'], `process.on('SIGUSR1', () => console.log('app got SIGUSR1')); ${READY_IDLE}`);
+    await waitFor(t, ready);
+    const t0 = Date.now();
+    const err = await expectError(activateInspector(t.pid, { timeoutMs: 1000 }));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(err).toBeInstanceOf(InspectorUnavailableError);
+    expect(err.message).toMatch(/no inspector appeared within 1000 ms/);
+    expect(err.hint).toMatch(/SIGUSR1 listener/);
+    await waitFor(t, (out) => out.includes('app got SIGUSR1'), 2000);
     await expectStillAlive(t);
   });
 
