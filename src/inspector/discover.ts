@@ -71,7 +71,9 @@ export interface ResolvedTarget {
   activated: boolean;
   /** e.g. "v20.20.2", from /json/version; undefined if it could not be read. */
   nodeVersion?: string;
-  info: ProcessInfo;
+  /** Name and command line of the process (for display). */
+  comm: string;
+  argv: string[];
 }
 
 export const DEFAULT_INSPECTOR_HOST = '127.0.0.1';
@@ -295,9 +297,16 @@ function candidatesOf(sockets: ListeningSocket[]): Candidate[] {
 
 /**
  * Ask each candidate for /json/list (a few at a time) until one is an inspector. Candidates that
- * are definitely not inspectors (or hang) are added to `rejected` when given.
+ * are definitely not inspectors (and, with `rejectSlow`, those that do not answer in time) are added
+ * to `rejected` when given, and skipped on later calls.
  */
-async function probe(candidates: Candidate[], deadline: number, perProbeMs: number, rejected?: Set<string>) {
+async function probe(
+  candidates: Candidate[],
+  deadline: number,
+  perProbeMs: number,
+  rejected?: Set<string>,
+  rejectSlow = false,
+) {
   const todo = candidates.filter((c) => !rejected?.has(c.key));
   const ac = new AbortController();
   let found: FoundInspector | null = null;
@@ -314,7 +323,7 @@ async function probe(candidates: Candidate[], deadline: number, perProbeMs: numb
           ac.abort();
         }
       } catch (err) {
-        if (err instanceof NotAnInspectorError || err instanceof TimeoutError) rejected?.add(c.key);
+        if (err instanceof NotAnInspectorError || (rejectSlow && err instanceof TimeoutError)) rejected?.add(c.key);
       }
     }
   };
@@ -520,11 +529,12 @@ export async function activateInspector(
   assertReachableNamespace(pid);
   const expected = expectedInspectorAddress(info.argv, nodeOptions);
 
-  // Ports that were there before the signal and are not inspectors need not be asked again.
+  // Ports that were there before the signal and are not inspectors (or hang) need not be asked again.
   const rejected = new Set<string>();
   const start = Date.now();
   const deadline = start + timeoutMs;
-  const existing = await probe(candidatesOf(listeningPorts(pid)), Math.min(deadline, start + PROBE_TIMEOUT_MS), PROBE_TIMEOUT_MS, rejected);
+  const before = candidatesOf(listeningPorts(pid));
+  const existing = await probe(before, Math.min(deadline, start + PROBE_TIMEOUT_MS), PROBE_TIMEOUT_MS, rejected, true);
   if (existing) return { ...existing, activated: false };
 
   // Re-check right before signalling (synchronously: no event-loop turn in between).
@@ -542,19 +552,21 @@ export async function activateInspector(
     throw err;
   }
 
+  const exited = () => new TargetExitedError(`process ${pid} exited after SIGUSR1`);
   for (;;) {
-    let cur: ProcessInfo;
+    let sockets: ListeningSocket[];
     try {
-      cur = readProcessInfo(pid);
+      const cur = readProcessInfo(pid);
+      if (isGone(cur) || cur.startTime !== info.startTime) throw exited();
+      sockets = listeningPorts(pid);
     } catch (err) {
-      if (err instanceof NoSuchProcessError) throw new TargetExitedError(`process ${pid} exited after SIGUSR1`);
+      if (err instanceof NoSuchProcessError) throw exited();
       throw err;
     }
-    if (isGone(cur) || cur.startTime !== info.startTime) throw new TargetExitedError(`process ${pid} exited after SIGUSR1`);
 
     const remaining = deadline - Date.now();
     const found = await probe(
-      candidatesOf(listeningPorts(pid)),
+      candidatesOf(sockets),
       Date.now() + Math.max(0, Math.min(remaining, PROBE_TIMEOUT_MS)),
       PROBE_TIMEOUT_MS,
       rejected,
@@ -635,6 +647,7 @@ export async function resolveTarget(
     targets: found.targets,
     activated,
     ...(nodeVersion ? { nodeVersion } : {}),
-    info,
+    comm: info.comm,
+    argv: info.argv,
   };
 }
