@@ -314,17 +314,28 @@ class AwaitGraphFinder {
   }
 
   /**
-   * True when the reaction's only handler sits in the reject slot (a `.catch`). PromiseReaction
-   * fields (src/objects/promise.tq) are next, reject_handler, fulfill_handler, …, emitted in
-   * that order; `next` is absent for the last reaction, so the reject slot is the first edge
-   * or the one after the next-reaction edge.
+   * True when the handler sits in the reject slot (a `.catch`). PromiseReaction fields are
+   * next, reject_handler, fulfill_handler, promise_or_capability (src/objects/promise.tq);
+   * hidden-edge indices follow field order but start at a different base per V8 version, so
+   * the slot is read relative to the derived promise (or the next reaction).
    */
   private isRejectOnly(reaction: number, handler: number): boolean {
     const heap = this.heap;
-    let e = heap.firstEdgeOf(reaction);
-    const end = heap.endEdgeOf(reaction);
-    if (e < end && heap.nameIndexOf(heap.edgeTo(e)) === this.str.reaction) e++;
-    return e < end && heap.edgeTo(e) === handler;
+    let handlerIndex = -1;
+    let promiseIndex = -1;
+    let nextIndex = -1;
+    for (let e = heap.firstEdgeOf(reaction), end = heap.endEdgeOf(reaction); e < end; e++) {
+      const index = heap.edgeName(e);
+      if (typeof index !== 'number') continue;
+      const target = heap.edgeTo(e);
+      if (target === handler) handlerIndex = index;
+      else if (heap.nameIndexOf(target) === this.str.reaction) nextIndex = index;
+      else if (heap.typeOf(target) === this.objectType || heap.nameIndexOf(target) === this.str.capability) promiseIndex = index;
+    }
+    if (handlerIndex < 0) return false;
+    if (promiseIndex >= 0) return handlerIndex === promiseIndex - 2;
+    if (nextIndex >= 0) return handlerIndex === nextIndex + 1;
+    return false;
   }
 
   /** "(X builtin handle)" / "(X builtin code)" → X; null for closures running user code. */
