@@ -1,5 +1,6 @@
 import type { FoundNode } from './await-graph.js';
 import { findCycles } from './cycles.js';
+import { compareNodes } from './order.js';
 import {
   SCHEMA_VERSION,
   type AwaitGraphDocument,
@@ -30,7 +31,7 @@ export interface DocumentInput {
 
 /** Turns what the capture found into the versioned document every output format renders. */
 export function buildDocument(input: DocumentInput): AwaitGraphDocument {
-  const nodes = input.nodes.map((found) => toAwaitNode(found, input));
+  const nodes = input.nodes.map((found) => toAwaitNode(found, input)).sort(compareNodes);
   const stats = input.stats && {
     ...input.stats,
     exactLocations: nodes.filter((node) => node.locationSource === 'exact').length,
@@ -64,19 +65,20 @@ function toAwaitNode(found: FoundNode, input: DocumentInput): AwaitNode {
       locationSource = 'definition';
     }
   }
+  // Keys in one fixed order, so JSON output diffs cleanly between captures.
   const node: AwaitNode = {
     id: found.id,
     kind: found.kind,
     name: found.kind === 'module' && location ? moduleName(location.url) : found.name,
+    ...(found.qualifiedName ? { qualifiedName: found.qualifiedName } : {}),
+    ...(found.combinator ? { combinator: found.combinator } : {}),
+    ...(found.thenMethod ? { thenMethod: found.thenMethod } : {}),
+    ...(state ? { state } : {}),
+    ...(location && isInternalUrl(location.url) ? { internal: true } : {}),
     location,
     locationSource,
     awaitedBy: [...found.awaitedBy].sort((a, b) => a - b),
   };
-  if (found.qualifiedName) node.qualifiedName = found.qualifiedName;
-  if (found.combinator) node.combinator = found.combinator;
-  if (found.thenMethod) node.thenMethod = found.thenMethod;
-  if (state) node.state = state;
-  if (location && isInternalUrl(location.url)) node.internal = true;
   return node;
 }
 

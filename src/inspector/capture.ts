@@ -110,6 +110,8 @@ async function leaveAsFound(session: CdpSession, debuggerEnabled: boolean): Prom
   const quiet = (promise: Promise<unknown>) => promise.catch(() => {});
   await quiet(session.send('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP }, 2000));
   if (debuggerEnabled) await quiet(session.send('Debugger.disable', undefined, 2000));
+  // Drops the heap object id map the snapshot built in the target (V8HeapProfilerAgentImpl::disable).
+  await quiet(session.send('HeapProfiler.disable', undefined, 2000));
 }
 
 function snapshotError(error: unknown): AsyncgraphError {

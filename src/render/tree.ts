@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
+import { compareNodes, displayName } from '../graph/order.js';
 import { formatLocation, type LocationStyle } from './location.js';
 
 export interface TreeOptions extends LocationStyle {
@@ -86,22 +87,6 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-export function displayName(node: AwaitNode | undefined): string {
-  if (!node) return '?';
-  switch (node.kind) {
-    case 'then':
-      return `.${node.thenMethod ?? 'then'}(${node.name})`;
-    case 'module':
-      return `module ${node.name}`;
-    case 'async-generator':
-      return `async* ${node.qualifiedName ?? node.name}`;
-    case 'promise':
-      return 'Promise <pending>';
-    default:
-      return node.qualifiedName ?? node.name;
-  }
-}
-
 function nodeLabel(node: AwaitNode, paint: ChalkInstance, style: LocationStyle): string {
   const name = displayName(node);
   let text: string;
@@ -129,21 +114,4 @@ function nodeLabel(node: AwaitNode, paint: ChalkInstance, style: LocationStyle):
 function stripColor(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '');
-}
-
-/** Deterministic order: by place in the source, then name, then id. */
-export function compareNodes(a: AwaitNode, b: AwaitNode): number {
-  const la = a.location;
-  const lb = b.location;
-  if (la && !lb) return -1;
-  if (!la && lb) return 1;
-  if (la && lb) {
-    if (la.url !== lb.url) return la.url < lb.url ? -1 : 1;
-    if (la.line !== lb.line) return la.line - lb.line;
-    if (la.column !== lb.column) return la.column - lb.column;
-  }
-  const na = displayName(a);
-  const nb = displayName(b);
-  if (na !== nb) return na < nb ? -1 : 1;
-  return a.id - b.id;
 }
