@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { buildDocument } from './graph/document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
-import { UsageError } from './errors.js';
+import { TargetExitedError, UsageError } from './errors.js';
+import { processExists } from './inspector/proc.js';
 import { captureOnSession } from './inspector/capture.js';
 import { connectCdp } from './inspector/cdp-session.js';
 import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, resolveTarget } from './inspector/discover.js';
@@ -44,6 +45,11 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       maxSnapshotBytes: options.maxSnapshotBytes ?? 4 * 1024 ** 3,
       onProgress: options.onProgress,
     });
+  } catch (error) {
+    if (error instanceof TargetExitedError && endpoint.pid !== null && !processExists(endpoint.pid)) {
+      throw new TargetExitedError(`process ${endpoint.pid} exited during the capture`);
+    }
+    throw error;
   } finally {
     await session.close();
   }

@@ -166,11 +166,12 @@ export function readEnviron(pid: number): Map<string, string> | null {
   return env;
 }
 
-/** True if /proc/PID exists (zombies included). */
+/** True if PID is a live process: /proc/PID exists and it is not a zombie waiting to be reaped. */
 export function processExists(pid: number): boolean {
   try {
-    readFileSync(`/proc/${pid}/stat`);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
