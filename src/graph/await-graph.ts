@@ -100,6 +100,7 @@ class AwaitGraphFinder {
   /** (promise, node index) pairs: the promise is awaited by that node. */
   private readonly consumed: { promise: number; consumer: number }[] = [];
   private readonly bareNode = new Map<number, number>();
+  private readonly producerCache = new Map<number, number[]>();
 
   constructor(private readonly heap: HeapGraph) {
     const s = (value: string) => heap.stringIndex(value);
@@ -414,14 +415,14 @@ class AwaitGraphFinder {
 
   private linkConsumers(): void {
     for (const { promise, consumer } of this.consumed) {
-      for (const producer of this.producersOf(promise, new Set())) this.link(producer, consumer);
+      for (const producer of this.producersOf(promise)) this.link(producer, consumer);
     }
     // Promises resolved through a resolving function by an owned promise: the owner awaits them.
     for (const [promise, sources] of this.resolvedBy) {
       const consumerIndex = this.promiseOwner.get(promise);
       if (consumerIndex === undefined) continue;
       for (const { source } of sources) {
-        for (const producer of this.producersOf(source, new Set())) this.link(producer, consumerIndex);
+        for (const producer of this.producersOf(source)) this.link(producer, consumerIndex);
       }
     }
   }
@@ -464,22 +465,49 @@ class AwaitGraphFinder {
     }
   }
 
-  /** The nodes that settle a promise: its owner, or through pass-throughs, or a bare leaf. */
-  private producersOf(promise: number, visiting: Set<number>): number[] {
-    const owner = this.promiseOwner.get(promise);
-    if (owner !== undefined) return [owner];
-    const sources = this.resolvedBy.get(promise);
-    if (sources && !visiting.has(promise)) {
-      visiting.add(promise);
-      const producers = sources.flatMap(({ source }) => this.producersOf(source, visiting));
-      visiting.delete(promise);
-      if (producers.length > 0) return producers;
+  /**
+   * The nodes that settle a promise: its owner, else the producers of the promises it is
+   * resolved with (looked through, iteratively: `return next()` recursion makes such chains
+   * as long as the program ran), else the promise itself as a bare leaf.
+   */
+  private producersOf(promise: number): number[] {
+    const cached = this.producerCache.get(promise);
+    if (cached) return cached;
+    const producers = new Set<number>();
+    const visited = new Set<number>([promise]);
+    const work = [promise];
+    while (work.length > 0) {
+      const current = work.pop()!;
+      const owner = this.promiseOwner.get(current);
+      if (owner !== undefined) {
+        producers.add(owner);
+        continue;
+      }
+      const sources = this.resolvedBy.get(current);
+      if (!sources) {
+        producers.add(this.bareNodeFor(current));
+        continue;
+      }
+      for (const { source } of sources) {
+        if (!visited.has(source)) {
+          visited.add(source);
+          work.push(source);
+        }
+      }
     }
+    // A pass-through loop with nothing feeding it: the promise itself is what is awaited.
+    if (producers.size === 0) producers.add(this.bareNodeFor(promise));
+    const result = [...producers];
+    this.producerCache.set(promise, result);
+    return result;
+  }
+
+  private bareNodeFor(promise: number): number {
     let index = this.bareNode.get(promise);
     if (index === undefined) {
       index = this.addNode(promise, 'promise', 'Promise', null);
       this.bareNode.set(promise, index);
     }
-    return [index];
+    return index;
   }
 }

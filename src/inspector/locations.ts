@@ -25,6 +25,7 @@ export async function lookupExactLocations(
   const exact = new Map<number, ExactPoint>();
   let elapsedMs = 0;
   let slowestMs = 0;
+  if (options.budgetMs <= 0) return { exact, elapsedMs };
   for (const node of lookupOrder(nodes)) {
     if (elapsedMs + slowestMs > options.budgetMs) break;
     const started = performance.now();

@@ -3,6 +3,10 @@ import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 import { compareNodes, displayName } from '../graph/order.js';
 import { formatLocation, type LocationStyle } from './location.js';
 
+/** Deeper levels are drawn with only the innermost KEPT_DEPTH levels of indentation. */
+const MAX_DRAWN_DEPTH = 64;
+const KEPT_DEPTH = 16;
+
 export interface TreeOptions extends LocationStyle {
   colors: boolean;
 }
@@ -30,28 +34,39 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
   const label = (node: AwaitNode) => nodeLabel(node, paint, options);
 
   const draw = (root: AwaitNode) => {
-    // Iterative depth-first walk: await chains can be thousands deep.
-    const stack: { node: AwaitNode; prefix: string; last: boolean; path: Set<number> }[] = [
-      { node: root, prefix: '', last: true, path: new Set() },
-    ];
+    // Iterative depth-first walk with enter/leave entries, so await chains thousands deep
+    // neither overflow the stack nor copy the current path at every level.
+    type Entry = { node: AwaitNode; prefix: string; depth: number; last: boolean } | { leave: number };
+    const stack: Entry[] = [{ node: root, prefix: '', depth: 0, last: true }];
+    const onPath = new Set<number>();
     while (stack.length > 0) {
-      const { node, prefix, last, path } = stack.pop()!;
+      const entry = stack.pop()!;
+      if ('leave' in entry) {
+        onPath.delete(entry.leave);
+        continue;
+      }
+      const { node, prefix, depth, last } = entry;
       const branch = last ? '└── ' : '├── ';
-      if (path.has(node.id)) {
-        lines.push(prefix + branch + paint.red(`↻ ${displayName(node)} (await cycle)`));
+      const indent = depth > MAX_DRAWN_DEPTH ? paint.dim(`⋮ depth ${depth} `) + prefix : prefix;
+      if (onPath.has(node.id)) {
+        lines.push(indent + branch + paint.red(`↻ ${displayName(node)} (await cycle)`));
         continue;
       }
       if (drawn.has(node.id)) {
-        lines.push(prefix + branch + label(node) + paint.dim('  (shown above)'));
+        lines.push(indent + branch + label(node) + paint.dim('  (shown above)'));
         continue;
       }
       drawn.add(node.id);
-      lines.push(prefix + branch + label(node));
+      lines.push(indent + branch + label(node));
       const children = awaits.get(node.id) ?? [];
-      const childPrefix = prefix + (last ? '    ' : '│   ');
-      const childPath = new Set(path).add(node.id);
+      if (children.length === 0) continue;
+      onPath.add(node.id);
+      stack.push({ leave: node.id });
+      let childPrefix = prefix + (last ? '    ' : '│   ');
+      // Past a readable depth keep only the innermost levels of indentation.
+      if (depth >= MAX_DRAWN_DEPTH) childPrefix = childPrefix.slice(-4 * KEPT_DEPTH);
       for (let i = children.length - 1; i >= 0; i--) {
-        stack.push({ node: children[i], prefix: childPrefix, last: i === children.length - 1, path: childPath });
+        stack.push({ node: children[i], prefix: childPrefix, depth: depth + 1, last: i === children.length - 1 });
       }
     }
   };
@@ -108,7 +123,7 @@ function nodeLabel(node: AwaitNode, paint: ChalkInstance, style: LocationStyle):
     text += '  ' + (node.locationSource === 'definition' ? paint.dim(`(defined at ${where})`) : paint.cyan(where));
   }
   if (node.state && node.state !== 'suspended') text += paint.yellow(` [${node.state}]`);
-  return node.internal ? paint.dim(paint.reset(stripColor(text))) : text;
+  return node.internal ? paint.dim(stripColor(text)) : text;
 }
 
 function stripColor(text: string): string {

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { buildDocument } from '../../src/graph/document.js';
+import type { FoundNode } from '../../src/graph/await-graph.js';
+import { renderTree } from '../../src/render/tree.js';
+import { renderJson } from '../../src/render/json.js';
+import { lookupOrder } from '../../src/inspector/locations.js';
+
+let nextId = 1;
+function node(kind: FoundNode['kind'], name: string, line: number | null, awaitedBy: FoundNode[] = [], extra: Partial<FoundNode> = {}): FoundNode {
+  return {
+    id: nextId++,
+    heapNode: 0,
+    kind,
+    name,
+    definition: line === null ? null : { scriptId: extra.definition?.scriptId ?? 1, line: line - 1, column: 0 },
+    awaitedBy: awaitedBy.map((n) => n.id),
+    ...extra,
+  };
+}
+
+function doc(nodes: FoundNode[]) {
+  return buildDocument({
+    nodes,
+    scriptUrls: new Map([['1', 'file:///app/main.js'], ['2', 'node:internal/timers']]),
+    exact: new Map(),
+    target: { pid: 42, nodeVersion: 'v20.0.0', url: 'ws://x' },
+    capturedAt: new Date(0),
+    toolVersion: 'test',
+  });
+}
+
+describe('renderTree', () => {
+  it('draws a shared dependency once and refers to it afterwards', () => {
+    const main = node('async-function', 'main', 10);
+    const all = node('combinator', 'Promise.all', null, [main], { combinator: 'all' });
+    const a = node('async-function', 'a', 3, [all]);
+    const b = node('async-function', 'b', 4, [all]);
+    const shared = node('async-function', 'shared', 1, [a, b]);
+    const leaf = node('promise', 'Promise', null, [shared]);
+    expect(renderTree(doc([main, all, a, b, shared, leaf]), { colors: false, cwd: '/app' })).toBe(`\
+pid 42, node v20.0.0 — 4 suspended frames, 1 pending promise
+└── main  (defined at main.js:10:1)
+    └── Promise.all
+        ├── a  (defined at main.js:3:1)
+        │   └── shared  (defined at main.js:1:1)
+        │       └── Promise <pending>
+        └── b  (defined at main.js:4:1)
+            └── shared  (defined at main.js:1:1)  (shown above)
+`);
+  });
+
+  it('draws a cycle nobody else awaits, and names it', () => {
+    const stepA = node('async-function', 'stepA', 1);
+    const stepB = node('async-function', 'stepB', 2, [stepA]);
+    stepA.awaitedBy.push(stepB.id);
+    const out = renderTree(doc([stepA, stepB]), { colors: false, cwd: '/app' });
+    expect(out).toBe(`\
+pid 42, node v20.0.0 — 2 suspended frames, 0 pending promises, 1 await cycle
+└── stepA  (defined at main.js:1:1)
+    └── stepB  (defined at main.js:2:1)
+        └── ↻ stepA (await cycle)
+cycle: stepA → stepB → stepA
+`);
+    expect(doc([stepA, stepB]).cycles).toEqual([[stepA.id, stepB.id]]);
+  });
+
+  it('handles a deep chain without recursion', () => {
+    const chain: FoundNode[] = [node('async-function', 'f0', 1)];
+    for (let i = 1; i < 20_000; i++) chain.push(node('async-function', `f${i}`, 1, [chain[i - 1]]));
+    const lines = renderTree(doc(chain), { colors: false }).split('\n');
+    expect(lines).toHaveLength(20_002);
+    expect(lines[20_000]).toContain('f19999');
+  });
+
+  it('says so when there is nothing to show', () => {
+    expect(renderTree(doc([]), { colors: false })).toContain('(no suspended async functions or pending awaits)');
+  });
+
+  it('colours only when asked, dimming Node internals', () => {
+    const internal = node('async-function', 'listOnTimeout', 5, [], { definition: { scriptId: 2, line: 4, column: 0 } });
+    const plain = renderTree(doc([internal]), { colors: false });
+    expect(plain).not.toMatch(/\x1b\[/);
+    expect(plain).toContain('listOnTimeout  (defined at node:internal/timers:5:1)');
+    const coloured = renderTree(doc([internal]), { colors: true });
+    expect(coloured).toContain('\x1b[2mlistOnTimeout');
+    expect(doc([internal]).nodes[0].internal).toBe(true);
+  });
+});
+
+describe('JSON document', () => {
+  it('has schema version 1, fixed key order and sorted awaitedBy', () => {
+    const main = node('async-function', 'main', 10);
+    const other = node('async-function', 'other', 12);
+    const leaf = node('async-function', 'leaf', 2, [other, main], { qualifiedName: 'Repo.leaf' });
+    const json = JSON.parse(renderJson(doc([main, other, leaf])));
+    expect(json.schemaVersion).toBe(1);
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'tool', 'target', 'capturedAt', 'nodes', 'cycles']);
+    expect(json.nodes.map((n: { name: string }) => n.name)).toEqual(['leaf', 'main', 'other']);
+    expect(Object.keys(json.nodes[0])).toEqual(['id', 'kind', 'name', 'qualifiedName', 'location', 'locationSource', 'awaitedBy']);
+    expect(json.nodes[0].awaitedBy).toEqual([main.id, other.id]);
+    expect(json.nodes[0].location).toEqual({ url: 'file:///app/main.js', line: 2, column: 1 });
+    expect(json.nodes[0].locationSource).toBe('definition');
+  });
+});
+
+describe('lookupOrder', () => {
+  it('puts leaves first and one frame of each function before repeats', () => {
+    const main = node('async-function', 'main', 10);
+    const all = node('combinator', 'Promise.all', null, [main], { combinator: 'all' });
+    const worker1 = node('async-function', 'worker', 5, [all]);
+    const worker2 = node('async-function', 'worker', 5, [all]);
+    const wait1 = node('async-function', 'wait', 1, [worker1]);
+    const wait2 = node('async-function', 'wait', 1, [worker2]);
+    const pending = node('promise', 'Promise', null, [wait1]);
+    const order = lookupOrder([main, all, worker1, worker2, wait1, wait2, pending]).map((n) => n.id);
+    // first of each function: leaf `wait` before non-leaves `main`, `worker`; then repeats
+    expect(order).toEqual([wait1.id, main.id, worker1.id, wait2.id, worker2.id]);
+  });
+});
