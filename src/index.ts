@@ -1,5 +1,6 @@
 // The library API: capture a process's await graph and render it.
 export { captureGraph, TOOL_VERSION, type CaptureGraphOptions, type TargetSpec } from './capture-graph.js';
+export { captureProcess, type CaptureProcessOptions, type ProcessCapture, type WorkerCapture } from './capture-process.js';
 export { renderTree, type TreeOptions } from './render/tree.js';
 export { renderJson } from './render/json.js';
 export * from './graph/types.js';

@@ -528,6 +528,8 @@ export async function activateInspector(
   }
   assertReachableNamespace(pid);
   const expected = expectedInspectorAddress(info.argv, nodeOptions);
+  // Started by `asyncgraph run`: its preload (src/preload/inspect-port.cts) moved the default port to 0.
+  if (env?.get('ASYNCGRAPH_INSPECT_PORT') === '0' && expected.port === DEFAULT_INSPECTOR_PORT) expected.port = 0;
 
   // Ports that were there before the signal and are not inspectors (or hang) need not be asked again.
   const rejected = new Set<string>();

@@ -1,0 +1,46 @@
+// `attach <pid> --children` and `snapshot --pid <pid> --children`: the await graphs of a whole
+// running process tree — the pid, every Node.js process below it, and their worker threads.
+
+import { captureTree } from '../capture-tree.js';
+import { NoSuchProcessError, NotNodeProcessError, UsageError } from '../errors.js';
+import { parsePid } from '../inspector/discover.js';
+import { nodeProcesses, processTree } from '../inspector/process-tree.js';
+import { processExists } from '../inspector/proc.js';
+import { writeFile } from 'node:fs/promises';
+import { REPORT_VERSION, renderTreeReport, renderTreeReportJson, type TreeReport } from '../render/report.js';
+import { captureOptions, type CaptureFlags } from './capture-options.js';
+import { useColors } from './output.js';
+
+/** The CLI action: capture, print (text or JSON, to stdout or a file), set the exit code. */
+export async function printChildren(pid: string | undefined, flags: CaptureFlags, format: 'text' | 'json', output?: string): Promise<void> {
+  const { report, exitCode } = await captureChildren(pid, flags);
+  const text =
+    format === 'json'
+      ? renderTreeReportJson(report)
+      : renderTreeReport(report, { colors: !output && useColors(process.stdout, flags.color), cwd: process.cwd() });
+  if (output) await writeFile(output, text);
+  else process.stdout.write(text);
+  process.exitCode = exitCode;
+}
+
+/** Captures the tree under `pidArg`; the exit code says whether anything could be captured. */
+export async function captureChildren(pidArg: string | undefined, flags: CaptureFlags): Promise<{ report: TreeReport; exitCode: number }> {
+  if (pidArg === undefined || flags.port !== undefined || flags.url !== undefined) {
+    throw new UsageError('--children needs a pid', 'the process tree is found from /proc; --port and --url name a single inspector');
+  }
+  const pid = parsePid(pidArg);
+  if (!processExists(pid)) throw new NoSuchProcessError(pid);
+  const options = captureOptions(flags);
+  const capturedAt = new Date().toISOString();
+  const processes = nodeProcesses(processTree({ rootPid: pid }));
+  if (processes.length === 0) throw new NotNodeProcessError(`no Node.js process in the process tree of ${pid}`);
+  const captured = await captureTree(processes, {
+    concurrency: 2,
+    perProcessTimeoutMs: (options.snapshotTimeoutMs ?? 300_000) + 30_000,
+    locationBudgetMs: options.locationBudgetMs,
+    snapshotTimeoutMs: options.snapshotTimeoutMs,
+  });
+  const report: TreeReport = { reportVersion: REPORT_VERSION, reason: { kind: 'attach' }, rootPid: pid, capturedAt, processes: captured.processes };
+  const allFailed = captured.errors.length === processes.length;
+  return { report, exitCode: allFailed ? captured.errors[0].exitCode : 0 };
+}

@@ -1,0 +1,155 @@
+// Readable views of the CLI's output for assertions: the tree without its header, the JSON
+// document as one canonical line per node, and the awaited-by edges of either.
+
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AwaitGraphDocument, AwaitNode } from '../../src/graph/types.js';
+import { REPO_ROOT } from './processes.js';
+
+export type { AwaitGraphDocument, AwaitNode };
+
+/** Splits `attach` output into its header line and the tree below it. */
+export function splitTree(stdout: string): { header: string; body: string } {
+  const newline = stdout.indexOf('\n');
+  if (newline < 0) return { header: stdout, body: '' };
+  return { header: stdout.slice(0, newline), body: stdout.slice(newline + 1) };
+}
+
+/** `pid 123, node v22.1.0 — 3 suspended frames, 1 pending promise[, 1 await cycle]` */
+export function headerPattern(pid: number, major: number, counts?: string): RegExp {
+  const rest = counts ? escapeRegExp(counts) : '\\d+ suspended frames?, \\d+ pending promises?(, \\d+ await cycles?)?';
+  return new RegExp(`^pid ${pid}, node v${major}\\.\\d+\\.\\d+ — ${rest}$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Joins expected tree lines, with the trailing newline the CLI prints. */
+export function treeText(lines: string[]): string {
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+/** A location as the tree prints it: paths relative to the repo root, others (node:…) as they are. */
+export function displayLocation(location: AwaitNode['location']): string {
+  if (!location) return '-';
+  let where = location.url;
+  if (where.startsWith('file://')) {
+    const path = fileURLToPath(where);
+    const rel = relative(REPO_ROOT, path);
+    where = rel.startsWith('..') ? path : rel;
+  }
+  return `${where}:${location.line}:${location.column}`;
+}
+
+/** The label a node gets in the tree (without its location). */
+export function label(node: AwaitNode): string {
+  switch (node.kind) {
+    case 'then':
+      return `.${node.thenMethod ?? 'then'}(${node.name})`;
+    case 'module':
+      return `module ${node.name}`;
+    case 'async-generator':
+      return `async* ${node.qualifiedName ?? node.name}`;
+    case 'promise':
+      return 'Promise <pending>';
+    default:
+      return node.qualifiedName ?? node.name;
+  }
+}
+
+export function parseDocument(stdout: string): AwaitGraphDocument {
+  try {
+    return JSON.parse(stdout) as AwaitGraphDocument;
+  } catch (error) {
+    throw new Error(`not JSON: ${(error as Error).message}\n${stdout}`);
+  }
+}
+
+/**
+ * One line per node, sorted:
+ *   `<kind> <name>[ (<qualifiedName>)][ [<combinator|thenMethod>]] <location> <locationSource> ← <awaiter labels>`
+ * Internal nodes (Node's own code) are folded into `<internal>` when `foldInternal` is set:
+ * their names and lines differ between Node versions.
+ */
+export function canonicalDocument(doc: AwaitGraphDocument, { foldInternal = false } = {}): string {
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  const awaiterLabel = (id: number) => {
+    const node = byId.get(id);
+    if (!node) return `?${id}`;
+    return foldInternal && node.internal ? '<internal>' : label(node);
+  };
+  const lines = doc.nodes
+    .filter((node) => !(foldInternal && node.internal))
+    .map((node) => {
+      const parts = [node.kind, node.name];
+      if (node.qualifiedName) parts.push(`(${node.qualifiedName})`);
+      if (node.combinator) parts.push(`[${node.combinator}]`);
+      if (node.thenMethod) parts.push(`[${node.thenMethod}]`);
+      parts.push(displayLocation(node.location), node.locationSource);
+      const awaiters = node.awaitedBy.map(awaiterLabel).sort();
+      return `${parts.join(' ')} ← ${awaiters.length > 0 ? awaiters.join(', ') : '(root)'}`;
+    });
+  return lines.sort().join('\n');
+}
+
+/** `awaited ← awaiter` label pairs of the JSON document, sorted. */
+export function documentEdges(doc: AwaitGraphDocument): string[] {
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  const edges: string[] = [];
+  for (const node of doc.nodes) {
+    for (const awaiter of node.awaitedBy) {
+      const by = byId.get(awaiter);
+      edges.push(`${label(node)} ← ${by ? label(by) : `?${awaiter}`}`);
+    }
+  }
+  return edges.sort();
+}
+
+const TREE_LINE = /^((?:│   |    )*)(?:├── |└── )(.*)$/;
+
+/**
+ * `awaited ← awaiter` label pairs drawn in a tree body (header removed), sorted. `cycle:` lines
+ * are skipped; `↻ X (await cycle)` is an edge to X; `(shown above)` is an edge to the node.
+ */
+export function treeEdges(body: string): string[] {
+  const edges: string[] = [];
+  const parents: string[] = [];
+  for (const line of body.split('\n')) {
+    const m = TREE_LINE.exec(line);
+    if (!m) continue;
+    const depth = m[1].length / 4;
+    let text = m[2];
+    const cycle = /^↻ (.*) \(await cycle\)$/.exec(text);
+    if (cycle) text = cycle[1];
+    // "name  location[  (shown above)]": the label ends at the first double space.
+    const name = text.split('  ')[0];
+    parents.length = depth;
+    if (depth > 0) edges.push(`${name} ← ${parents[depth - 1]}`);
+    parents.push(name);
+  }
+  return edges.sort();
+}
+
+/**
+ * For the ESM fixture: the tree lines from the first line matching `start` on, un-indented to
+ * that line's depth, plus the lines above it (the loader's frames).
+ */
+export function subtreeFrom(body: string, start: RegExp): { above: string[]; subtree: string } {
+  const lines = body.split('\n');
+  const index = lines.findIndex((line) => start.test(line));
+  if (index < 0) return { above: lines, subtree: '' };
+  const indent = TREE_LINE.exec(lines[index])?.[1].length ?? 0;
+  const subtree = lines
+    .slice(index)
+    .map((line) => (TREE_LINE.test(line) ? line.slice(indent) : line))
+    .join('\n');
+  return { above: lines.slice(0, index), subtree };
+}
+
+/** The source text at a 1-based line:column of a fixture file, to the end of that line. */
+export function sourceAt(relativePath: string, line: number, column: number): string {
+  const text = readFileSync(join(REPO_ROOT, relativePath), 'utf8').split('\n')[line - 1] ?? '';
+  return text.slice(column - 1);
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { FoundNode } from '../../src/graph/await-graph.js';
+import { buildDocument } from '../../src/graph/document.js';
+import { applySourceMaps, decodeDataUrl, SourceMap } from '../../src/graph/source-map.js';
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Base64 VLQ, as source map writers encode it. */
+function vlq(value: number): string {
+  let rest = value < 0 ? (-value << 1) | 1 : value << 1;
+  let out = '';
+  do {
+    let digit = rest & 31;
+    rest >>>= 5;
+    if (rest > 0) digit |= 32;
+    out += BASE64[digit];
+  } while (rest > 0);
+  return out;
+}
+
+/** mappings from absolute segments [generatedColumn, source, line, column] per generated line. */
+function encode(lines: [number, number, number, number][][]): string {
+  let source = 0;
+  let line = 0;
+  let column = 0;
+  return lines
+    .map((segments) => {
+      let generated = 0;
+      return segments
+        .map(([g, s, l, c]) => {
+          const text = vlq(g - generated) + vlq(s - source) + vlq(l - line) + vlq(c - column);
+          [generated, source, line, column] = [g, s, l, c];
+          return text;
+        })
+        .join(',');
+    })
+    .join(';');
+}
+
+describe('SourceMap', () => {
+  it('decodes the mappings of a hand-written map (the spec example)', () => {
+    const map = SourceMap.parse(JSON.stringify({ version: 3, sources: ['a.js'], mappings: 'AAAA,SAASA;AACA' }), 'file:///p/out.js')!;
+    expect(map.lookup(0, 0)).toEqual({ url: 'file:///p/a.js', line: 0, column: 0 });
+    expect(map.lookup(0, 9)).toEqual({ url: 'file:///p/a.js', line: 0, column: 9 });
+    expect(map.lookup(0, 30)).toEqual({ url: 'file:///p/a.js', line: 0, column: 9 });
+    // The original column carries over from the previous line's last segment (only the generated column resets).
+    expect(map.lookup(1, 4)).toEqual({ url: 'file:///p/a.js', line: 1, column: 9 });
+    expect(map.lookup(2, 0)).toBeNull();
+  });
+
+  it('handles negative deltas, several sources and sourceRoot', () => {
+    const mappings = encode([[[0, 1, 10, 4], [8, 0, 2, 0]], [], [[2, 1, 0, 0]]]);
+    const map = SourceMap.parse(JSON.stringify({ version: 3, sourceRoot: '../src', sources: ['x.ts', 'y.ts'], mappings }), 'file:///p/dist/out.js.map')!;
+    expect(map.lookup(0, 3)).toEqual({ url: 'file:///p/src/y.ts', line: 10, column: 4 });
+    expect(map.lookup(0, 8)).toEqual({ url: 'file:///p/src/x.ts', line: 2, column: 0 });
+    expect(map.lookup(1, 0)).toBeNull();
+    expect(map.lookup(2, 1)).toBeNull();
+    expect(map.lookup(2, 2)).toEqual({ url: 'file:///p/src/y.ts', line: 0, column: 0 });
+  });
+
+  it('refuses what it cannot use', () => {
+    expect(SourceMap.parse('not json', 'file:///x')).toBeNull();
+    expect(SourceMap.parse(JSON.stringify({ version: 3, sections: [] }), 'file:///x')).toBeNull();
+    expect(SourceMap.parse(JSON.stringify({ version: 3, sources: ['a'], mappings: 'A!' }), 'file:///x')).toBeNull();
+    expect(SourceMap.parse(JSON.stringify({ version: 3, sources: ['a'], mappings: encode([[[0, 3, 0, 0]]]) }), 'file:///x')).toBeNull();
+  });
+
+  it('reads data: URLs, base64 or not', () => {
+    expect(decodeDataUrl(`data:application/json;charset=utf-8;base64,${Buffer.from('{"a":1}').toString('base64')}`)).toBe('{"a":1}');
+    expect(decodeDataUrl('data:application/json,%7B%7D')).toBe('{}');
+    expect(decodeDataUrl('out.js.map')).toBeNull();
+  });
+});
+
+describe('applySourceMaps', () => {
+  // Vite moved lib/jobs.js down three lines (hoisted exports); its map is inline.
+  const jobsMap = {
+    version: 3,
+    sources: ['jobs.js'],
+    mappings: encode([[], [], [], ...Array.from({ length: 40 }, (_, line): [number, number, number, number][] => [[0, 0, line, 0], [14, 0, line, 14]])]),
+  };
+  const scripts = new Map([
+    ['5', { url: 'file:///p/lib/jobs.js', sourceMapURL: `data:application/json;base64,${Buffer.from(JSON.stringify(jobsMap)).toString('base64')}` }],
+    ['6', { url: 'file:///p/dist/app.js', sourceMapURL: 'app.js.map' }],
+    ['7', { url: 'node:internal/x', sourceMapURL: undefined }],
+  ]);
+  const appMap = { version: 3, sources: ['../src/app.ts'], mappings: encode([[[0, 0, 4, 2]]]) };
+  const nodes: FoundNode[] = [
+    { id: 1, heapNode: 0, kind: 'async-function', name: 'waitForJob', definition: { scriptId: 5, line: 25, column: 36 }, awaitedBy: [] },
+    { id: 2, heapNode: 0, kind: 'async-function', name: 'main', definition: { scriptId: 6, line: 0, column: 5 }, awaitedBy: [] },
+    { id: 3, heapNode: 0, kind: 'async-function', name: 'internal', definition: { scriptId: 7, line: 3, column: 1 }, awaitedBy: [] },
+  ];
+  const exact = new Map([[1, { scriptId: '5', lineNumber: 26, columnNumber: 14, state: 'suspended' }]]);
+  const loaded: string[] = [];
+  const mapped = applySourceMaps({ nodes, scripts, exact }, (mapUrl) => {
+    loaded.push(mapUrl);
+    return mapUrl === 'file:///p/dist/app.js.map' ? JSON.stringify(appMap) : null;
+  });
+
+  it('maps exact points and definitions to the original source, through new script ids', () => {
+    const doc = buildDocument({ nodes: mapped.nodes, scriptUrls: mapped.scriptUrls, exact: mapped.exact, target: { pid: 1, nodeVersion: null, url: 'ws://x' }, capturedAt: new Date(0), toolVersion: '0' });
+    const where = Object.fromEntries(doc.nodes.map((node) => [node.name, node.location && `${node.location.url}:${node.location.line}:${node.location.column} ${node.locationSource}`]));
+    expect(where).toEqual({
+      waitForJob: 'file:///p/lib/jobs.js:24:15 exact',
+      main: 'file:///p/src/app.ts:5:3 definition',
+      internal: 'node:internal/x:4:2 definition',
+    });
+  });
+
+  it('loads a map that is not inline once, relative to its script', () => {
+    expect(loaded).toEqual(['file:///p/dist/app.js.map']);
+  });
+
+  it('leaves positions without a map alone', () => {
+    expect(mapped.nodes[2]).toBe(nodes[2]);
+  });
+});
