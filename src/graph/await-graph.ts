@@ -273,13 +273,13 @@ class AwaitGraphFinder {
    * reject function, which alone would look like a pass-through).
    */
   private classifyReaction(reaction: number, handlers: number[], derived: number): Consumer | null {
-    let userHandler = -1;
+    const userHandlers: number[] = [];
     let resolve: Consumer | null = null;
     let moduleResolve: Consumer | null = null;
     for (const handler of handlers) {
       const builtin = this.builtinName(handler);
       if (builtin === null) {
-        if (userHandler < 0) userHandler = handler;
+        userHandlers.push(handler);
       } else if (AWAIT_BUILTINS.has(builtin)) {
         const generator = this.contextSlot(handler, this.str.extension);
         if (generator >= 0) return { type: 'await', generator };
@@ -303,9 +303,11 @@ class AwaitGraphFinder {
         if (promise >= 0) moduleResolve = { type: 'resolve', promise, resolveFunction: handler };
       }
     }
-    if (userHandler >= 0) {
-      const method: ThenMethod = handlers.length === 1 && this.isRejectOnly(reaction, userHandler) ? 'catch' : 'then';
-      return { type: 'then', reaction, handler: userHandler, method, derived };
+    if (userHandlers.length > 0) {
+      // Named after the fulfill handler; a step with only a reject handler is a .catch.
+      const fulfill = userHandlers.find((handler) => !this.isRejectSlot(reaction, handler));
+      if (fulfill !== undefined) return { type: 'then', reaction, handler: fulfill, method: 'then', derived };
+      return { type: 'then', reaction, handler: userHandlers[0], method: handlers.length === 1 ? 'catch' : 'then', derived };
     }
     if (resolve ?? moduleResolve) return resolve ?? moduleResolve;
     // No handlers at all (`p.then()`, Node's internal promise plumbing): the derived promise
@@ -315,12 +317,12 @@ class AwaitGraphFinder {
   }
 
   /**
-   * True when the handler sits in the reject slot (a `.catch`). PromiseReaction fields are
+   * True when the handler sits in the reject slot (as a `.catch` handler does). PromiseReaction fields are
    * next, reject_handler, fulfill_handler, promise_or_capability (src/objects/promise.tq);
    * hidden-edge indices follow field order but start at a different base per V8 version, so
    * the slot is read relative to the derived promise (or the next reaction).
    */
-  private isRejectOnly(reaction: number, handler: number): boolean {
+  private isRejectSlot(reaction: number, handler: number): boolean {
     const heap = this.heap;
     let handlerIndex = -1;
     let promiseIndex = -1;
