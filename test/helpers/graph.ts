@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AwaitGraphDocument, AwaitNode } from '../../src/graph/types.js';
 import { REPO_ROOT } from './processes.js';
+import { displayName } from '../../src/graph/order.js';
 
 export type { AwaitGraphDocument, AwaitNode };
 
@@ -44,20 +45,7 @@ export function displayLocation(location: AwaitNode['location']): string {
 }
 
 /** The label a node gets in the tree (without its location). */
-export function label(node: AwaitNode): string {
-  switch (node.kind) {
-    case 'then':
-      return `.${node.thenMethod ?? 'then'}(${node.name})`;
-    case 'module':
-      return `module ${node.name}`;
-    case 'async-generator':
-      return `async* ${node.qualifiedName ?? node.name}`;
-    case 'promise':
-      return 'Promise <pending>';
-    default:
-      return node.qualifiedName ?? node.name;
-  }
-}
+export const label = displayName;
 
 export function parseDocument(stdout: string): AwaitGraphDocument {
   try {
