@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
-import { buildDocument } from './graph/document.js';
+import { captureToDocument } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
-import { TargetExitedError, UsageError } from './errors.js';
-import { processExists } from './inspector/proc.js';
+import { UsageError } from './errors.js';
 import { captureOnSession } from './inspector/capture.js';
-import { connectCdp } from './inspector/cdp-session.js';
+import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
+import { checkDebuggerUrl, checkUserAddress, type RemotePolicy } from './inspector/remote-policy.js';
+import { withTargetSession, type Endpoint } from './inspector/session-lifecycle.js';
 import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, resolveTarget } from './inspector/discover.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -19,67 +20,90 @@ export interface CaptureGraphOptions {
   snapshotTimeoutMs?: number;
   /** Bound on finding/opening the inspector and connecting (default 5 s). */
   connectTimeoutMs?: number;
-  /** Refuse larger snapshots (default 4 GiB). */
+  /** Refuse larger snapshots (default 2048 MB, DEFAULT_MAX_SNAPSHOT_MB), so the tool cannot exhaust its own memory. */
   maxSnapshotBytes?: number;
   onProgress?: (message: string) => void;
+  /**
+   * Stops the capture (SIGINT): work in flight is given up, what the capture did to the target is
+   * undone within a short bound, and the capture rejects with the signal's reason (an
+   * InterruptedError from the CLI).
+   */
+  signal?: AbortSignal;
+  /** Leave an inspector that asyncgraph opened with SIGUSR1 open (default: close it again). */
+  keepInspector?: boolean;
+  /** Allow non-loopback inspector addresses (default: loopback only). */
+  allowRemote?: boolean;
+  /** Things the user should know that do not stop the capture (default: process.emitWarning). */
+  onWarning?: (message: string) => void;
+  /**
+   * How long to wait for the pause that finds out whether the target runs JavaScript (default
+   * 300 ms; 0: do not check). See src/inspector/running-stack.ts.
+   */
+  pauseTimeoutMs?: number;
+  /** Pause rounds, for a tiny sampling profile (default 1). */
+  samples?: number;
+  /** Start-to-start spacing of the pause rounds (default 100 ms). */
+  sampleIntervalMs?: number;
 }
 
-interface Endpoint {
-  pid: number | null;
-  webSocketDebuggerUrl: string;
-  nodeVersion?: string;
-}
-
-/** Attach, take one consistent picture of the target's awaits, detach. */
+/** Attach, take one consistent picture of the target's awaits, detach (see docs/safety.md). */
 export async function captureGraph(spec: TargetSpec, options: CaptureGraphOptions = {}): Promise<AwaitGraphDocument> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const maxSnapshotBytes = options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024;
+  const onWarning = options.onWarning ?? defaultWarning;
   options.onProgress?.('finding the inspector');
-  const endpoint = await resolveEndpoint(spec, connectTimeoutMs);
-  options.onProgress?.('connecting');
-  const session = await connectCdp(endpoint.webSocketDebuggerUrl, { timeoutMs: connectTimeoutMs, commandTimeoutMs: 30_000 });
-  let capture;
-  try {
-    capture = await captureOnSession(session, {
-      locationBudgetMs: options.locationBudgetMs ?? 1000,
-      snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
-      maxSnapshotBytes: options.maxSnapshotBytes ?? 4 * 1024 ** 3,
-      onProgress: options.onProgress,
-    });
-  } catch (error) {
-    if (error instanceof TargetExitedError && endpoint.pid !== null && !processExists(endpoint.pid)) {
-      throw new TargetExitedError(`process ${endpoint.pid} exited during the capture`);
-    }
-    throw error;
-  } finally {
-    await session.close();
-  }
-  const scriptUrls = new Map([...capture.scripts].map(([id, script]) => [id, script.url]));
-  return buildDocument({
-    nodes: capture.nodes,
-    scriptUrls,
-    exact: capture.exact,
-    target: { pid: endpoint.pid, nodeVersion: endpoint.nodeVersion ?? null, url: endpoint.webSocketDebuggerUrl },
-    capturedAt: capture.capturedAt,
-    toolVersion: TOOL_VERSION,
-    stats: {
-      snapshotBytes: capture.snapshotBytes,
-      heapNodes: capture.heapNodes,
-      locationBudgetMs: options.locationBudgetMs ?? 1000,
-      locationLookupMs: Math.round(capture.locationLookupMs),
+  return withTargetSession(
+    () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }),
+    async ({ endpoint, session }) => {
+      const capture = await captureOnSession(session, {
+        locationBudgetMs: options.locationBudgetMs ?? 1000,
+        snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
+        maxSnapshotBytes,
+        onProgress: options.onProgress,
+        signal: options.signal,
+        pauseTimeoutMs: options.pauseTimeoutMs,
+        samples: options.samples,
+        sampleIntervalMs: options.sampleIntervalMs,
+      });
+      // Infers what the location budget did not reach (reading sources through the session) and
+      // maps positions through source maps.
+      return captureToDocument(session, capture, {
+        target: { pid: endpoint.pid, nodeVersion: endpoint.nodeVersion ?? null, url: endpoint.webSocketDebuggerUrl },
+        toolVersion: TOOL_VERSION,
+        locationBudgetMs: options.locationBudgetMs ?? 1000,
+        onProgress: options.onProgress,
+      });
     },
-  });
+    { connectTimeoutMs, signal: options.signal, keepInspector: options.keepInspector, maxSnapshotBytes, onWarning, onProgress: options.onProgress },
+  );
 }
 
-async function resolveEndpoint(spec: TargetSpec, timeoutMs: number): Promise<Endpoint> {
+/** Library default for warnings: a process warning (the CLI prints `asyncgraph: warning: …`). */
+export function defaultWarning(message: string): void {
+  process.emitWarning(message, 'AsyncgraphWarning');
+}
+
+async function resolveEndpoint(spec: TargetSpec, timeoutMs: number, policy: RemotePolicy): Promise<Endpoint> {
   if ('pid' in spec) {
     const target = await resolveTarget(spec.pid, { timeoutMs });
-    return { pid: target.pid, webSocketDebuggerUrl: target.webSocketDebuggerUrl, nodeVersion: target.nodeVersion };
+    const endpoint = {
+      pid: target.pid,
+      webSocketDebuggerUrl: target.webSocketDebuggerUrl,
+      nodeVersion: target.nodeVersion,
+      activated: target.activated,
+      host: target.host,
+      port: target.port,
+    };
+    checkDebuggerUrl(target.webSocketDebuggerUrl, `the inspector of process ${target.pid}`, policy);
+    return endpoint;
   }
   if ('port' in spec) {
     const host = spec.host ?? DEFAULT_INSPECTOR_HOST;
+    checkUserAddress(host, `the inspector at ${host}:${spec.port}`, policy);
     const targets = await fetchInspectorTargets(host, spec.port, timeoutMs);
     const first = targets.find((target) => target.webSocketDebuggerUrl);
     if (!first) throw new UsageError(`the inspector at ${host}:${spec.port} lists no debuggable target`);
+    checkDebuggerUrl(first.webSocketDebuggerUrl, `the inspector at ${host}:${spec.port}`, policy, host);
     return { pid: null, webSocketDebuggerUrl: first.webSocketDebuggerUrl, nodeVersion: await fetchNodeVersion(host, spec.port) };
   }
   let url: URL;
@@ -91,6 +115,7 @@ async function resolveEndpoint(spec: TargetSpec, timeoutMs: number): Promise<End
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new UsageError(`invalid inspector URL: ${spec.url}`, 'expected ws://HOST:PORT/ID as printed by "Debugger listening on"');
   }
+  checkUserAddress(url.hostname, `the inspector at ${url.host}`, policy);
   const nodeVersion = await fetchNodeVersion(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80));
   return { pid: null, webSocketDebuggerUrl: spec.url, nodeVersion };
 }

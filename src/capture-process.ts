@@ -1,15 +1,14 @@
-import { readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { buildDocument } from './graph/document.js';
-import { applySourceMaps } from './graph/source-map.js';
+import { captureToDocument } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
-import { AsyncgraphError, TargetExitedError } from './errors.js';
-import { TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
+import { AsyncgraphError } from './errors.js';
+import { defaultWarning, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
 import { captureOnSession, type Capture } from './inspector/capture.js';
-import { connectCdp, type CdpSession } from './inspector/cdp-session.js';
+import type { CdpSession } from './inspector/cdp-session.js';
 import { resolveTarget } from './inspector/discover.js';
+import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { attachToWorkers, type NodeWorkerInfo } from './inspector/node-worker.js';
-import { processExists } from './inspector/proc.js';
+import { checkDebuggerUrl } from './inspector/remote-policy.js';
+import { withTargetSession } from './inspector/session-lifecycle.js';
 
 export interface CaptureProcessOptions extends CaptureGraphOptions {
   /** Also capture the process's worker threads (default true). */
@@ -36,81 +35,55 @@ export interface ProcessCapture {
   workersError?: string;
 }
 
-/** Largest source map read from disk. */
-const MAX_SOURCE_MAP_BYTES = 16 * 1024 * 1024;
-
-/** A source map next to a script on this machine (file: URLs only); null if absent or too big. */
-function readLocalSourceMap(mapUrl: string): string | null {
-  if (!mapUrl.startsWith('file:')) return null;
-  try {
-    const path = fileURLToPath(mapUrl);
-    if (statSync(path).size > MAX_SOURCE_MAP_BYTES) return null;
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Like `captureGraph({ pid })`, and then the same capture for each of the process's
  * `worker_threads` workers, through the NodeWorker domain of the same inspector connection.
  * A worker whose capture fails is reported with its error; the main thread's failure throws.
- * Unlike captureGraph, positions are mapped through source maps (inline ones, and map files on
- * this machine), so code run transformed (vitest, tsc output with maps) shows original lines.
+ * Positions are mapped through source maps (inline ones, and map files on this machine), so code
+ * run transformed (vitest, tsc output with maps) shows original lines.
  */
 export async function captureProcess(pid: number | string, options: CaptureProcessOptions = {}): Promise<ProcessCapture> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const maxSnapshotBytes = options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024;
+  const onWarning = options.onWarning ?? defaultWarning;
   const captureOptions = {
     locationBudgetMs: options.locationBudgetMs ?? 1000,
     snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
-    maxSnapshotBytes: options.maxSnapshotBytes ?? 4 * 1024 ** 3,
+    maxSnapshotBytes,
     onProgress: options.onProgress,
+    signal: options.signal,
   };
   options.onProgress?.('finding the inspector');
-  const target = await resolveTarget(pid, { timeoutMs: connectTimeoutMs });
-  options.onProgress?.('connecting');
-  const session = await connectCdp(target.webSocketDebuggerUrl, { timeoutMs: connectTimeoutMs, commandTimeoutMs: 30_000 });
-  const toDocument = (capture: Capture) => {
-    const mapped = applySourceMaps(capture, readLocalSourceMap);
-    return buildDocument({
-      nodes: mapped.nodes,
-      scriptUrls: mapped.scriptUrls,
-      exact: mapped.exact,
-      target: { pid: target.pid, nodeVersion: target.nodeVersion ?? null, url: target.webSocketDebuggerUrl },
-      capturedAt: capture.capturedAt,
-      toolVersion: TOOL_VERSION,
-      stats: {
-        snapshotBytes: capture.snapshotBytes,
-        heapNodes: capture.heapNodes,
-        locationBudgetMs: captureOptions.locationBudgetMs,
-        locationLookupMs: Math.round(capture.locationLookupMs),
-      },
-    });
-  };
-  try {
-    let main: AwaitGraphDocument;
-    try {
-      main = toDocument(await captureOnSession(session, captureOptions));
-    } catch (error) {
-      if (error instanceof TargetExitedError && !processExists(target.pid)) {
-        throw new TargetExitedError(`process ${target.pid} exited during the capture`);
-      }
-      throw error;
-    }
-    const result: ProcessCapture = { pid: target.pid, argv: target.argv, main, workers: [] };
-    if (options.workers === false) return result;
-    await captureWorkers(session, result, captureOptions, toDocument);
-    return result;
-  } finally {
-    await session.close();
-  }
+  return withTargetSession(
+    async () => {
+      const target = await resolveTarget(pid, { timeoutMs: connectTimeoutMs });
+      checkDebuggerUrl(target.webSocketDebuggerUrl, `the inspector of process ${target.pid}`, { allowRemote: options.allowRemote, onWarning });
+      return target;
+    },
+    async ({ endpoint: target, session, guard }) => {
+      const toDocument = (threadSession: CdpSession, capture: Capture) =>
+        captureToDocument(threadSession, capture, {
+          target: { pid: target.pid, nodeVersion: target.nodeVersion ?? null, url: target.webSocketDebuggerUrl },
+          toolVersion: TOOL_VERSION,
+          locationBudgetMs: captureOptions.locationBudgetMs,
+          onProgress: options.onProgress,
+        });
+      const main = await toDocument(session, await captureOnSession(session, captureOptions));
+      const result: ProcessCapture = { pid: target.pid, argv: target.argv, main, workers: [] };
+      if (options.workers === false) return result;
+      await captureWorkers(session, result, captureOptions, toDocument, guard);
+      return result;
+    },
+    { connectTimeoutMs, signal: options.signal, keepInspector: options.keepInspector, maxSnapshotBytes, onWarning, onProgress: options.onProgress },
+  );
 }
 
 async function captureWorkers(
   session: CdpSession,
   result: ProcessCapture,
   captureOptions: Parameters<typeof captureOnSession>[1],
-  toDocument: (capture: Capture) => AwaitGraphDocument,
+  toDocument: (session: CdpSession, capture: Capture) => Promise<AwaitGraphDocument>,
+  guard: (session: CdpSession) => CdpSession = (session) => session,
 ): Promise<void> {
   let attached;
   try {
@@ -124,7 +97,9 @@ async function captureWorkers(
     for (const worker of attached.workers) {
       captureOptions.onProgress?.(`capturing worker ${worker.info.workerId}`);
       try {
-        result.workers.push({ info: worker.info, document: toDocument(await captureOnSession(worker.session, captureOptions)) });
+        const workerSession = guard(worker.session);
+        const capture = await captureOnSession(workerSession, captureOptions);
+        result.workers.push({ info: worker.info, document: await toDocument(workerSession, capture) });
       } catch (error) {
         result.workers.push({ info: worker.info, error: oneLine(error) });
       }

@@ -21,6 +21,10 @@ export const ExitCode = {
   TargetExited: 7,
   /** An operation did not complete in time. */
   Timeout: 8,
+  /** The heap snapshot is larger than --max-snapshot-mb. */
+  SnapshotTooLarge: 9,
+  /** Interrupted by SIGINT (128 + 2); SIGTERM gives 143. */
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -82,6 +86,23 @@ export class TargetExitedError extends AsyncgraphError {
 export class TimeoutError extends AsyncgraphError {
   constructor(message: string, hint?: string, options?: ErrorOptions) {
     super(message, ExitCode.Timeout, hint, options);
+  }
+}
+
+/** The heap snapshot grew past the configured limit; reading it was stopped. */
+export class SnapshotTooLargeError extends AsyncgraphError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(message, ExitCode.SnapshotTooLarge, hint, options);
+  }
+}
+
+/**
+ * asyncgraph was told to stop (SIGINT/SIGTERM) and did, after undoing what it did to the target.
+ * Exit code 128 + the signal's number.
+ */
+export class InterruptedError extends AsyncgraphError {
+  constructor(message: string, exitCode: number = ExitCode.Interrupted, hint?: string) {
+    super(message, exitCode, hint);
   }
 }
 

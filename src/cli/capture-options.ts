@@ -1,19 +1,23 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { CaptureGraphOptions, TargetSpec } from '../capture-graph.js';
+import { addSafetyOptions, safetyOptions, type SafetyFlags } from './safety-options.js';
 
 /** Options every capturing command shares. */
-export interface CaptureFlags {
+export interface CaptureFlags extends Partial<SafetyFlags> {
   port?: string;
   host?: string;
   url?: string;
   locationBudget: string;
   timeout: string;
   color?: boolean;
+  pauseTimeout?: string;
+  samples?: string;
+  sampleInterval?: string;
 }
 
 export function addCaptureOptions(command: Command): Command {
-  return command
+  command
     .option('--port <port>', 'connect to an inspector already listening on this port (127.0.0.1)')
     .addOption(new Option('--host <host>', 'host of the inspector given with --port').default('127.0.0.1').hideHelp())
     .option('--url <ws-url>', 'connect to this inspector websocket URL (ws://HOST:PORT/ID)')
@@ -23,7 +27,11 @@ export function addCaptureOptions(command: Command): Command {
       '1000',
     )
     .option('--timeout <seconds>', 'give up if the heap snapshot takes longer than this', '300')
+    .option('--pause-timeout <ms>', 'wait this long for a pause that shows whether it runs JavaScript, and where (0: do not check)', '300')
+    .option('--samples <n>', 'pause this many times and report where it was each time (a tiny sampling profile)', '1')
+    .option('--sample-interval <ms>', 'time between the starts of two --samples pauses', '100')
     .option('--no-color', 'never colour the output');
+  return addSafetyOptions(command);
 }
 
 export function targetSpec(pid: string | undefined, flags: CaptureFlags): TargetSpec {
@@ -45,5 +53,19 @@ export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
   if (!Number.isFinite(budget) || budget < 0) throw new UsageError(`invalid --location-budget: ${flags.locationBudget}`);
   const timeout = Number(flags.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`invalid --timeout: ${flags.timeout}`);
-  return { locationBudgetMs: budget, snapshotTimeoutMs: timeout * 1000 };
+  return { locationBudgetMs: budget, snapshotTimeoutMs: timeout * 1000, ...pauseOptions(flags), ...safetyOptions(flags) };
+}
+
+/** --pause-timeout, --samples, --sample-interval (src/inspector/running-stack.ts). */
+function pauseOptions(flags: CaptureFlags): { pauseTimeoutMs: number; samples: number; sampleIntervalMs: number } {
+  const pauseTimeoutMs = Number(flags.pauseTimeout ?? 300);
+  if (!Number.isFinite(pauseTimeoutMs) || pauseTimeoutMs < 0 || pauseTimeoutMs > 60_000) {
+    throw new UsageError(`invalid --pause-timeout: ${flags.pauseTimeout}`, 'milliseconds, at most 60000; 0 skips the check');
+  }
+  const samples = Number(flags.samples ?? 1);
+  if (!Number.isInteger(samples) || samples < 1 || samples > 1000) throw new UsageError(`invalid --samples: ${flags.samples}`, 'a whole number from 1 to 1000');
+  const sampleIntervalMs = Number(flags.sampleInterval ?? 100);
+  if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) throw new UsageError(`invalid --sample-interval: ${flags.sampleInterval}`);
+  if (samples > 1 && pauseTimeoutMs === 0) throw new UsageError('--samples needs pauses: --pause-timeout must not be 0');
+  return { pauseTimeoutMs, samples, sampleIntervalMs };
 }

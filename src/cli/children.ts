@@ -9,11 +9,25 @@ import { processExists } from '../inspector/proc.js';
 import { writeFile } from 'node:fs/promises';
 import { REPORT_VERSION, renderTreeReport, renderTreeReportJson, type TreeReport } from '../render/report.js';
 import { captureOptions, type CaptureFlags } from './capture-options.js';
+import { interruptionOf } from '../inspector/guarded-session.js';
+import { filterDocument, type FilterOptions } from '../graph/filter.js';
 import { useColors } from './output.js';
 
 /** The CLI action: capture, print (text or JSON, to stdout or a file), set the exit code. */
-export async function printChildren(pid: string | undefined, flags: CaptureFlags, format: 'text' | 'json', output?: string): Promise<void> {
-  const { report, exitCode } = await captureChildren(pid, flags);
+export async function printChildren(
+  pid: string | undefined,
+  flags: CaptureFlags,
+  format: 'text' | 'json',
+  output?: string,
+  filters: FilterOptions = {},
+  signal?: AbortSignal,
+): Promise<void> {
+  const { report, exitCode } = await captureChildren(pid, flags, signal);
+  // --depth, --filter, --no-internals: applied to each thread's graph.
+  for (const proc of report.processes) {
+    if (proc.document) proc.document = filterDocument(proc.document, filters);
+    for (const worker of proc.workers) if (worker.document) worker.document = filterDocument(worker.document, filters);
+  }
   const text =
     format === 'json'
       ? renderTreeReportJson(report)
@@ -24,7 +38,11 @@ export async function printChildren(pid: string | undefined, flags: CaptureFlags
 }
 
 /** Captures the tree under `pidArg`; the exit code says whether anything could be captured. */
-export async function captureChildren(pidArg: string | undefined, flags: CaptureFlags): Promise<{ report: TreeReport; exitCode: number }> {
+export async function captureChildren(
+  pidArg: string | undefined,
+  flags: CaptureFlags,
+  signal?: AbortSignal,
+): Promise<{ report: TreeReport; exitCode: number }> {
   if (pidArg === undefined || flags.port !== undefined || flags.url !== undefined) {
     throw new UsageError('--children needs a pid', 'the process tree is found from /proc; --port and --url name a single inspector');
   }
@@ -39,7 +57,13 @@ export async function captureChildren(pidArg: string | undefined, flags: Capture
     perProcessTimeoutMs: (options.snapshotTimeoutMs ?? 300_000) + 30_000,
     locationBudgetMs: options.locationBudgetMs,
     snapshotTimeoutMs: options.snapshotTimeoutMs,
+    maxSnapshotBytes: options.maxSnapshotBytes,
+    keepInspector: options.keepInspector,
+    onWarning: options.onWarning,
+    signal,
   });
+  // Interrupted: the captures undo their work in the background (bounded), nothing is printed.
+  if (signal?.aborted) throw interruptionOf(signal);
   const report: TreeReport = { reportVersion: REPORT_VERSION, reason: { kind: 'attach' }, rootPid: pid, capturedAt, processes: captured.processes };
   const allFailed = captured.errors.length === processes.length;
   return { report, exitCode: allFailed ? captured.errors[0].exitCode : 0 };

@@ -1,77 +1,114 @@
 import { Command, CommanderError } from 'commander';
 import { captureGraph, TOOL_VERSION } from '../capture-graph.js';
-import { AsyncgraphError, ExitCode } from '../errors.js';
-import { renderJson } from '../render/json.js';
-import { renderTree } from '../render/tree.js';
+import { AsyncgraphError, ExitCode, UsageError } from '../errors.js';
 import { addCaptureOptions, captureOptions, targetSpec, type CaptureFlags } from './capture-options.js';
-import { progressReporter, useColors } from './output.js';
+import { progressReporter } from './output.js';
+import { addViewOptions, filterOptions, renderView, viewFormat, viewStyle, type Format, type ViewFlags } from './view-options.js';
 import { writeFile } from 'node:fs/promises';
 import { registerRunCommand } from './run.js';
 import { printChildren } from './children.js';
+import { withInterrupts } from './interrupt.js';
 
 const program = new Command('asyncgraph')
   .description('Show what a running Node.js process is waiting for: its suspended async functions and who awaits them.')
   .version(TOOL_VERSION)
   .showHelpAfterError()
-  .exitOverride();
-
-addCaptureOptions(
-  program
-    .command('attach')
-    .description('attach to a Node.js process, print its awaited-by forest, detach')
-    .argument('[pid]', 'process id of the Node.js process'),
-)
-  .option('--json', 'print the JSON document instead of the tree')
-  .option('--children', 'also every Node.js process below the pid, and worker threads (see README)')
+  .exitOverride()
   .addHelpText(
     'after',
     `
 Examples:
-  asyncgraph attach 12345              find (or open with SIGUSR1) the inspector of pid 12345
-  asyncgraph attach 12345 --children   the same for the whole process tree (e.g. a test runner)
-  asyncgraph attach 12345 --json       the same graph as JSON (schema version 1)
-  asyncgraph attach --port 9229        an inspector already listening on 127.0.0.1:9229`,
+  asyncgraph attach 12345                      what pid 12345 is waiting for, as a tree
+  asyncgraph attach 12345 --format table       the same, one row per await
+  asyncgraph snapshot --pid 12345 -o g.json    the same as JSON
+  asyncgraph run --timeout 10m -- npm test     report what a hung test suite waits for
+
+"asyncgraph help <command>" shows a command's options and examples.`,
+  );
+
+addViewOptions(
+  addCaptureOptions(
+    program
+      .command('attach')
+      .description('attach to a Node.js process, print its awaited-by forest, detach')
+      .argument('[pid]', 'process id of the Node.js process'),
+  ),
+  'tree',
+)
+  .option('--children', 'also every Node.js process below the pid, and worker threads (see README)')
+  .addHelpText(
+    'after',
+    `
+Formats: tree (default), table (one row per awaited-by edge), json (schema version 1,
+docs/json-schema.md), dot (Graphviz) and mermaid (a flowchart GitHub renders). Identical sibling
+subtrees print once with "× N"; --depth, --filter and --no-internals apply to every format.
+
+Examples:
+  asyncgraph attach 12345                         find (or open with SIGUSR1) the inspector of pid 12345
+  asyncgraph attach 12345 --children              the same for the whole process tree (e.g. a test runner)
+  asyncgraph attach 12345 --json                  the same graph as JSON (schema version 1)
+  asyncgraph attach 12345 --format table          one row per await: function, location, awaiter
+  asyncgraph attach 12345 --format dot | dot -Tsvg > graph.svg
+  asyncgraph attach 12345 --filter query --no-internals --depth 6
+  asyncgraph attach --port 9229                   an inspector already listening on 127.0.0.1:9229`,
   )
-  .action(async (pid: string | undefined, flags: CaptureFlags & { json?: boolean; children?: boolean }) => {
-    if (flags.children) return printChildren(pid, flags, flags.json ? 'json' : 'text');
-    const doc = await capture(pid, flags, !flags.json);
-    process.stdout.write(
-      flags.json ? renderJson(doc) : renderTree(doc, { colors: useColors(process.stdout, flags.color), cwd: process.cwd() }),
-    );
+  .action(async (pid: string | undefined, flags: CaptureFlags & ViewFlags & { children?: boolean }) => {
+    const format = viewFormat(flags, 'tree');
+    const filters = filterOptions(flags);
+    if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), undefined, filters, signal));
+    const doc = await capture(pid, flags, format);
+    process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
   });
 
-addCaptureOptions(
-  program
-    .command('snapshot')
-    .description('capture the await graph of a Node.js process as JSON (schema version 1)')
-    .option('--pid <pid>', 'process id of the Node.js process'),
+addViewOptions(
+  addCaptureOptions(
+    program
+      .command('snapshot')
+      .description('capture the await graph of a Node.js process, as JSON unless --format says otherwise')
+      .option('--pid <pid>', 'process id of the Node.js process'),
+  ),
+  'json',
 )
-  .option('--json', 'JSON output (the default for snapshot)')
-  .option('-o, --output <file>', 'write the JSON to a file instead of stdout')
+  .option('-o, --output <file>', 'write to a file instead of stdout')
   .option('--children', 'a report of every Node.js process below the pid, worker threads included')
   .addHelpText(
     'after',
     `
 Examples:
-  asyncgraph snapshot --pid 12345 --json > graph.json
-  asyncgraph snapshot --pid 12345 -o graph.json`,
+  asyncgraph snapshot --pid 12345 > graph.json
+  asyncgraph snapshot --pid 12345 -o graph.json
+  asyncgraph snapshot --pid 12345 --format dot -o graph.dot
+  asyncgraph snapshot --pid 12345 --children -o report.json   the whole process tree`,
   )
-  .action(async (flags: CaptureFlags & { pid?: string; output?: string; children?: boolean }) => {
-    if (flags.children) return printChildren(flags.pid, flags, 'json', flags.output);
-    const doc = await capture(flags.pid, flags, false);
-    const json = renderJson(doc);
-    if (flags.output) await writeFile(flags.output, json);
-    else process.stdout.write(json);
+  .action(async (flags: CaptureFlags & ViewFlags & { pid?: string; output?: string; children?: boolean }) => {
+    const format = viewFormat(flags, 'json');
+    const filters = filterOptions(flags);
+    if (flags.children) return withInterrupts((signal) => printChildren(flags.pid, flags, childrenFormat(format), flags.output, filters, signal));
+    const doc = await capture(flags.pid, flags, format);
+    const text = renderView(doc, format, filters, viewStyle(flags.output ? null : process.stdout, flags));
+    if (flags.output) await writeFile(flags.output, text);
+    else process.stdout.write(text);
   });
+
+/** `--children` prints a report of several processes: as a text report or JSON. */
+function childrenFormat(format: Format): 'text' | 'json' {
+  if (format === 'json') return 'json';
+  if (format === 'tree') return 'text';
+  throw new UsageError(`--format ${format} is not available with --children`, 'use --format tree or --format json');
+}
 
 registerRunCommand(program);
 
-async function capture(pid: string | undefined, flags: CaptureFlags, showProgress: boolean) {
+async function capture(pid: string | undefined, flags: CaptureFlags, format: Format) {
   const spec = targetSpec(pid, flags);
   const options = captureOptions(flags);
-  const progress = progressReporter(showProgress);
+  // Never for JSON, which scripts read; only on a terminal, and only for slow captures.
+  const progress = progressReporter(format !== 'json');
   try {
-    return await captureGraph(spec, { ...options, onProgress: progress.update });
+    // ASYNCGRAPH_TEST_PROGRESS: each step as a line on stderr (the fault tests time their faults by it).
+    const onProgress = process.env.ASYNCGRAPH_TEST_PROGRESS ? (step: string) => void process.stderr.write(`asyncgraph: progress: ${step}\n`) : progress.update;
+    // SIGINT/SIGTERM abort the capture, which undoes what it did to the target first (interrupt.ts).
+    return await withInterrupts((signal) => captureGraph(spec, { ...options, onProgress, signal }));
   } finally {
     progress.done();
   }

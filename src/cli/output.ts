@@ -10,17 +10,44 @@ export function useColors(stream: { isTTY?: boolean }, flag: boolean | undefined
   return stream.isTTY === true;
 }
 
-/** A one-line progress indicator on stderr, only for a person watching a terminal. */
-export function progressReporter(enabled: boolean): { update: (message: string) => void; done: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { update: () => {}, done: () => {} };
+export interface ProgressOptions {
+  stream?: { isTTY?: boolean; write(text: string): unknown };
+  /** Nothing is shown for captures faster than this (default 400 ms). */
+  delayMs?: number;
+}
+
+/**
+ * A one-line progress indicator on stderr, only for a person watching a terminal, and only once
+ * the capture has taken more than a moment: quick captures print nothing at all.
+ */
+export function progressReporter(
+  enabled: boolean,
+  options: ProgressOptions = {},
+): { update: (message: string) => void; done: () => void } {
+  const stream = options.stream ?? process.stderr;
+  if (!enabled || !stream.isTTY) return { update: () => {}, done: () => {} };
   let shown = false;
+  let latest: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const show = () => {
+    if (latest === undefined) return;
+    stream.write(`\r\x1b[2K${latest}…`);
+    shown = true;
+  };
   return {
     update(message) {
-      process.stderr.write(`\r\x1b[2K${message}…`);
-      shown = true;
+      latest = message;
+      if (shown) show();
+      else if (!timer) {
+        timer = setTimeout(show, options.delayMs ?? 400);
+        timer.unref();
+      }
     },
     done() {
-      if (shown) process.stderr.write('\r\x1b[2K');
+      clearTimeout(timer);
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
+      latest = undefined;
     },
   };
 }

@@ -25,6 +25,7 @@ import { REPORT_VERSION, reportBanner, type ReportReason, type TreeReport } from
 import { formatDuration, parseDuration } from './duration.js';
 import { useColors } from './output.js';
 import { writeTreeReport } from './tree-output.js';
+import { parseMaxSnapshotMb, printWarning, snapshotLimitOption } from './safety-options.js';
 
 /** Exit code after a timeout (or a stop signal), as coreutils `timeout`. */
 export const EXIT_TIMED_OUT = 124;
@@ -45,6 +46,7 @@ interface RunFlags {
   captureTimeout: string;
   killAfter: string;
   locationBudget: string;
+  maxSnapshotMb: string;
   color?: boolean;
 }
 
@@ -61,6 +63,7 @@ export function registerRunCommand(program: Command): void {
     .option('--capture-timeout <duration>', 'bound on capturing one process, worker threads included', '30s')
     .option('--kill-after <duration>', 'after the report, SIGTERM the tree and SIGKILL what is left after this long', '3s')
     .addOption(new Option('--location-budget <ms>', 'target main-thread time per thread spent finding exact await locations').default('1000'))
+    .addOption(snapshotLimitOption())
     .option('--no-color', 'never colour the report')
     .addHelpText(
       'after',
@@ -101,6 +104,7 @@ async function runCommand(command: string[], flags: RunFlags): Promise<number> {
   const killAfterMs = parseDuration(flags.killAfter, '--kill-after');
   const locationBudgetMs = Number(flags.locationBudget);
   if (!Number.isFinite(locationBudgetMs) || locationBudgetMs < 0) throw new UsageError(`invalid --location-budget: ${flags.locationBudget}`);
+  const maxSnapshotBytes = parseMaxSnapshotMb(flags.maxSnapshotMb);
 
   assertLinux();
 
@@ -181,6 +185,7 @@ async function runCommand(command: string[], flags: RunFlags): Promise<number> {
           deadline: reason.kind === 'signal' ? Date.now() + Math.min(captureTimeoutMs, SIGNAL_CAPTURE_BUDGET_MS) : undefined,
           abort: abortCaptures.signal,
           locationBudgetMs,
+          maxSnapshotBytes,
           jsonOut: flags.jsonOut,
           colors: useColors(process.stderr, flags.color),
         });
@@ -221,6 +226,7 @@ interface ReportOptions {
   deadline?: number;
   abort: AbortSignal;
   locationBudgetMs: number;
+  maxSnapshotBytes: number;
   jsonOut?: string;
   colors: boolean;
 }
@@ -235,6 +241,8 @@ async function report(reason: ReportReason, selector: TreeSelector, command: str
     deadline: options.deadline,
     signal: options.abort,
     locationBudgetMs: options.locationBudgetMs,
+    maxSnapshotBytes: options.maxSnapshotBytes,
+    onWarning: printWarning,
   });
   const treeReport: TreeReport = {
     reportVersion: REPORT_VERSION,

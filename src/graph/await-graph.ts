@@ -66,8 +66,22 @@ type Consumer =
  * owns is a bare `promise` leaf, except that plain pass-through promises (resolved by
  * exactly one other promise) are looked through so chains stay short.
  */
-export function findAwaitGraph(heap: HeapGraph): FoundNode[] {
-  return new AwaitGraphFinder(heap).run();
+export function findAwaitGraph(heap: HeapGraph, trace?: AwaitGraphTrace): FoundNode[] {
+  return new AwaitGraphFinder(heap).run(trace);
+}
+
+/**
+ * How the promises of the heap were linked, for analyses that need more than the nodes (see
+ * wakers.ts): filled in by findAwaitGraph when passed. Heap ordinals throughout; node indexes
+ * are positions in the returned array.
+ */
+export interface AwaitGraphTrace {
+  /** Promise → the node that produces it (generator, combinator, `.then` step, or bare leaf). */
+  promiseNode: Map<number, number>;
+  /** Promise → the pending promises that settle it through a resolving function (looked through). */
+  resolvedBy: Map<number, { source: number; reaction: number }[]>;
+  /** (promise, node index): a reaction on the promise makes the node wait for it. */
+  consumed: { promise: number; consumer: number }[];
 }
 
 class AwaitGraphFinder {
@@ -96,7 +110,7 @@ class AwaitGraphFinder {
   /** Heap ordinal of a generator → index in `nodes`. */
   private readonly generatorNode = new Map<number, number>();
   /** Promise → the promises that resolve it through a resolving function. */
-  private readonly resolvedBy = new Map<number, { source: number; resolveFunction: number }[]>();
+  private readonly resolvedBy = new Map<number, { source: number; resolveFunction: number; reaction: number }[]>();
   /** (promise, node index) pairs: the promise is awaited by that node. */
   private readonly consumed: { promise: number; consumer: number }[] = [];
   private readonly bareNode = new Map<number, number>();
@@ -123,7 +137,7 @@ class AwaitGraphFinder {
     this.closureType = heap.nodeTypeIndex('closure');
   }
 
-  run(): FoundNode[] {
+  run(trace?: AwaitGraphTrace): FoundNode[] {
     const heap = this.heap;
     const pendingPromises: number[] = [];
     const modules: number[] = [];
@@ -145,6 +159,14 @@ class AwaitGraphFinder {
     for (const promise of pendingPromises) this.collectReactions(promise);
     this.findRaces();
     this.linkConsumers();
+    if (trace) {
+      for (const [promise, index] of this.promiseOwner) trace.promiseNode.set(promise, index);
+      for (const [promise, index] of this.bareNode) trace.promiseNode.set(promise, index);
+      for (const [promise, sources] of this.resolvedBy) {
+        trace.resolvedBy.set(promise, sources.map(({ source, reaction }) => ({ source, reaction })));
+      }
+      trace.consumed.push(...this.consumed);
+    }
     return this.nodes;
   }
 
@@ -254,7 +276,7 @@ class AwaitGraphFinder {
       if (consumer) {
         if (consumer.type === 'resolve') {
           const sources = this.resolvedBy.get(consumer.promise) ?? [];
-          sources.push({ source: promise, resolveFunction: consumer.resolveFunction });
+          sources.push({ source: promise, resolveFunction: consumer.resolveFunction, reaction });
           this.resolvedBy.set(consumer.promise, sources);
         } else {
           // Create consumer nodes now: they own their promises (a combinator's, a .then step's

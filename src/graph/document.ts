@@ -1,12 +1,17 @@
 import type { FoundNode } from './await-graph.js';
+import { siblingGroups } from './collapse.js';
 import { findCycles } from './cycles.js';
 import { compareNodes } from './order.js';
+import type { PositionMapper } from './source-map.js';
 import {
   SCHEMA_VERSION,
   type AwaitGraphDocument,
   type AwaitNode,
   type CaptureStats,
+  type Execution,
+  type ExecutionState,
   type SourceLocation,
+  type StackFrame,
   type TargetInfo,
 } from './types.js';
 
@@ -18,15 +23,54 @@ export interface ExactPoint {
   state?: string;
 }
 
+/** One call frame as V8 reports it: positions 0-based, `scriptId` as in Debugger.scriptParsed. */
+export interface RawFrame {
+  functionName: string;
+  scriptId: string;
+  /** The script's URL as the pause reported it (may be empty: then `scriptUrls` is asked). */
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+  /** Where the frame's function starts. */
+  functionLocation?: { scriptId: string; lineNumber: number; columnNumber: number };
+}
+
+export interface RawSample {
+  atMs: number;
+  state: ExecutionState;
+  frames?: RawFrame[];
+  /** Per frame: the kind of async function it runs, if any (from the heap). */
+  kinds?: (string | undefined)[];
+}
+
+/** The pause rounds of a capture, the running stack's frames already matched with nodes. */
+export interface ExecutionInput {
+  state: ExecutionState;
+  pauseTimeoutMs: number;
+  sampleIntervalMs: number;
+  samples: RawSample[];
+  stack?: RawFrame[];
+  /** Per frame of `stack`: the id of the node it runs, if known. */
+  stackNodeIds?: (number | undefined)[];
+  /** Per frame of `stack`: the kind of async function it runs, if any. */
+  stackKinds?: (string | undefined)[];
+}
+
 export interface DocumentInput {
   nodes: FoundNode[];
   /** scriptId → URL, from Debugger.scriptParsed. */
   scriptUrls: Map<string, string>;
   exact: Map<number, ExactPoint>;
+  /** Suspension points inferred from the source (src/graph/infer-await.ts), for frames without an exact one. */
+  inferred?: Map<number, ExactPoint>;
+  /** Source maps: every position is passed through it; a mapped one keeps the generated one too. */
+  mapPosition?: PositionMapper;
   target: TargetInfo;
   capturedAt: Date;
   toolVersion: string;
-  stats?: Omit<CaptureStats, 'exactLocations' | 'definitionLocations'>;
+  stats?: Omit<CaptureStats, 'exactLocations' | 'inferredLocations' | 'definitionLocations'>;
+  /** The pause rounds (src/inspector/running-stack.ts); becomes the document's `execution`. */
+  execution?: ExecutionInput;
 }
 
 /** Turns what the capture found into the versioned document every output format renders. */
@@ -35,6 +79,7 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   const stats = input.stats && {
     ...input.stats,
     exactLocations: nodes.filter((node) => node.locationSource === 'exact').length,
+    inferredLocations: nodes.filter((node) => node.locationSource === 'inferred').length,
     definitionLocations: nodes.filter((node) => node.locationSource === 'definition').length,
   };
   return {
@@ -42,29 +87,29 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
     tool: { name: 'asyncgraph', version: input.toolVersion },
     target: input.target,
     capturedAt: input.capturedAt.toISOString(),
+    ...(input.execution ? { execution: toExecution(input.execution, input, new Set(nodes.map((node) => node.id))) } : {}),
     nodes,
     cycles: findCycles(nodes),
+    groups: siblingGroups(nodes),
     ...(stats ? { stats } : {}),
   };
 }
 
 function toAwaitNode(found: FoundNode, input: DocumentInput): AwaitNode {
-  let location: SourceLocation | null = null;
+  let place: Placed | null = null;
   let locationSource: AwaitNode['locationSource'] = 'none';
   let state: string | undefined;
   const exact = input.exact.get(found.id);
-  const exactUrl = exact && input.scriptUrls.get(exact.scriptId);
-  if (exact && exactUrl) {
-    location = { url: exactUrl, line: exact.lineNumber + 1, column: exact.columnNumber + 1 };
-    locationSource = 'exact';
-    state = exact.state;
+  const inferred = exact ? undefined : input.inferred?.get(found.id);
+  const point = exact ?? inferred;
+  if (point && (place = locate(input, point.scriptId, point.lineNumber, point.columnNumber))) {
+    locationSource = exact ? 'exact' : 'inferred';
+    state = exact?.state;
   } else if (found.definition) {
-    const url = input.scriptUrls.get(String(found.definition.scriptId));
-    if (url) {
-      location = { url, line: found.definition.line + 1, column: found.definition.column + 1 };
-      locationSource = 'definition';
-    }
+    place = locate(input, String(found.definition.scriptId), found.definition.line, found.definition.column);
+    if (place) locationSource = 'definition';
   }
+  const location = place?.location ?? null;
   // Keys in one fixed order, so JSON output diffs cleanly between captures.
   const node: AwaitNode = {
     id: found.id,
@@ -76,10 +121,97 @@ function toAwaitNode(found: FoundNode, input: DocumentInput): AwaitNode {
     ...(state ? { state } : {}),
     ...(location && isInternalUrl(location.url) ? { internal: true } : {}),
     location,
+    ...(place?.generated ? { generatedLocation: place.generated } : {}),
     locationSource,
     awaitedBy: [...found.awaitedBy].sort((a, b) => a - b),
   };
   return node;
+}
+
+interface Placed {
+  location: SourceLocation;
+  /** The position in the running code, when `location` came from a source map. */
+  generated?: SourceLocation;
+}
+
+/** A 0-based script position as a 1-based location, through the source maps when one applies. */
+function locate(input: DocumentInput, scriptId: string, line: number, column: number): Placed | null {
+  const url = input.scriptUrls.get(scriptId);
+  if (!url) return null;
+  const generated = { url, line: line + 1, column: column + 1 };
+  const original = input.mapPosition?.(scriptId, line, column);
+  if (!original) return { location: generated };
+  return { location: { url: original.url, line: original.line + 1, column: original.column + 1 }, generated };
+}
+
+const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
+
+function toExecution(execution: ExecutionInput, input: DocumentInput, nodeIds: Set<number>): Execution {
+  let stack: StackFrame[] | undefined;
+  let runningNodeId: number | undefined;
+  if (execution.stack) {
+    stack = execution.stack.map((raw, i) => {
+      const frame = withKind(toStackFrame(raw, input), execution.stackKinds?.[i]);
+      const nodeId = execution.stackNodeIds?.[i];
+      if (nodeId !== undefined && nodeIds.has(nodeId)) frame.nodeId = nodeId;
+      return orderFrameKeys(frame);
+    });
+    runningNodeId = stack.find((frame) => frame.nodeId !== undefined)?.nodeId;
+  }
+  return {
+    state: execution.state,
+    ...(stack ? { stack } : {}),
+    ...(runningNodeId !== undefined ? { runningNodeId } : {}),
+    pauseTimeoutMs: execution.pauseTimeoutMs,
+    ...(execution.samples.length > 1
+      ? {
+          samples: execution.samples.map((sample) => ({
+            atMs: sample.atMs,
+            state: sample.state,
+            ...(sample.frames ? { stack: sample.frames.map((raw, i) => orderFrameKeys(withKind(toStackFrame(raw, input), sample.kinds?.[i]))) } : {}),
+          })),
+          sampleIntervalMs: execution.sampleIntervalMs,
+        }
+      : {}),
+  };
+}
+
+function withKind(frame: StackFrame, kind: string | undefined): StackFrame {
+  if (kind && FRAME_KINDS.has(kind)) frame.kind = kind as StackFrame['kind'];
+  return frame;
+}
+
+function toStackFrame(raw: RawFrame, input: DocumentInput): StackFrame {
+  const place = locate(raw.url ? { ...input, scriptUrls: withUrl(input.scriptUrls, raw) } : input, raw.scriptId, raw.lineNumber, raw.columnNumber);
+  const at = raw.functionLocation;
+  return {
+    functionName: raw.functionName,
+    location: place?.location ?? null,
+    ...(place?.generated ? { generatedLocation: place.generated } : {}),
+    locationSource: place ? 'exact' : 'none',
+    ...(raw.functionName === '' && at && at.lineNumber === 0 && at.columnNumber === 0 ? { topLevel: true as const } : {}),
+    ...(place && isInternalUrl(place.location.url) ? { internal: true as const } : {}),
+  };
+}
+
+/** The frame's own URL wins over the table (they agree unless the table lacks the script). */
+function withUrl(scriptUrls: Map<string, string>, raw: RawFrame): Map<string, string> {
+  if (scriptUrls.get(raw.scriptId) === raw.url) return scriptUrls;
+  return new Map(scriptUrls).set(raw.scriptId, raw.url);
+}
+
+/** Keys in one fixed order, as for nodes. */
+function orderFrameKeys(frame: StackFrame): StackFrame {
+  return {
+    functionName: frame.functionName,
+    location: frame.location,
+    ...(frame.generatedLocation ? { generatedLocation: frame.generatedLocation } : {}),
+    locationSource: frame.locationSource,
+    ...(frame.kind ? { kind: frame.kind } : {}),
+    ...(frame.nodeId !== undefined ? { nodeId: frame.nodeId } : {}),
+    ...(frame.topLevel ? { topLevel: frame.topLevel } : {}),
+    ...(frame.internal ? { internal: frame.internal } : {}),
+  };
 }
 
 /** Node's own code: `node:internal/…`, `node:fs`… */

@@ -3,69 +3,57 @@ import type { RawSnapshot } from './snapshot-types.js';
 /**
  * Indexed, read-only view over a parsed heap snapshot. Nodes are addressed by ordinal
  * (0..nodeCount-1) and edges by ordinal too; no per-node objects are created, so this
- * scales to millions of nodes.
+ * scales to millions of nodes. The snapshot's columns are used as they are (see RawSnapshot):
+ * every accessor is one typed-array read.
  */
 export class HeapGraph {
   readonly nodeCount: number;
   readonly strings: string[];
   /** firstEdge[n]..firstEdge[n+1] are the edge ordinals of node n. */
   private readonly firstEdge: Uint32Array;
-  private readonly nodes: Uint32Array;
-  private readonly edges: Uint32Array;
+  private readonly nodeType: Uint8Array;
+  private readonly nodeName: Uint32Array;
+  private readonly nodeId: Uint32Array;
+  private readonly nodeSelfSize: Uint32Array;
+  private readonly edgeTypes: Uint8Array;
+  private readonly edgeNames: Uint32Array;
+  private readonly edgeTargets: Uint32Array;
+  /** The JSON's node field count: `locations` hold node indexes in its units. */
   private readonly nodeFieldCount: number;
-  private readonly edgeFieldCount: number;
-  private readonly typeOffset: number;
-  private readonly nameOffset: number;
-  private readonly idOffset: number;
-  private readonly selfSizeOffset: number;
-  private readonly edgeTypeOffset: number;
-  private readonly edgeNameOffset: number;
-  private readonly edgeToOffset: number;
   readonly nodeTypeNames: string[];
   readonly edgeTypeNames: string[];
   /** Edge types whose name_or_index is a number rather than a string index. */
   private readonly numericEdgeType: Uint8Array;
-  /** Closure node ordinal → [scriptId, line0, col0] index into `locations`, built lazily. */
-  private locationIndex: Map<number, number> | undefined;
+  /** Rows of `locations` in node order when V8 did not write them so (null: they are), built lazily. */
+  private locationIndex: Uint32Array | null | undefined;
   private readonly locations: Uint32Array;
   private readonly locationFieldCount: number;
 
   constructor(raw: RawSnapshot) {
     const meta = raw.meta;
-    this.nodes = raw.nodes;
-    this.edges = raw.edges;
     this.strings = raw.strings;
     this.locations = raw.locations;
     this.nodeCount = raw.nodeCount;
+    this.firstEdge = raw.firstEdge;
+    this.nodeType = raw.nodeType;
+    this.nodeName = raw.nodeName;
+    this.nodeId = raw.nodeId;
+    this.nodeSelfSize = raw.nodeSelfSize;
+    this.edgeTypes = raw.edgeType;
+    this.edgeNames = raw.edgeName;
+    this.edgeTargets = raw.edgeTo;
     this.nodeFieldCount = meta.node_fields.length;
-    this.edgeFieldCount = meta.edge_fields.length;
-    this.typeOffset = requireField(meta.node_fields, 'type');
-    this.nameOffset = requireField(meta.node_fields, 'name');
-    this.idOffset = requireField(meta.node_fields, 'id');
-    this.selfSizeOffset = requireField(meta.node_fields, 'self_size');
-    const edgeCountOffset = requireField(meta.node_fields, 'edge_count');
-    this.edgeTypeOffset = requireField(meta.edge_fields, 'type');
-    this.edgeNameOffset = requireField(meta.edge_fields, 'name_or_index');
-    this.edgeToOffset = requireField(meta.edge_fields, 'to_node');
     this.nodeTypeNames = meta.node_types[0];
     this.edgeTypeNames = meta.edge_types[0];
-    this.numericEdgeType = new Uint8Array(this.edgeTypeNames.length);
+    // Indexed by any byte, so a type value beyond the names is simply not numeric.
+    this.numericEdgeType = new Uint8Array(256);
     for (const numeric of ['element', 'hidden']) {
       const t = this.edgeTypeNames.indexOf(numeric);
       if (t >= 0) this.numericEdgeType[t] = 1;
     }
     this.locationFieldCount = meta.location_fields?.length ?? 4;
-
-    // Edges are stored in node order, so one prefix sum gives each node's first edge.
-    this.firstEdge = new Uint32Array(this.nodeCount + 1);
-    let edge = 0;
-    for (let n = 0; n < this.nodeCount; n++) {
-      this.firstEdge[n] = edge;
-      edge += this.nodes[n * this.nodeFieldCount + edgeCountOffset];
-    }
-    this.firstEdge[this.nodeCount] = edge;
-    if (edge !== raw.edgeCount) {
-      throw new Error(`heap snapshot is inconsistent: nodes declare ${edge} edges, ${raw.edgeCount} present`);
+    if (this.firstEdge.length !== this.nodeCount + 1 || this.firstEdge[this.nodeCount] !== raw.edgeCount) {
+      throw new Error(`heap snapshot is inconsistent: nodes declare ${this.firstEdge[this.nodeCount]} edges, ${raw.edgeCount} present`);
     }
   }
 
@@ -83,7 +71,7 @@ export class HeapGraph {
   }
 
   typeOf(node: number): number {
-    return this.nodes[node * this.nodeFieldCount + this.typeOffset];
+    return this.nodeType[node];
   }
 
   typeName(node: number): string {
@@ -91,7 +79,7 @@ export class HeapGraph {
   }
 
   nameIndexOf(node: number): number {
-    return this.nodes[node * this.nodeFieldCount + this.nameOffset];
+    return this.nodeName[node];
   }
 
   nameOf(node: number): string {
@@ -99,11 +87,11 @@ export class HeapGraph {
   }
 
   idOf(node: number): number {
-    return this.nodes[node * this.nodeFieldCount + this.idOffset];
+    return this.nodeId[node];
   }
 
   selfSizeOf(node: number): number {
-    return this.nodes[node * this.nodeFieldCount + this.selfSizeOffset];
+    return this.nodeSelfSize[node];
   }
 
   firstEdgeOf(node: number): number {
@@ -115,51 +103,111 @@ export class HeapGraph {
   }
 
   edgeType(edge: number): number {
-    return this.edges[edge * this.edgeFieldCount + this.edgeTypeOffset];
+    return this.edgeTypes[edge];
   }
 
   /** String-table index of a named edge's name, or -1 for element/hidden edges. */
   edgeNameIndex(edge: number): number {
-    if (this.numericEdgeType[this.edgeType(edge)]) return -1;
-    return this.edges[edge * this.edgeFieldCount + this.edgeNameOffset];
+    if (this.numericEdgeType[this.edgeTypes[edge]]) return -1;
+    return this.edgeNames[edge];
   }
 
   edgeName(edge: number): string | number {
-    const raw = this.edges[edge * this.edgeFieldCount + this.edgeNameOffset];
-    return this.numericEdgeType[this.edgeType(edge)] ? raw : (this.strings[raw] ?? '');
+    const raw = this.edgeNames[edge];
+    return this.numericEdgeType[this.edgeTypes[edge]] ? raw : (this.strings[raw] ?? '');
   }
 
   /** Target node ordinal of an edge (the JSON stores a flat index into `nodes`). */
   edgeTo(edge: number): number {
-    return this.edges[edge * this.edgeFieldCount + this.edgeToOffset] / this.nodeFieldCount;
+    return this.edgeTargets[edge];
   }
 
   /** First target of an edge of this node whose name is the given string index, or -1. */
   namedEdgeTarget(node: number, nameIndex: number): number {
     if (nameIndex < 0) return -1;
+    const names = this.edgeNames;
+    const types = this.edgeTypes;
+    const numeric = this.numericEdgeType;
     for (let e = this.firstEdge[node], end = this.firstEdge[node + 1]; e < end; e++) {
-      if (this.edgeNameIndex(e) === nameIndex) return this.edgeTo(e);
+      if (names[e] === nameIndex && !numeric[types[e]]) return this.edgeTargets[e];
     }
     return -1;
   }
 
-  /** Definition site of a closure node from `snapshot.locations` (0-based), if recorded. */
-  closureLocation(node: number): { scriptId: number; line: number; column: number } | undefined {
-    if (!this.locationIndex) {
-      this.locationIndex = new Map();
-      const stride = this.locationFieldCount;
-      for (let i = 0; i + stride <= this.locations.length; i += stride) {
-        this.locationIndex.set(this.locations[i] / this.nodeFieldCount, i);
+  /**
+   * Reverse edges, built on first use in one counting-sort pass over all edges: the edges
+   * pointing at node n are retainerEdges[firstRetainer[n] .. firstRetainer[n+1]], and
+   * retainerNodes holds the node each of those edges comes from. Two Uint32Arrays of the edge
+   * count plus one of the node count; nothing per node.
+   */
+  private retainerIndex: { first: Uint32Array; edges: Uint32Array; from: Uint32Array } | undefined;
+
+  private retainers(): { first: Uint32Array; edges: Uint32Array; from: Uint32Array } {
+    if (this.retainerIndex) return this.retainerIndex;
+    const edgeCount = this.firstEdge[this.nodeCount];
+    const first = new Uint32Array(this.nodeCount + 1);
+    for (let e = 0; e < edgeCount; e++) first[this.edgeTo(e) + 1]++;
+    for (let n = 0; n < this.nodeCount; n++) first[n + 1] += first[n];
+    const fill = first.slice(0, this.nodeCount);
+    const edges = new Uint32Array(edgeCount);
+    const from = new Uint32Array(edgeCount);
+    for (let n = 0; n < this.nodeCount; n++) {
+      for (let e = this.firstEdge[n], end = this.firstEdge[n + 1]; e < end; e++) {
+        const at = fill[this.edgeTo(e)]++;
+        edges[at] = e;
+        from[at] = n;
       }
     }
-    const at = this.locationIndex.get(node);
-    if (at === undefined) return undefined;
+    this.retainerIndex = { first, edges, from };
+    return this.retainerIndex;
+  }
+
+  /** Calls `visit(fromNode, edge)` for every edge pointing at `node`; stops when it returns true. */
+  forEachRetainer(node: number, visit: (from: number, edge: number) => boolean | void): void {
+    const index = this.retainers();
+    for (let i = index.first[node], end = index.first[node + 1]; i < end; i++) {
+      if (visit(index.from[i], index.edges[i]) === true) return;
+    }
+  }
+
+  /** Number of edges pointing at `node`. */
+  retainerCount(node: number): number {
+    const index = this.retainers();
+    return index.first[node + 1] - index.first[node];
+  }
+
+  /** Definition site of a closure node from `snapshot.locations` (0-based), if recorded. */
+  closureLocation(node: number): { scriptId: number; line: number; column: number } | undefined {
+    const at = this.findLocation(node);
+    if (at < 0) return undefined;
     return { scriptId: this.locations[at + 1], line: this.locations[at + 2], column: this.locations[at + 3] };
   }
-}
 
-function requireField(fields: string[], name: string): number {
-  const index = fields.indexOf(name);
-  if (index < 0) throw new Error(`heap snapshot meta lacks the "${name}" field`);
-  return index;
+  /**
+   * Index into `locations` of the node's row, or -1: a binary search over the rows in node order
+   * (V8 writes them so; otherwise an order is sorted once). No map with an entry per closure.
+   */
+  private findLocation(node: number): number {
+    const stride = this.locationFieldCount;
+    const locations = this.locations;
+    const rows = Math.floor(locations.length / stride);
+    if (!this.locationIndex) {
+      let sorted = true;
+      for (let r = 1; r < rows && sorted; r++) sorted = locations[r * stride] > locations[(r - 1) * stride];
+      this.locationIndex = sorted ? null : Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => locations[a * stride] - locations[b * stride]);
+    }
+    const order = this.locationIndex;
+    const key = node * this.nodeFieldCount;
+    let lo = 0;
+    let hi = rows - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const row = order ? order[mid] : mid;
+      const value = locations[row * stride];
+      if (value === key) return row * stride;
+      if (value < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
 }

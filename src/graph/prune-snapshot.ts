@@ -64,14 +64,6 @@ export function pruneSnapshot(raw: RawSnapshot, depth = 3): RawSnapshot {
   }
 
   const nodeFields = raw.meta.node_fields.length;
-  const edgeFields = raw.meta.edge_fields.length;
-  const edgeCountOffset = raw.meta.node_fields.indexOf('edge_count');
-  const nameOffset = raw.meta.node_fields.indexOf('name');
-  const edgeNameOffset = raw.meta.edge_fields.indexOf('name_or_index');
-  const edgeToOffset = raw.meta.edge_fields.indexOf('to_node');
-  const edgeTypeOffset = raw.meta.edge_fields.indexOf('type');
-  const numericEdgeTypes = new Set(['element', 'hidden'].map((t) => raw.meta.edge_types[0].indexOf(t)));
-
   const newOrdinal = new Int32Array(heap.nodeCount).fill(-1);
   let kept = 0;
   for (let n = 0; n < heap.nodeCount; n++) if (keep[n]) newOrdinal[n] = kept++;
@@ -88,25 +80,24 @@ export function pruneSnapshot(raw: RawSnapshot, depth = 3): RawSnapshot {
     return index;
   };
 
-  const nodes: number[] = [];
-  const edges: number[] = [];
+  const keptNodes: number[] = [];
+  const keptEdges: number[] = [];
+  const firstEdge = [0];
   for (let n = 0; n < heap.nodeCount; n++) {
     if (!keep[n]) continue;
-    const row = Array.from(raw.nodes.subarray(n * nodeFields, (n + 1) * nodeFields));
-    row[nameOffset] = internString(row[nameOffset]);
-    let edgeCount = 0;
+    keptNodes.push(n);
     for (let e = heap.firstEdgeOf(n), end = heap.endEdgeOf(n); e < end; e++) {
-      const to = heap.edgeTo(e);
-      if (!keep[to]) continue;
-      const edge = Array.from(raw.edges.subarray(e * edgeFields, (e + 1) * edgeFields));
-      if (!numericEdgeTypes.has(edge[edgeTypeOffset])) edge[edgeNameOffset] = internString(edge[edgeNameOffset]);
-      edge[edgeToOffset] = newOrdinal[to] * nodeFields;
-      edges.push(...edge);
-      edgeCount++;
+      if (keep[heap.edgeTo(e)]) keptEdges.push(e);
     }
-    row[edgeCountOffset] = edgeCount;
-    nodes.push(...row);
+    firstEdge.push(keptEdges.length);
   }
+  const pick = <T extends Uint8Array | Uint32Array>(column: T, rows: number[], value: (row: number) => number = (row) => column[row]): T => {
+    const out = new (column.constructor as new (length: number) => T)(rows.length);
+    rows.forEach((row, k) => (out[k] = value(row)));
+    return out;
+  };
+  const otherNodeFields = new Map<string, Uint32Array>();
+  for (const [name, column] of raw.otherNodeFields) otherNodeFields.set(name, pick(column, keptNodes));
 
   const locationFields = raw.meta.location_fields?.length ?? 4;
   const locations: number[] = [];
@@ -119,20 +110,59 @@ export function pruneSnapshot(raw: RawSnapshot, depth = 3): RawSnapshot {
   return {
     meta: raw.meta,
     nodeCount: kept,
-    edgeCount: edges.length / edgeFields,
-    nodes: Uint32Array.from(nodes),
-    edges: Uint32Array.from(edges),
+    edgeCount: keptEdges.length,
+    nodeType: pick(raw.nodeType, keptNodes),
+    nodeName: pick(raw.nodeName, keptNodes, (n) => internString(raw.nodeName[n])),
+    nodeId: pick(raw.nodeId, keptNodes),
+    nodeSelfSize: pick(raw.nodeSelfSize, keptNodes),
+    firstEdge: Uint32Array.from(firstEdge),
+    otherNodeFields,
+    edgeType: pick(raw.edgeType, keptEdges),
+    edgeName: pick(raw.edgeName, keptEdges, (e) => (heap.edgeNameIndex(e) === -1 ? raw.edgeName[e] : internString(raw.edgeName[e]))),
+    edgeTo: pick(raw.edgeTo, keptEdges, (e) => newOrdinal[raw.edgeTo[e]]),
     locations: Uint32Array.from(locations),
     strings,
   };
 }
 
-/** The snapshot as V8's JSON format, so recorded inputs go through the real parser. */
+/**
+ * The snapshot as V8's JSON format, so recorded inputs go through the real parser. Node fields
+ * the parser did not keep (trace_node_id, detachedness unless `keepAllNodeFields`) are written as 0.
+ */
 export function serializeSnapshot(raw: RawSnapshot): string {
+  const { meta } = raw;
+  const nodeFields = meta.node_fields.map((field): ((n: number) => number) => {
+    switch (field) {
+      case 'type':
+        return (n) => raw.nodeType[n];
+      case 'name':
+        return (n) => raw.nodeName[n];
+      case 'id':
+        return (n) => raw.nodeId[n];
+      case 'self_size':
+        return (n) => raw.nodeSelfSize[n];
+      case 'edge_count':
+        return (n) => raw.firstEdge[n + 1] - raw.firstEdge[n];
+      default: {
+        const column = raw.otherNodeFields.get(field);
+        return (n) => (column ? column[n] : 0);
+      }
+    }
+  });
+  const edgeFields = meta.edge_fields.map((field): ((e: number) => number) => {
+    if (field === 'type') return (e) => raw.edgeType[e];
+    if (field === 'name_or_index') return (e) => raw.edgeName[e];
+    if (field === 'to_node') return (e) => raw.edgeTo[e] * meta.node_fields.length;
+    return () => 0;
+  });
+  const nodes: number[] = [];
+  for (let n = 0; n < raw.nodeCount; n++) for (const field of nodeFields) nodes.push(field(n));
+  const edges: number[] = [];
+  for (let e = 0; e < raw.edgeCount; e++) for (const field of edgeFields) edges.push(field(e));
   return JSON.stringify({
-    snapshot: { meta: raw.meta, node_count: raw.nodeCount, edge_count: raw.edgeCount, trace_function_count: 0 },
-    nodes: Array.from(raw.nodes),
-    edges: Array.from(raw.edges),
+    snapshot: { meta, node_count: raw.nodeCount, edge_count: raw.edgeCount, trace_function_count: 0 },
+    nodes,
+    edges,
     trace_function_infos: [],
     trace_tree: [],
     samples: [],

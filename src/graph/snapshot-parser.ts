@@ -3,8 +3,12 @@
 // The snapshot arrives as string chunks (CDP `HeapProfiler.addHeapSnapshotChunk`) that split the
 // text at arbitrary points, and the whole text can be close to a gigabyte, so it is never
 // accumulated nor JSON.parse'd. A hand-written state machine walks each chunk with charCodeAt and
-// writes the big numeric sections straight into Uint32Arrays. Only the small `snapshot` header is
-// buffered and JSON.parse'd; single strings containing escapes are decoded with JSON.parse.
+// writes the big numeric sections straight into typed arrays, one per field (see RawSnapshot):
+// node rows are split into the few columns asyncgraph reads while they stream in, edge_count
+// becomes first-edge prefix sums and to_node becomes a node ordinal in the same pass, so no
+// interleaved copy of the rows is ever held. Only the small `snapshot` header is buffered and
+// JSON.parse'd; single strings containing escapes are decoded with JSON.parse, and every string
+// kept is copied out of its chunk (a slice would keep the whole 100 KB chunk alive).
 
 import type { RawSnapshot, SnapshotMeta } from './snapshot-types.js';
 
@@ -16,6 +20,11 @@ export class SnapshotParseError extends Error {
 export interface SnapshotParserOptions {
   /** Fail once more than this many characters have been written. */
   maxBytes?: number;
+  /**
+   * Also keep the node fields asyncgraph never reads (trace_node_id, detachedness…) in
+   * `otherNodeFields`; for tests and tools that write snapshots back out.
+   */
+  keepAllNodeFields?: boolean;
 }
 
 // Character codes.
@@ -42,7 +51,15 @@ const CH_LBRACE = 123;
 const CH_RBRACE = 125;
 
 const MAX_UINT32 = 0xffffffff;
+const MAX_UINT8 = 0xff;
 const INITIAL_GROWABLE_LENGTH = 1 << 16;
+/** Values parsed before they are distributed into the node/edge columns. */
+const STAGING_LENGTH = 1 << 16;
+
+const REQUIRED_NODE_FIELDS = ['type', 'name', 'id', 'edge_count'];
+/** Node fields with a column of their own in RawSnapshot. */
+const KEPT_NODE_FIELDS = [...REQUIRED_NODE_FIELDS, 'self_size'];
+const REQUIRED_EDGE_FIELDS = ['type', 'name_or_index', 'to_node'];
 
 // Where we are in the top-level object.
 const TOP_EXPECT_OPEN = 0; // before the opening '{'
@@ -72,13 +89,58 @@ const STR_AFTER_VALUE = 3; // a ',' or ']'
 type Section = 'snapshot' | 'nodes' | 'edges' | 'locations' | 'strings' | 'other';
 type NumberSection = 'nodes' | 'edges' | 'locations';
 
-/** A uint32 section being filled: preallocated to its exact size when the header is known, else growable. */
+/**
+ * A numeric section being read. With the header known (V8 writes it first), nodes and edges are
+ * `direct`: values are staged in `data` and distributed into the snapshot's columns whenever it
+ * fills, and the header's count bounds them. Otherwise (locations, or arrays before the header)
+ * `data` holds every raw value and grows.
+ */
 interface NumberColumn {
   name: NumberSection;
   data: Uint32Array;
+  /** Values in `data`. */
   length: number;
-  /** Size fixed by the header: overflowing it is an error rather than a reallocation. */
-  fixed: boolean;
+  /** `length` at which `data` must be flushed or grown (less than its size near the header's limit). */
+  cap: number;
+  /** Values already distributed out of `data` (direct columns). */
+  flushed: number;
+  /** Exact number of values the header declares (direct columns), else -1. */
+  limit: number;
+  direct: boolean;
+}
+
+/** Where node fields go (offsets in a row, -1 if absent), and how far the rows are distributed. */
+interface NodeLayout {
+  fields: number;
+  typeAt: number;
+  nameAt: number;
+  idAt: number;
+  selfSizeAt: number;
+  edgeCountAt: number;
+  /** Rows distributed so far, and the edges they declare. */
+  row: number;
+  edgeSum: number;
+  type: Uint8Array;
+  name: Uint32Array;
+  id: Uint32Array;
+  selfSize: Uint32Array;
+  firstEdge: Uint32Array;
+  /** Other fields kept (keepAllNodeFields): name, offset, column. */
+  other: { name: string; at: number; column: Uint32Array }[];
+}
+
+interface EdgeLayout {
+  fields: number;
+  typeAt: number;
+  nameAt: number;
+  toAt: number;
+  row: number;
+  /** Node field count and count: to_node must be a multiple below their product. */
+  nodeFields: number;
+  nodeValues: number;
+  type: Uint8Array;
+  name: Uint32Array;
+  to: Uint32Array;
 }
 
 function isWhitespace(c: number): boolean {
@@ -117,6 +179,7 @@ function isCount(value: unknown): value is number {
 
 export class SnapshotParser {
   private readonly maxBytes: number;
+  private readonly keepAllNodeFields: boolean;
   private bytes = 0;
   /** Total characters of the chunks before the current one: turns chunk indexes into offsets. */
   private chunkOffset = 0;
@@ -137,6 +200,9 @@ export class SnapshotParser {
   private edges: NumberColumn | null = null;
   private locations: NumberColumn | null = null;
   private strings: string[] | null = null;
+  /** The node/edge columns, allocated from the header's counts when their section starts. */
+  private nodeLayout: NodeLayout | null = null;
+  private edgeLayout: EdgeLayout | null = null;
 
   // Numeric array state.
   private column: NumberColumn | null = null;
@@ -172,6 +238,7 @@ export class SnapshotParser {
 
   constructor(options: SnapshotParserOptions = {}) {
     this.maxBytes = options.maxBytes ?? Infinity;
+    this.keepAllNodeFields = options.keepAllNodeFields ?? false;
   }
 
   /** Characters written so far. */
@@ -232,8 +299,8 @@ export class SnapshotParser {
 
     const meta = this.meta;
     if (!meta) this.fail('heap snapshot has no "snapshot" header');
-    const nodes = this.finishColumn(this.nodes, 'nodes', this.nodeCount, meta.node_fields.length);
-    const edges = this.finishColumn(this.edges, 'edges', this.edgeCount, meta.edge_fields.length);
+    const nodes = this.finishNodes();
+    const edges = this.finishEdges();
     const locations = this.locations ? trimColumn(this.locations) : new Uint32Array(0);
     const locationFields = meta.location_fields?.length ?? 0;
     if (locationFields > 0 && locations.length % locationFields !== 0) {
@@ -244,17 +311,28 @@ export class SnapshotParser {
     }
     if (!this.strings) this.fail('heap snapshot has no "strings" array');
 
+    const otherNodeFields = new Map<string, Uint32Array>();
+    for (const { name, column } of nodes.other) otherNodeFields.set(name, column);
     const snapshot: RawSnapshot = {
       meta,
       nodeCount: this.nodeCount,
       edgeCount: this.edgeCount,
-      nodes,
-      edges,
+      nodeType: nodes.type,
+      nodeName: nodes.name,
+      nodeId: nodes.id,
+      nodeSelfSize: nodes.selfSize,
+      firstEdge: nodes.firstEdge,
+      otherNodeFields,
+      edgeType: edges.type,
+      edgeName: edges.name,
+      edgeTo: edges.to,
       locations,
       strings: this.strings,
     };
     this.ended = true;
     this.nodes = this.edges = this.locations = this.column = null;
+    this.nodeLayout = null;
+    this.edgeLayout = null;
     this.strings = null;
     return snapshot;
   }
@@ -342,7 +420,7 @@ export class SnapshotParser {
     if (this.state === TOP_IN_NUMBERS && column && this.meta && column.name !== 'locations') {
       const fields = column.name === 'nodes' ? this.meta.node_fields.length : this.meta.edge_fields.length;
       const expected = column.name === 'nodes' ? this.nodeCount : this.edgeCount;
-      const got = Math.floor(column.length / fields);
+      const got = Math.floor((column.flushed + column.length) / fields);
       return `heap snapshot is truncated: expected ${expected} ${column.name}, got ${got}`;
     }
     const where =
@@ -364,16 +442,64 @@ export class SnapshotParser {
       if (values > (this.maxBytes + 1) / 2) {
         this.fail(`heap snapshot header declares more ${name} than fit in ${formatMegabytes(this.maxBytes)} MB`);
       }
-      let data: Uint32Array;
       try {
-        data = new Uint32Array(values);
-      } catch {
+        if (name === 'nodes') this.nodeLayout = this.allocateNodes(meta);
+        else this.edgeLayout = this.allocateEdges(meta);
+      } catch (error) {
+        if (error instanceof SnapshotParseError) throw error;
         this.fail(`heap snapshot header declares too many ${name} to allocate (${values} values)`);
       }
-      return { name, data, length: 0, fixed: true };
+      const data = new Uint32Array(STAGING_LENGTH);
+      return { name, data, length: 0, cap: Math.min(data.length, values), flushed: 0, limit: values, direct: true };
     }
     // Unknown size: nodes/edges before the header (not expected), or locations.
-    return { name, data: new Uint32Array(INITIAL_GROWABLE_LENGTH), length: 0, fixed: false };
+    const data = new Uint32Array(INITIAL_GROWABLE_LENGTH);
+    return { name, data, length: 0, cap: data.length, flushed: 0, limit: -1, direct: false };
+  }
+
+  private allocateNodes(meta: SnapshotMeta): NodeLayout {
+    const fields = meta.node_fields;
+    const count = this.nodeCount;
+    const other = this.keepAllNodeFields
+      ? fields
+          .map((name, at) => ({ name, at, column: new Uint32Array(0) }))
+          .filter(({ name }) => !KEPT_NODE_FIELDS.includes(name))
+          .map((field) => ({ ...field, column: new Uint32Array(count) }))
+      : [];
+    return {
+      fields: fields.length,
+      typeAt: fields.indexOf('type'),
+      nameAt: fields.indexOf('name'),
+      idAt: fields.indexOf('id'),
+      selfSizeAt: fields.indexOf('self_size'),
+      edgeCountAt: fields.indexOf('edge_count'),
+      row: 0,
+      edgeSum: 0,
+      type: new Uint8Array(count),
+      name: new Uint32Array(count),
+      id: new Uint32Array(count),
+      selfSize: new Uint32Array(count),
+      firstEdge: new Uint32Array(count + 1),
+      other,
+    };
+  }
+
+  private allocateEdges(meta: SnapshotMeta): EdgeLayout {
+    const fields = meta.edge_fields;
+    const count = this.edgeCount;
+    const nodeFields = meta.node_fields.length;
+    return {
+      fields: fields.length,
+      typeAt: fields.indexOf('type'),
+      nameAt: fields.indexOf('name_or_index'),
+      toAt: fields.indexOf('to_node'),
+      row: 0,
+      nodeFields,
+      nodeValues: this.nodeCount * nodeFields,
+      type: new Uint8Array(count),
+      name: new Uint32Array(count),
+      to: new Uint32Array(count),
+    };
   }
 
   /** Reads numbers until the chunk or the array ends; returns the index to continue at. */
@@ -382,6 +508,7 @@ export class SnapshotParser {
     // Hot loop: work on locals, store them back when leaving.
     let data = column.data;
     let length = column.length;
+    let cap = column.cap;
     let state = this.numState;
     let value = this.numValue;
     const end = chunk.length;
@@ -408,7 +535,13 @@ export class SnapshotParser {
             `heap snapshot is malformed: number too large for uint32 in "${column.name}" at offset ${this.chunkOffset + i}`,
           );
         }
-        if (length === data.length) data = this.growColumn(column, i);
+        if (length === cap) {
+          column.length = length;
+          this.makeRoom(column, i);
+          data = column.data;
+          length = column.length;
+          cap = column.cap;
+        }
         data[length++] = value;
         state = NUM_AFTER_VALUE;
       }
@@ -417,8 +550,8 @@ export class SnapshotParser {
         state = NUM_EXPECT_VALUE;
       } else if (c === CH_RBRACKET) {
         if (state === NUM_EXPECT_VALUE) this.unexpected(chunk, i, 'a number');
-        column.data = data;
         column.length = length;
+        if (column.direct) this.flush(column);
         this.column = null;
         this.storeColumn(column);
         this.state = TOP_AFTER_VALUE;
@@ -427,27 +560,91 @@ export class SnapshotParser {
         this.unexpected(chunk, i, 'a non-negative integer');
       }
     }
-    column.data = data;
     column.length = length;
     this.numState = state;
     this.numValue = value;
     return i;
   }
 
-  /** Called when a column is full: doubles a growable one, rejects overflowing a header-sized one. */
-  private growColumn(column: NumberColumn, i: number): Uint32Array {
-    if (column.fixed) {
-      const declared = column.name === 'nodes' ? this.nodeCount : this.edgeCount;
-      this.fail(
-        `heap snapshot is inconsistent: "${column.name}" has more values than the header's ` +
-          `${column.name === 'nodes' ? 'node_count' : 'edge_count'} (${declared}) allows, ` +
-          `at offset ${this.chunkOffset + i}`,
-      );
+  /**
+   * Called when `data` is full: distributes a direct column's staged values (rejecting one more
+   * value than the header allows), or doubles a growable one.
+   */
+  private makeRoom(column: NumberColumn, i: number): void {
+    if (column.direct) {
+      if (column.flushed + column.length >= column.limit) {
+        const declared = column.name === 'nodes' ? this.nodeCount : this.edgeCount;
+        this.fail(
+          `heap snapshot is inconsistent: "${column.name}" has more values than the header's ` +
+            `${column.name === 'nodes' ? 'node_count' : 'edge_count'} (${declared}) allows, ` +
+            `at offset ${this.chunkOffset + i}`,
+        );
+      }
+      this.flush(column);
+      return;
     }
     const grown = new Uint32Array(Math.max(INITIAL_GROWABLE_LENGTH, column.data.length * 2));
     grown.set(column.data);
     column.data = grown;
-    return grown;
+    column.cap = grown.length;
+  }
+
+  /**
+   * Moves a direct column's complete staged rows into the node or edge columns; the values of
+   * an incomplete last row move to the front of `data`.
+   */
+  private flush(column: NumberColumn): void {
+    const fields = column.name === 'nodes' ? this.nodeLayout!.fields : this.edgeLayout!.fields;
+    const rows = Math.floor(column.length / fields);
+    if (column.name === 'nodes') this.distributeNodes(this.nodeLayout!, column.data, rows);
+    else this.distributeEdges(this.edgeLayout!, column.data, rows);
+    const used = rows * fields;
+    column.data.copyWithin(0, used, column.length);
+    column.flushed += used;
+    column.length -= used;
+    column.cap = Math.min(column.data.length, column.limit - column.flushed);
+  }
+
+  /** Copies `rows` whole node rows from the start of `values` into the node columns. */
+  private distributeNodes(layout: NodeLayout, values: Uint32Array, rows: number): void {
+    const { fields, typeAt, nameAt, idAt, selfSizeAt, edgeCountAt, type, name, id, selfSize, firstEdge } = layout;
+    const first = layout.row;
+    let edgeSum = layout.edgeSum;
+    for (let r = 0, at = 0, row = first; r < rows; r++, at += fields, row++) {
+      const t = values[at + typeAt];
+      if (t > MAX_UINT8) this.fail(`heap snapshot is malformed: node type ${t} out of range`);
+      type[row] = t;
+      name[row] = values[at + nameAt];
+      id[row] = values[at + idAt];
+      if (selfSizeAt >= 0) selfSize[row] = values[at + selfSizeAt];
+      edgeSum += values[at + edgeCountAt];
+      firstEdge[row + 1] = edgeSum;
+    }
+    // Checked against the header at the end; here only so that the offsets above were exact.
+    if (edgeSum > MAX_UINT32) this.fail('heap snapshot is inconsistent: nodes declare more than 2^32 edges');
+    for (const { at, column } of layout.other) {
+      for (let r = 0; r < rows; r++) column[first + r] = values[r * fields + at];
+    }
+    layout.row = first + rows;
+    layout.edgeSum = edgeSum;
+  }
+
+  /** Copies `rows` whole edge rows from the start of `values` into the edge columns. */
+  private distributeEdges(layout: EdgeLayout, values: Uint32Array, rows: number): void {
+    const { fields, typeAt, nameAt, toAt, type, name, to, nodeFields, nodeValues } = layout;
+    for (let r = 0, at = 0, row = layout.row; r < rows; r++, at += fields, row++) {
+      const t = values[at + typeAt];
+      if (t > MAX_UINT8) this.fail(`heap snapshot is malformed: edge type ${t} out of range`);
+      type[row] = t;
+      name[row] = values[at + nameAt];
+      const target = values[at + toAt];
+      const node = (target / nodeFields) >>> 0;
+      if (node * nodeFields !== target || target >= nodeValues) {
+        this.fail(`heap snapshot is inconsistent: an edge points to ${target}, which is not the start of a node`);
+      }
+      to[row] = node;
+    }
+    layout.row += rows;
   }
 
   private storeColumn(column: NumberColumn): void {
@@ -456,18 +653,42 @@ export class SnapshotParser {
     else this.locations = column;
   }
 
-  /** Checks a completed nodes/edges column against the header and returns its exact-size array. */
-  private finishColumn(column: NumberColumn | null, name: 'nodes' | 'edges', count: number, fields: number): Uint32Array {
+  /** Checks a completed nodes/edges column against the header; the number of values it had. */
+  private checkColumn(column: NumberColumn | null, name: 'nodes' | 'edges', count: number, fields: number): NumberColumn {
     if (!column) this.fail(`heap snapshot has no "${name}" array`);
     const expected = count * fields;
-    if (column.length !== expected) {
+    const length = column.flushed + column.length;
+    if (length !== expected) {
       const got =
-        column.length % fields === 0
-          ? `${column.length / fields}`
-          : `${column.length} values, not a whole number of ${fields}-field ${name}`;
+        length % fields === 0 ? `${length / fields}` : `${length} values, not a whole number of ${fields}-field ${name}`;
       this.fail(`heap snapshot is inconsistent: header says ${count} ${name}, "${name}" has ${got}`);
     }
-    return trimColumn(column);
+    return column;
+  }
+
+  private finishNodes(): NodeLayout {
+    const meta = this.meta!;
+    const column = this.checkColumn(this.nodes, 'nodes', this.nodeCount, meta.node_fields.length);
+    if (!column.direct) {
+      // The array came before the header: distribute its raw values now.
+      this.nodeLayout = this.allocateNodes(meta);
+      this.distributeNodes(this.nodeLayout, column.data, this.nodeCount);
+    }
+    const layout = this.nodeLayout!;
+    if (layout.edgeSum !== this.edgeCount) {
+      this.fail(`heap snapshot is inconsistent: nodes declare ${layout.edgeSum} edges, the header ${this.edgeCount}`);
+    }
+    return layout;
+  }
+
+  private finishEdges(): EdgeLayout {
+    const meta = this.meta!;
+    const column = this.checkColumn(this.edges, 'edges', this.edgeCount, meta.edge_fields.length);
+    if (!column.direct) {
+      this.edgeLayout = this.allocateEdges(meta);
+      this.distributeEdges(this.edgeLayout, column.data, this.edgeCount);
+    }
+    return this.edgeLayout!;
   }
 
   // ---- Strings ----
@@ -480,7 +701,7 @@ export class SnapshotParser {
       if (this.strArrayState === STR_IN_VALUE) {
         const next = this.scanString(chunk, i);
         if (next < 0) return end;
-        strings.push(this.stringValue);
+        strings.push(ownCopy(this.stringValue));
         this.strArrayState = STR_AFTER_VALUE;
         i = next;
         continue;
@@ -655,6 +876,15 @@ export class SnapshotParser {
     ) {
       this.fail('heap snapshot header has an unsupported "meta" (field lists missing)');
     }
+    for (const field of REQUIRED_NODE_FIELDS) {
+      if (!meta.node_fields.includes(field)) this.fail(`heap snapshot header has an unsupported "meta" (no "${field}" node field)`);
+    }
+    for (const field of REQUIRED_EDGE_FIELDS) {
+      if (!meta.edge_fields.includes(field)) this.fail(`heap snapshot header has an unsupported "meta" (no "${field}" edge field)`);
+    }
+    if (nodeTypes[0].length > MAX_UINT8 + 1 || edgeTypes[0].length > MAX_UINT8 + 1) {
+      this.fail('heap snapshot header has an unsupported "meta" (more than 256 node or edge types)');
+    }
     if (!isCount(h.node_count) || !isCount(h.edge_count)) {
       this.fail('heap snapshot header has no valid node_count/edge_count');
     }
@@ -687,9 +917,18 @@ function trimColumn(column: NumberColumn): Uint32Array {
   return column.length === column.data.length ? column.data : column.data.slice(0, column.length);
 }
 
+/**
+ * The string with storage of its own. A `slice` of a chunk is a view that keeps the whole chunk
+ * alive; concatenating and slicing again makes V8 flatten it into a new string of its length.
+ * Short slices (under 13 characters) are copies already.
+ */
+function ownCopy(value: string): string {
+  return value.length < 13 ? value : (' ' + value).slice(1);
+}
+
 /** Parses a whole snapshot given as one string or a sequence of chunks. */
-export function parseSnapshot(text: string | Iterable<string>): RawSnapshot {
-  const parser = new SnapshotParser();
+export function parseSnapshot(text: string | Iterable<string>, options?: SnapshotParserOptions): RawSnapshot {
+  const parser = new SnapshotParser(options);
   if (typeof text === 'string') parser.write(text);
   else for (const chunk of text) parser.write(chunk);
   return parser.end();

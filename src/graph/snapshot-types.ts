@@ -12,16 +12,38 @@ export interface SnapshotMeta {
   [key: string]: unknown;
 }
 
-/** A parsed snapshot: flat typed arrays exactly as in the JSON, plus the string table. */
+/**
+ * A parsed snapshot, one typed array per field (columns) rather than V8's interleaved rows, and
+ * only the fields asyncgraph reads: at a few million nodes and ten million edges every byte per
+ * row counts. Nodes and edges are addressed by ordinal (0…count-1).
+ *
+ * Kept node fields: type, name, id, self_size; edge_count becomes the `firstEdge` prefix sums.
+ * The other node fields (trace_node_id, detachedness…) are dropped unless the parser was created
+ * with `keepAllNodeFields`, in which case they are in `otherNodeFields`.
+ */
 export interface RawSnapshot {
   meta: SnapshotMeta;
   nodeCount: number;
   edgeCount: number;
-  /** nodeCount × meta.node_fields.length values */
-  nodes: Uint32Array;
-  /** edgeCount × meta.edge_fields.length values; `to_node` is an index into `nodes` */
-  edges: Uint32Array;
-  /** [node index, scriptId, line0, col0] × n (see meta.location_fields) */
+  /** Per node: index into meta.node_types[0]. */
+  nodeType: Uint8Array;
+  /** Per node: index into `strings`. */
+  nodeName: Uint32Array;
+  /** Per node: V8's heap object id. */
+  nodeId: Uint32Array;
+  /** Per node: self_size (0 when the snapshot has no such field). */
+  nodeSelfSize: Uint32Array;
+  /** nodeCount + 1 values: node n's edges are firstEdge[n] … firstEdge[n + 1] - 1 (edges are stored in node order). */
+  firstEdge: Uint32Array;
+  /** Node fields other than the above, by name, only when asked for (`keepAllNodeFields`). */
+  otherNodeFields: Map<string, Uint32Array>;
+  /** Per edge: index into meta.edge_types[0]. */
+  edgeType: Uint8Array;
+  /** Per edge: name_or_index as in the JSON (a string index, or a number for element/hidden edges). */
+  edgeName: Uint32Array;
+  /** Per edge: the target's node ordinal (the JSON's `to_node` divided by the node field count). */
+  edgeTo: Uint32Array;
+  /** [node index, scriptId, line0, col0] × n, exactly as in the JSON (see meta.location_fields). */
   locations: Uint32Array;
   strings: string[];
 }

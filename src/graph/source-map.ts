@@ -1,12 +1,12 @@
-// Source maps (version 3) for the positions a capture reports, so code that runs transformed
-// shows its original file and line. Vitest runs every test file and everything it imports through
-// Vite's transform (exports hoisted to the top: lines shift), with the map inline as a data: URL;
-// tsc, esbuild and others write `//# sourceMappingURL=file.js.map` next to their output.
+// Source maps for the positions a capture reports, so code that runs transformed shows its
+// original file and line. Vitest runs every test file and everything it imports through Vite's
+// transform (exports hoisted to the top: lines shift), with the map inline as a data: URL; tsc,
+// tsx and esbuild write `//# sourceMappingURL=file.js.map` next to their output or inline it.
 //
-// Pure: reading a map from disk is the caller's `loadMap` (see src/capture-process.ts).
+// Decoding is @jridgewell/trace-mapping's. Pure: reading a map from disk is the caller's
+// `loadMap` (see src/inspector/script-sources.ts).
 
-import type { FoundNode } from './await-graph.js';
-import type { ExactPoint } from './document.js';
+import { AnyMap, originalPositionFor, type TraceMap } from '@jridgewell/trace-mapping';
 
 export interface OriginalPosition {
   /** Absolute URL of the original source. */
@@ -17,64 +17,52 @@ export interface OriginalPosition {
   column: number;
 }
 
-/** One decoded mapping segment: generated column → source index, line, column (all 0-based). */
-type Segment = [generatedColumn: number, source: number, line: number, column: number];
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const BASE64_VALUE = new Map([...BASE64].map((char, index) => [char, index]));
+/** What `mappings` may contain: base64 digits and separators. Anything else is a broken map. */
+const MAPPINGS_TEXT = /^[A-Za-z0-9+/,;]*$/;
 
 export class SourceMap {
-  private readonly lines: Segment[][];
-  private readonly sources: string[];
-
-  private constructor(lines: Segment[][], sources: string[]) {
-    this.lines = lines;
-    this.sources = sources;
-  }
+  private constructor(private readonly map: TraceMap) {}
 
   /**
-   * Parses a map's JSON. Source URLs are resolved against `sourceRoot` and then `baseUrl` (the
-   * map's own URL, or for an inline map the generated script's). Null for anything that is not
-   * a usable version 3 map (index maps with `sections` included).
+   * Parses a map's JSON (version 3, index maps with `sections` included). Source URLs are
+   * resolved against `sourceRoot` and then `baseUrl` (the map's own URL, or for an inline map the
+   * generated script's). Null for anything that is not a usable map.
    */
   static parse(json: string, baseUrl: string): SourceMap | null {
-    let raw: { version?: unknown; sources?: unknown; sourceRoot?: unknown; mappings?: unknown };
+    let raw: unknown;
     try {
-      raw = JSON.parse(json) as typeof raw;
+      raw = JSON.parse(json);
     } catch {
       return null;
     }
-    if (raw.version !== 3 || !Array.isArray(raw.sources) || typeof raw.mappings !== 'string') return null;
-    const root = typeof raw.sourceRoot === 'string' && raw.sourceRoot !== '' ? raw.sourceRoot.replace(/\/?$/, '/') : '';
-    const sources = raw.sources.map((source) => resolveUrl(root + (typeof source === 'string' ? source : ''), baseUrl));
-    const lines = decodeMappings(raw.mappings, sources.length);
-    return lines ? new SourceMap(lines, sources) : null;
+    if (!isUsableMap(raw)) return null;
+    try {
+      return new SourceMap(new AnyMap(raw as ConstructorParameters<typeof AnyMap>[0], baseUrl));
+    } catch {
+      return null;
+    }
   }
 
   /** The original position of a generated one (0-based), or null where the map says nothing. */
   lookup(line: number, column: number): OriginalPosition | null {
-    const segments = this.lines[line];
-    if (!segments || segments.length === 0) return null;
-    // The last segment starting at or before the column.
-    let low = 0;
-    let high = segments.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (segments[mid][0] <= column) {
-        found = mid;
-        low = mid + 1;
-      } else {
-        high = mid - 1;
-      }
-    }
-    if (found < 0) return null;
-    // As source-map libraries do (greatest lower bound): the segment's own original position.
-    const [, source, originalLine, originalColumn] = segments[found];
-    const url = this.sources[source];
-    if (!url) return null;
-    return { url, line: originalLine, column: originalColumn };
+    // trace-mapping: 1-based lines, 0-based columns; the segment at or before the column.
+    const found = originalPositionFor(this.map, { line: line + 1, column });
+    if (typeof found.source !== 'string' || found.line === null || found.column === null) return null;
+    if (found.line < 1 || found.column < 0) return null;
+    return { url: found.source, line: found.line - 1, column: found.column };
   }
+}
+
+function isUsableMap(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const map = raw as { version?: unknown; sources?: unknown; mappings?: unknown; sections?: unknown };
+  if (map.version !== 3) return false;
+  if (Array.isArray(map.sections)) {
+    return map.sections.every(
+      (section: { map?: unknown } | null) => typeof section === 'object' && section !== null && isUsableMap(section.map),
+    );
+  }
+  return Array.isArray(map.sources) && typeof map.mappings === 'string' && MAPPINGS_TEXT.test(map.mappings);
 }
 
 function resolveUrl(source: string, baseUrl: string): string {
@@ -83,60 +71,6 @@ function resolveUrl(source: string, baseUrl: string): string {
   } catch {
     return source;
   }
-}
-
-/** The `mappings` string, per generated line; null when it is malformed. */
-function decodeMappings(mappings: string, sourceCount: number): Segment[][] | null {
-  const lines: Segment[][] = [];
-  let line: Segment[] = [];
-  let source = 0;
-  let originalLine = 0;
-  let originalColumn = 0;
-  let generatedColumn = 0;
-  let i = 0;
-  const fields: number[] = [];
-  const endSegment = () => {
-    if (fields.length === 0) return true;
-    generatedColumn += fields[0];
-    if (fields.length >= 4) {
-      source += fields[1];
-      originalLine += fields[2];
-      originalColumn += fields[3];
-      if (source < 0 || source >= sourceCount || originalLine < 0 || originalColumn < 0) return false;
-      line.push([generatedColumn, source, originalLine, originalColumn]);
-    } else if (fields.length !== 1) {
-      return false;
-    }
-    fields.length = 0;
-    return true;
-  };
-  while (i <= mappings.length) {
-    const char = mappings[i];
-    if (char === undefined || char === ';' || char === ',') {
-      if (!endSegment()) return null;
-      if (char !== ',') {
-        line.sort((a, b) => a[0] - b[0]);
-        lines.push(line);
-        line = [];
-        generatedColumn = 0;
-      }
-      i++;
-      continue;
-    }
-    // One base64 VLQ number.
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      const digit = BASE64_VALUE.get(mappings[i++] ?? '');
-      if (digit === undefined) return null;
-      value += (digit & 31) * 2 ** shift;
-      shift += 5;
-      if ((digit & 32) === 0) break;
-      if (shift > 50) return null;
-    }
-    fields.push(value % 2 === 1 ? -Math.floor(value / 2) : value / 2);
-  }
-  return lines;
 }
 
 /** The map of a data: URL (base64 or percent-encoded JSON); null for other URLs. */
@@ -150,67 +84,48 @@ export function decodeDataUrl(url: string): string | null {
   }
 }
 
-export interface MappableCapture {
-  nodes: FoundNode[];
-  scripts: Map<string, { url: string; sourceMapURL?: string }>;
-  exact: Map<number, ExactPoint>;
+export interface MappableScript {
+  url: string;
+  /** From Debugger.scriptParsed: a data: URL (inline map), or a URL relative to the script. */
+  sourceMapURL?: string;
 }
 
+/** Maps a 0-based generated position of a script to its original one, or null. */
+export type PositionMapper = (scriptId: string, line: number, column: number) => OriginalPosition | null;
+
 /**
- * Maps every position of a capture (exact suspension points and function definitions) through
- * its script's source map, where the script has one and it covers the position. Returns the
- * positions and a scriptId → URL table for `buildDocument`: mapped positions point at new ids
- * (above any real one) naming the original sources. Unmapped positions are left as they are.
- * `loadMap(url)` returns the JSON of a map that is not inline, or null.
+ * A PositionMapper over the scripts of one capture. Each script's map is read at most once, on
+ * first use: inline maps from their data: URL, others through `loadMap(absoluteMapUrl)`, which
+ * returns the map's JSON or null. A script without a map, with a map that cannot be read or
+ * parsed, or a position the map does not cover, maps to null (the generated position stands).
  */
-export function applySourceMaps(
-  capture: MappableCapture,
+export function createSourceMapper(
+  scripts: ReadonlyMap<string, MappableScript>,
   loadMap: (mapUrl: string) => string | null = () => null,
-): { nodes: FoundNode[]; exact: Map<number, ExactPoint>; scriptUrls: Map<string, string> } {
-  const scriptUrls = new Map([...capture.scripts].map(([id, script]) => [id, script.url]));
+): PositionMapper {
   const maps = new Map<string, SourceMap | null>();
   const mapOf = (scriptId: string): SourceMap | null => {
-    if (maps.has(scriptId)) return maps.get(scriptId)!;
+    const cached = maps.get(scriptId);
+    if (cached !== undefined) return cached;
     let map: SourceMap | null = null;
-    const script = capture.scripts.get(scriptId);
+    const script = scripts.get(scriptId);
     if (script?.sourceMapURL) {
       const inline = decodeDataUrl(script.sourceMapURL);
       if (inline !== null) {
         map = SourceMap.parse(inline, script.url);
       } else {
         const mapUrl = resolveUrl(script.sourceMapURL, script.url);
-        const json = loadMap(mapUrl);
+        let json: string | null = null;
+        try {
+          json = loadMap(mapUrl);
+        } catch {
+          json = null;
+        }
         map = json === null ? null : SourceMap.parse(json, mapUrl);
       }
     }
     maps.set(scriptId, map);
     return map;
   };
-  const syntheticIds = new Map<string, string>();
-  let nextId = 2_000_000_000;
-  const idFor = (url: string) => {
-    let id = syntheticIds.get(url);
-    if (id === undefined) {
-      id = String(nextId++);
-      syntheticIds.set(url, id);
-      scriptUrls.set(id, url);
-    }
-    return id;
-  };
-
-  const exact = new Map<number, ExactPoint>();
-  for (const [nodeId, point] of capture.exact) {
-    const original = mapOf(point.scriptId)?.lookup(point.lineNumber, point.columnNumber);
-    exact.set(
-      nodeId,
-      original ? { ...point, scriptId: idFor(original.url), lineNumber: original.line, columnNumber: original.column } : point,
-    );
-  }
-  const nodes = capture.nodes.map((node) => {
-    if (!node.definition) return node;
-    const original = mapOf(String(node.definition.scriptId))?.lookup(node.definition.line, node.definition.column);
-    if (!original) return node;
-    return { ...node, definition: { scriptId: Number(idFor(original.url)), line: original.line, column: original.column } };
-  });
-  return { nodes, exact, scriptUrls };
+  return (scriptId, line, column) => mapOf(scriptId)?.lookup(line, column) ?? null;
 }

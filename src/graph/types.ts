@@ -18,10 +18,13 @@ export type ThenMethod = 'then' | 'catch' | 'finally';
 
 /**
  * - exact: the `await`/`yield` the frame is suspended at, read from V8 ([[GeneratorLocation]]);
- * - definition: where the function (or `.then` handler) is defined, when no exact lookup was made;
+ * - inferred: no exact lookup was made (the location budget ran out), and the `await`/`yield` was
+ *   inferred from the function's source: its only one, or the one calling what the frame awaits;
+ * - definition: where the function (or `.then` handler) is defined, when no exact lookup was made
+ *   and inference found no single candidate;
  * - none: nothing is known (bare promises, combinators).
  */
-export type LocationSource = 'exact' | 'definition' | 'none';
+export type LocationSource = 'exact' | 'inferred' | 'definition' | 'none';
 
 /** A place in a script. `line` and `column` are 1-based. */
 export interface SourceLocation {
@@ -45,9 +48,43 @@ export interface AwaitNode {
   /** Code of Node.js itself (`node:internal/…`). */
   internal?: boolean;
   location: SourceLocation | null;
+  /**
+   * Where `location` is in the code that runs, when `location` was mapped through a source map
+   * to the original source (a `.ts` file…). Absent when no map applied.
+   */
+  generatedLocation?: SourceLocation;
   locationSource: LocationSource;
   /** Ids of the nodes that await this one. */
   awaitedBy: number[];
+  /** Set by `--depth`: this node awaits something that was cut off below it. */
+  truncated?: true;
+}
+
+/**
+ * Siblings (nodes awaited by the same node, or roots) whose whole subtrees are identical: the same
+ * functions at the same locations, in the same shape. Only subtrees that are plain trees (every
+ * node in them awaited from one place, no cycle) are grouped. The tree prints such a group once,
+ * with `× count`.
+ */
+export interface SiblingGroup {
+  /** 1-based, in the order the tree prints the groups. */
+  id: number;
+  /** The node the members are awaited by; null for roots. */
+  awaiter: number | null;
+  /** Ids of the members' top nodes, ascending; at least two. */
+  members: number[];
+}
+
+/** The view options that shaped a document (nodes left out); absent when nothing was filtered. */
+export interface DocumentFilter {
+  /** `--no-internals`: Node's own frames removed, edges through them kept. */
+  noInternals?: true;
+  /** `--filter`: only paths through nodes whose name or location contains this text. */
+  text?: string;
+  /** `--depth`: only this many levels from the roots. */
+  depth?: number;
+  /** Nodes of the capture left out. */
+  hiddenNodes: number;
 }
 
 export interface TargetInfo {
@@ -62,9 +99,15 @@ export interface AwaitGraphDocument {
   target: TargetInfo;
   /** ISO 8601 time the heap snapshot was requested. */
   capturedAt: string;
+  /** Whether the main thread was running JavaScript, and its stack if so (absent: not checked). */
+  execution?: Execution;
   nodes: AwaitNode[];
   /** Each await cycle as the ids along it, smallest id first. */
   cycles: number[][];
+  /** Identical sibling subtrees (see SiblingGroup); absent in documents of older versions. */
+  groups?: SiblingGroup[];
+  /** Present when `--depth`, `--filter` or `--no-internals` removed nodes from this document. */
+  filter?: DocumentFilter;
   /** How the capture went: sizes and what the location budget covered. */
   stats?: CaptureStats;
 }
@@ -73,7 +116,62 @@ export interface CaptureStats {
   snapshotBytes: number;
   heapNodes: number;
   exactLocations: number;
+  /** Frames located by inference from their source (see LocationSource). */
+  inferredLocations?: number;
   definitionLocations: number;
   locationBudgetMs: number;
   locationLookupMs: number;
+}
+
+/**
+ * What the thread was doing when asked to pause, just before the heap snapshot:
+ * - running: running JavaScript (it paused, and was resumed at once);
+ * - idle: waiting in the event loop (it answered and did not pause);
+ * - blocked: it did not answer within the pause timeout (a synchronous native call such as
+ *   execSync or Atomics.wait, a long garbage collection, or a long builtin call);
+ * - paused: already stopped in another debugger (a breakpoint) when asyncgraph attached; left so.
+ */
+export type ExecutionState = 'running' | 'idle' | 'blocked' | 'paused';
+
+/** One frame of a synchronous call stack. */
+export interface StackFrame {
+  /** V8's name of the function; empty for anonymous functions and a script's top level. */
+  functionName: string;
+  /** Where the frame is executing (the call into the frame above it, or the busy statement). */
+  location: SourceLocation | null;
+  /** Where `location` is in the code that runs, when it was mapped through a source map. */
+  generatedLocation?: SourceLocation;
+  /** `exact` for a frame's position. */
+  locationSource: LocationSource;
+  /** The frame runs the body of an async function, async generator or module (per the heap). */
+  kind?: 'async-function' | 'async-generator' | 'module';
+  /** The node in `nodes` of this frame's running generator, where it is known. */
+  nodeId?: number;
+  /** The top level of a script or module (a CommonJS module body, for one). */
+  topLevel?: true;
+  /** Code of Node.js itself. */
+  internal?: true;
+}
+
+export interface ExecutionSample {
+  /** Milliseconds from the first pause request. */
+  atMs: number;
+  state: ExecutionState;
+  /** Innermost frame first; only when running. */
+  stack?: StackFrame[];
+}
+
+export interface Execution {
+  /** `paused` if so; else `running` when any round found JavaScript running; else `blocked` if any round got no answer; else `idle`. */
+  state: ExecutionState;
+  /** The synchronous call stack, innermost (the busy frame) first, of the latest running round (or of the other debugger's pause). */
+  stack?: StackFrame[];
+  /** The innermost async function on `stack`: its node, state "running", is where the stack joins the graph. */
+  runningNodeId?: number;
+  /** How long each pause round waited. */
+  pauseTimeoutMs: number;
+  /** Every round, when more than one was taken (`--samples N`). */
+  samples?: ExecutionSample[];
+  /** Start-to-start spacing of the rounds, with `samples`. */
+  sampleIntervalMs?: number;
 }

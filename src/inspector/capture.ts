@@ -4,7 +4,16 @@ import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js'
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
 import { lookupExactLocations } from './locations.js';
-import type { ExactPoint } from '../graph/document.js';
+import type { ExactPoint, ExecutionInput } from '../graph/document.js';
+import type { ExecutionState } from '../graph/types.js';
+import {
+  abortError,
+  frameCandidates,
+  linkFrames,
+  PauseGuard,
+  sampleExecution,
+  type RawSample,
+} from './running-stack.js';
 
 export interface ScriptInfo {
   url: string;
@@ -19,7 +28,31 @@ export interface CaptureOptions {
   /** Refuse snapshots larger than this, so the tool cannot exhaust its own memory. */
   maxSnapshotBytes: number;
   onProgress?: (message: string) => void;
+  /**
+   * Bound on each pause request that finds out whether the target runs JavaScript (default 300
+   * ms); 0 skips that step (no pause is ever requested).
+   */
+  pauseTimeoutMs?: number;
+  /** Pause rounds (default 1). */
+  samples?: number;
+  /** Start-to-start spacing of the rounds (default 100 ms). */
+  sampleIntervalMs?: number;
+  /** Cancels the capture; everything the capture did to the target is undone first. */
+  signal?: AbortSignal;
+  /**
+   * Tests only: keep each pause this long before resuming it, so a test can kill the tool while
+   * the target is paused. Defaults to ASYNCGRAPH_TEST_HOLD_PAUSE_MS.
+   */
+  holdPauseMs?: number;
 }
+
+/**
+ * What the pause rounds found, with the running stack's frames linked to graph nodes (the
+ * input of buildDocument's `execution`). `state` is `running` if any round caught JavaScript
+ * running, else `blocked` if any round got no answer, else `idle`; `stack` is the latest running
+ * round's.
+ */
+export type CapturedExecution = ExecutionInput;
 
 export interface Capture {
   capturedAt: Date;
@@ -29,6 +62,8 @@ export interface Capture {
   snapshotBytes: number;
   heapNodes: number;
   locationLookupMs: number;
+  /** Absent when the pause step was skipped (pauseTimeoutMs 0). */
+  execution?: CapturedExecution;
 }
 
 const OBJECT_GROUP = 'asyncgraph';
@@ -45,10 +80,31 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     scripts.set(script.scriptId, { url: script.url, sourceMapURL: script.sourceMapURL || undefined });
   });
   let debuggerEnabled = false;
+  const pauseTimeoutMs = options.pauseTimeoutMs ?? 300;
+  const holdMs = options.holdPauseMs ?? (Number(process.env.ASYNCGRAPH_TEST_HOLD_PAUSE_MS) || 0);
+  // Created before Debugger.enable: a target already paused (by a `debugger;` statement hit
+  // meanwhile) reports it right after enable, and is resumed like any other pause.
+  const guard = new PauseGuard(session, holdMs);
+  const signal = options.signal;
   try {
+    if (signal?.aborted) throw abortError(signal);
     // Every already-loaded script is announced before enable answers.
     await session.send('Debugger.enable', {});
     debuggerEnabled = true;
+    guard.debuggerEnabled();
+
+    // Pause → stack → resume, before the snapshot: the snapshot and the location lookups
+    // then see the same running generator.
+    let samples: RawSample[] | undefined;
+    if (pauseTimeoutMs > 0) {
+      options.onProgress?.('checking whether it runs JavaScript');
+      samples = await sampleExecution(session, guard, {
+        pauseTimeoutMs,
+        samples: Math.max(1, options.samples ?? 1),
+        intervalMs: options.sampleIntervalMs ?? 100,
+        signal,
+      });
+    }
 
     const capturedAt = new Date();
     const parser = new SnapshotParser({ maxBytes: options.maxSnapshotBytes });
@@ -62,11 +118,11 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }
     });
     options.onProgress?.('taking heap snapshot');
-    await session.send(
+    await abortable(session.send(
       'HeapProfiler.takeHeapSnapshot',
       { reportProgress: false, captureNumericValue: false },
       options.snapshotTimeoutMs,
-    ).catch((error: unknown) => {
+    ), signal).catch((error: unknown) => {
       if (error instanceof TimeoutError) {
         throw new TimeoutError(
           `the heap snapshot did not finish within ${Math.round(options.snapshotTimeoutMs / 1000)} s`,
@@ -86,11 +142,36 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const heap = new HeapGraph(raw);
     const nodes = findAwaitGraph(heap);
 
+    // The latest round that caught JavaScript running (or another debugger's pause) is the
+    // stack joined with the graph.
+    const running = samples && [...samples].reverse().find((sample) => sample.frames !== undefined);
+    const candidates = running?.frames ? frameCandidates(running.frames, nodes) : [];
+
     options.onProgress?.('locating suspended frames');
-    const lookup = await lookupExactLocations(session, nodes, {
+    const lookup = await abortable(lookupExactLocations(session, nodes, {
       budgetMs: options.locationBudgetMs,
       objectGroup: OBJECT_GROUP,
-    });
+      first: candidates.filter((ids) => ids.length > 0),
+    }), signal);
+    let execution: CapturedExecution | undefined;
+    if (samples) {
+      const kindOf = new Map(nodes.map((node) => [node.id, node.kind]));
+      const kindsOf = (ids: number[][]) => ids.map((group) => (group.length > 0 ? kindOf.get(group[0]) : undefined));
+      if (samples.length > 1) {
+        for (const sample of samples) if (sample.frames) sample.kinds = kindsOf(frameCandidates(sample.frames, nodes));
+      }
+      execution = {
+        state: overallState(samples),
+        pauseTimeoutMs,
+        samples,
+        sampleIntervalMs: options.sampleIntervalMs ?? 100,
+      };
+      if (running?.frames) {
+        execution.stack = running.frames;
+        execution.stackNodeIds = linkFrames(candidates, (id) => lookup.exact.get(id)?.state);
+        execution.stackKinds = kindsOf(candidates);
+      }
+    }
     return {
       capturedAt,
       nodes,
@@ -99,19 +180,44 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       snapshotBytes: parser.bytesSeen,
       heapNodes: raw.nodeCount,
       locationLookupMs: lookup.elapsedMs,
+      ...(execution ? { execution } : {}),
     };
   } finally {
-    await leaveAsFound(session, debuggerEnabled);
+    await leaveAsFound(session, debuggerEnabled, guard);
   }
 }
 
-/** Undo what the capture turned on; failures here (target gone) change nothing for the user. */
-async function leaveAsFound(session: CdpSession, debuggerEnabled: boolean): Promise<void> {
+/**
+ * Undo what the capture turned on; failures here (target gone) change nothing for the user.
+ * A target paused by anything during the capture is resumed first.
+ */
+async function leaveAsFound(session: CdpSession, debuggerEnabled: boolean, guard: PauseGuard): Promise<void> {
   const quiet = (promise: Promise<unknown>) => promise.catch(() => {});
+  await guard.release();
   await quiet(session.send('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP }, 2000));
   if (debuggerEnabled) await quiet(session.send('Debugger.disable', undefined, 2000));
   // Drops the heap object id map the snapshot built in the target (V8HeapProfilerAgentImpl::disable).
   await quiet(session.send('HeapProfiler.disable', undefined, 2000));
+}
+
+/** Paused (by another debugger) wins, then running in any round, then blocked, then idle. */
+function overallState(samples: RawSample[]): ExecutionState {
+  for (const state of ['paused', 'running', 'blocked'] as const) {
+    if (samples.some((sample) => sample.state === state)) return state;
+  }
+  return 'idle';
+}
+
+/** The promise, or the signal's abort error if that comes first. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 function snapshotError(error: unknown): AsyncgraphError {

@@ -20,6 +20,11 @@ export interface CdpSession {
   /** Resolves once the connection is gone, whoever closed it. */
   readonly closed: Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: the commands `send` is called for inside `issue` leave in one network write, so the
+   * target's inspector usually reads and dispatches them together (see running-stack.ts).
+   */
+  batch?(issue: () => void): void;
 }
 
 export interface ConnectOptions {
@@ -98,6 +103,19 @@ class ChromeRemoteSession implements CdpSession {
     } finally {
       clearTimeout(timer);
       if (onClose) this.closeWaiters.delete(onClose);
+    }
+  }
+
+  batch(issue: () => void): void {
+    // chrome-remote-interface keeps its `ws` WebSocket in `_ws`; cork its socket if it is there.
+    const socket = (this.client as unknown as { _ws?: { _socket?: { cork?: () => void; uncork?: () => void } } })._ws?._socket;
+    if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return issue();
+    socket.cork();
+    try {
+      issue();
+    } finally {
+      // ws writes each frame synchronously when the socket is open; uncork flushes them together.
+      socket.uncork();
     }
   }
 

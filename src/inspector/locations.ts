@@ -7,6 +7,11 @@ import type { CdpSession } from './cdp-session.js';
 export interface LookupOptions {
   budgetMs: number;
   objectGroup: string;
+  /**
+   * Looked up before anything else: groups of node ids (the candidates for each async frame of
+   * the running stack, see running-stack.ts); a group stops at its first `running` generator.
+   */
+  first?: number[][];
 }
 
 const SUSPENDABLE = new Set(['async-function', 'async-generator', 'module']);
@@ -26,7 +31,24 @@ export async function lookupExactLocations(
   let elapsedMs = 0;
   let slowestMs = 0;
   if (options.budgetMs <= 0) return { exact, elapsedMs };
-  for (const node of lookupOrder(nodes)) {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const firstGroups = (options.first ?? []).map((ids) => ids.flatMap((id) => byId.get(id) ?? []));
+  const done = new Set<number>();
+  const order = function* (): Generator<FoundNode> {
+    for (const group of firstGroups) {
+      for (const node of group) {
+        if (done.has(node.id)) {
+          if (exact.get(node.id)?.state === 'running') break;
+          continue;
+        }
+        yield node;
+        if (exact.get(node.id)?.state === 'running') break;
+      }
+    }
+    for (const node of lookupOrder(nodes)) if (!done.has(node.id)) yield node;
+  };
+  for (const node of order()) {
+    done.add(node.id);
     if (elapsedMs + slowestMs > options.budgetMs) break;
     const started = performance.now();
     let objectId: string | undefined;

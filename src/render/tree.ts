@@ -1,7 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 import { compareNodes, displayName } from '../graph/order.js';
+import { collapseSiblings, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
+import { executionLines, executionStateText, RUNNING_MARKER, stackNodeIds } from './running.js';
 
 /** Deeper levels are drawn with only the innermost KEPT_DEPTH levels of indentation. */
 const MAX_DRAWN_DEPTH = 64;
@@ -9,6 +11,8 @@ const KEPT_DEPTH = 16;
 
 export interface TreeOptions extends LocationStyle {
   colors: boolean;
+  /** Print identical sibling subtrees once, with `× N` (default true). */
+  collapse?: boolean;
 }
 
 /**
@@ -29,15 +33,30 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
   }
   for (const list of awaits.values()) list.sort(compareNodes);
 
-  const lines: string[] = [headerLine(doc, paint)];
+  // With a running stack: the stack joined with its awaiters, then the forest with the stack's
+  // generators marked (src/render/running.ts).
+  const lines: string[] = [headerLine(doc, paint), ...executionLines(doc, paint, options)];
   const drawn = new Set<number>();
-  const label = (node: AwaitNode) => nodeLabel(node, paint, options);
+  const onStack = stackNodeIds(doc);
+  const label = (node: AwaitNode) => {
+    const frame = onStack.get(node.id);
+    // A running generator's [[GeneratorLocation]] is its function's start: show where it runs.
+    return frame ? paint.red.bold(RUNNING_MARKER) + nodeLabel({ ...node, location: frame.location, locationSource: 'exact' }, paint, options) : nodeLabel(node, paint, options);
+  };
+  // Identical sibling subtrees are drawn once, their first member standing for all (src/graph/collapse.ts).
+  const signatures = options.collapse === false ? new Map<number, number>() : subtreeSignatures(doc.nodes);
+  const fold = (siblings: AwaitNode[]) =>
+    collapseSiblings(siblings, signatures).map(({ node, members }) => ({
+      // A member whose location V8 reported stands for the group rather than an inferred one.
+      node: members.find((member) => member.locationSource === 'exact') ?? node,
+      count: members.length,
+    }));
 
-  const draw = (root: AwaitNode) => {
+  const draw = (root: AwaitNode, rootCount = 1) => {
     // Iterative depth-first walk with enter/leave entries, so await chains thousands deep
     // neither overflow the stack nor copy the current path at every level.
-    type Entry = { node: AwaitNode; prefix: string; depth: number; last: boolean } | { leave: number };
-    const stack: Entry[] = [{ node: root, prefix: '', depth: 0, last: true }];
+    type Entry = { node: AwaitNode; prefix: string; depth: number; last: boolean; count: number } | { leave: number };
+    const stack: Entry[] = [{ node: root, prefix: '', depth: 0, last: true, count: rootCount }];
     const onPath = new Set<number>();
     while (stack.length > 0) {
       const entry = stack.pop()!;
@@ -45,7 +64,7 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
         onPath.delete(entry.leave);
         continue;
       }
-      const { node, prefix, depth, last } = entry;
+      const { node, prefix, depth, last, count } = entry;
       const branch = last ? '└── ' : '├── ';
       const indent = depth > MAX_DRAWN_DEPTH ? paint.dim(`⋮ depth ${depth} `) + prefix : prefix;
       if (onPath.has(node.id)) {
@@ -57,8 +76,8 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
         continue;
       }
       drawn.add(node.id);
-      lines.push(indent + branch + label(node));
-      const children = awaits.get(node.id) ?? [];
+      lines.push(indent + branch + label(node) + (count > 1 ? paint.bold(`  × ${count}`) : '') + (node.truncated ? paint.dim('  …') : ''));
+      const children = fold(awaits.get(node.id) ?? []);
       if (children.length === 0) continue;
       onPath.add(node.id);
       stack.push({ leave: node.id });
@@ -66,13 +85,13 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
       // Past a readable depth keep only the innermost levels of indentation.
       if (depth >= MAX_DRAWN_DEPTH) childPrefix = childPrefix.slice(-4 * KEPT_DEPTH);
       for (let i = children.length - 1; i >= 0; i--) {
-        stack.push({ node: children[i], prefix: childPrefix, depth: depth + 1, last: i === children.length - 1 });
+        stack.push({ ...children[i], prefix: childPrefix, depth: depth + 1, last: i === children.length - 1 });
       }
     }
   };
 
   const roots = doc.nodes.filter((node) => node.awaitedBy.length === 0).sort(compareNodes);
-  for (const root of roots) draw(root);
+  for (const { node, count } of fold(roots)) draw(node, count);
   for (const cycle of doc.cycles) {
     const start = byId.get(cycle[0]);
     if (start && !drawn.has(start.id)) draw(start);
@@ -87,7 +106,10 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
 }
 
 function headerLine(doc: AwaitGraphDocument, paint: ChalkInstance): string {
-  const frames = doc.nodes.filter((n) => n.kind === 'async-function' || n.kind === 'async-generator' || n.kind === 'module').length;
+  // Generators on the running stack are not suspended (documents with `execution` only).
+  const frames = doc.nodes.filter(
+    (n) => (n.kind === 'async-function' || n.kind === 'async-generator' || n.kind === 'module') && !(doc.execution && n.state === 'running'),
+  ).length;
   const pending = doc.nodes.filter((n) => n.kind === 'promise').length;
   const who = [
     doc.target.pid !== null ? `pid ${doc.target.pid}` : doc.target.url,
@@ -95,7 +117,11 @@ function headerLine(doc: AwaitGraphDocument, paint: ChalkInstance): string {
   ].filter(Boolean).join(', ');
   const counts = `${plural(frames, 'suspended frame')}, ${plural(pending, 'pending promise')}` +
     (doc.cycles.length > 0 ? `, ${plural(doc.cycles.length, 'await cycle')}` : '');
-  return paint.bold(who) + paint.dim(` — ${counts}`);
+  if (!doc.execution) return paint.bold(who) + paint.dim(` — ${counts}`);
+  // `pid N, node vX — running JavaScript, …` / `… — idle in event loop, …`
+  const state = executionStateText(doc.execution);
+  if (doc.execution.state === 'idle') return paint.bold(who) + paint.dim(` — ${state}, ${counts}`);
+  return paint.bold(who) + paint.dim(' — ') + paint.red.bold(state) + paint.dim(`, ${counts}`);
 }
 
 function plural(count: number, noun: string): string {
@@ -121,6 +147,7 @@ function nodeLabel(node: AwaitNode, paint: ChalkInstance, style: LocationStyle):
   if (node.location) {
     const where = formatLocation(node.location, style);
     text += '  ' + (node.locationSource === 'definition' ? paint.dim(`(defined at ${where})`) : paint.cyan(where));
+    if (node.locationSource === 'inferred') text += paint.dim(' (inferred)');
   }
   if (node.state && node.state !== 'suspended') text += paint.yellow(` [${node.state}]`);
   return node.internal ? paint.dim(stripColor(text)) : text;

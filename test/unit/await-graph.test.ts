@@ -72,9 +72,7 @@ describe.each(MAJORS)('recorded snapshots from Node %i', (major) => {
         │               └── Promise <pending>
         ├── racer  (defined at kitchen-sink.js:8:21)
         │   └── Promise.race
-        │       ├── leaf  (defined at kitchen-sink.js:4:20)
-        │       │   └── Promise <pending>
-        │       └── leaf  (defined at kitchen-sink.js:4:20)
+        │       └── leaf  (defined at kitchen-sink.js:4:20)  × 2
         │           └── Promise <pending>
         ├── thenChain  (defined at kitchen-sink.js:9:25)
         │   └── .then(double)  (defined at kitchen-sink.js:9:64)
@@ -101,9 +99,7 @@ describe.each(MAJORS)('recorded snapshots from Node %i', (major) => {
         │       └── Promise <pending>
         ├── anyOf  (defined at cycle-and-then.js:12:21)
         │   └── Promise.any
-        │       ├── waiter  (defined at cycle-and-then.js:10:22)
-        │       │   └── Promise <pending>
-        │       └── waiter  (defined at cycle-and-then.js:10:22)
+        │       └── waiter  (defined at cycle-and-then.js:10:22)  × 2
         │           └── Promise <pending>
         └── steps  (defined at cycle-and-then.js:13:21)
             └── .finally(cleanup)  (defined at cycle-and-then.js:14:71)

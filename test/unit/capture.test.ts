@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CdpSession } from '../../src/inspector/cdp-session.js';
 import { captureOnSession } from '../../src/inspector/capture.js';
-import { TargetExitedError } from '../../src/errors.js';
+import { InterruptedError, TargetExitedError } from '../../src/errors.js';
 
 // The capture's protocol logic against a fake session: what it asks of the target, in which
 // order, and that it always leaves the target as it found it.
@@ -16,12 +16,15 @@ type Handler = (params: any) => unknown;
 
 class FakeSession implements CdpSession {
   readonly calls: string[] = [];
+  /** Every command with its params, and `batch(` / `)batch` around batched ones. */
+  readonly log: string[] = [];
   readonly closed = new Promise<void>(() => {});
   private listeners = new Map<string, ((params: any) => void)[]>();
   constructor(private readonly handlers: Record<string, Handler>) {}
 
   async send(method: string, params?: any): Promise<any> {
     this.calls.push(method);
+    this.log.push(params && Object.keys(params).length > 0 ? `${method} ${JSON.stringify(params)}` : method);
     const handler = this.handlers[method];
     if (!handler) return {};
     return handler.call(this, params);
@@ -37,10 +40,17 @@ class FakeSession implements CdpSession {
     for (const listener of this.listeners.get(event) ?? []) listener(params);
   }
 
+  batch(issue: () => void): void {
+    this.log.push('batch(');
+    issue();
+    this.log.push(')batch');
+  }
+
   async close(): Promise<void> {}
 }
 
-const options = { locationBudgetMs: 1000, snapshotTimeoutMs: 10_000, maxSnapshotBytes: 1e9 };
+// A short pause bound keeps the idle rounds quick.
+const options = { locationBudgetMs: 1000, snapshotTimeoutMs: 10_000, maxSnapshotBytes: 1e9, pauseTimeoutMs: 30 };
 
 function streamingSnapshot(this: FakeSession) {
   for (let i = 0; i < snapshotText.length; i += 100_000) {
@@ -71,18 +81,38 @@ describe('captureOnSession', () => {
     expect(capture.nodes.filter((n) => n.kind === 'async-function')).toHaveLength(16);
     expect(capture.exact.size).toBe(17); // 16 async functions + 1 async generator
     expect([...capture.exact.values()][0]).toEqual({ scriptId: '81', lineNumber: 2, columnNumber: 25, state: 'suspended' });
-    // Order matters: scripts before the snapshot, lookups after it, cleanup last.
+    // Order matters: scripts first; then one pause round, whose leftover pause request (the target
+    // is idle: no Debugger.paused) is cancelled in the same batch; the snapshot; lookups after it;
+    // cleanup last.
     const distinct = session.calls.filter((call, i) => call !== session.calls[i - 1]);
     expect(distinct).toEqual([
       'Debugger.enable',
+      'Debugger.pause',
+      'Debugger.setBreakpointsActive',
       'HeapProfiler.takeHeapSnapshot',
       ...Array(17).fill(['HeapProfiler.getObjectByHeapObjectId', 'Runtime.getProperties']).flat(),
       'Runtime.releaseObjectGroup',
       'Debugger.disable',
       'HeapProfiler.disable',
     ]);
+    expect(session.log.slice(1, 6)).toEqual([
+      'batch(',
+      'Debugger.pause',
+      'Debugger.setBreakpointsActive {"active":false}',
+      'Debugger.setBreakpointsActive {"active":true}',
+      ')batch',
+    ]);
     expect(session.calls).not.toContain('Runtime.evaluate');
-    expect(session.calls).not.toContain('Debugger.pause');
+    expect(session.calls).not.toContain('Debugger.resume');
+    expect(capture.execution).toMatchObject({ state: 'idle', pauseTimeoutMs: 30, samples: [{ state: 'idle' }] });
+    expect(capture.execution?.stack).toBeUndefined();
+  });
+
+  it('sends no pause at all with --pause-timeout 0', async () => {
+    const session = new FakeSession({ 'HeapProfiler.takeHeapSnapshot': streamingSnapshot });
+    const capture = await captureOnSession(session, { ...options, pauseTimeoutMs: 0, locationBudgetMs: 0 });
+    expect(session.calls).toEqual(['Debugger.enable', 'HeapProfiler.takeHeapSnapshot', 'Runtime.releaseObjectGroup', 'Debugger.disable', 'HeapProfiler.disable']);
+    expect(capture.execution).toBeUndefined();
   });
 
   it('spends no lookups with a zero budget: every frame keeps its definition site', async () => {
@@ -117,5 +147,198 @@ describe('captureOnSession', () => {
   it('refuses a snapshot over --max-snapshot size without keeping it', async () => {
     const session = new FakeSession({ 'HeapProfiler.takeHeapSnapshot': streamingSnapshot });
     await expect(captureOnSession(session, { ...options, maxSnapshotBytes: 50_000 })).rejects.toThrow(/exceeds/);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// The pause step: a running target is paused once, resumed at once, and never left paused.
+
+/** An async function of the recorded snapshot, to stand for the frame the "running" stack runs. */
+async function someAsyncFunction() {
+  const session = new FakeSession({ 'HeapProfiler.takeHeapSnapshot': streamingSnapshot });
+  const capture = await captureOnSession(session, { ...options, pauseTimeoutMs: 0, locationBudgetMs: 0 });
+  const node = capture.nodes.find((n) => n.kind === 'async-function' && n.definition && n.awaitedBy.length > 0)!;
+  return { node, definition: node.definition! };
+}
+
+function frame(functionName: string, line: number, functionLocation?: { scriptId: string; lineNumber: number; columnNumber: number }) {
+  return {
+    callFrameId: `${functionName}-frame`,
+    functionName,
+    location: { scriptId: '81', lineNumber: line, columnNumber: 4 },
+    ...(functionLocation ? { functionLocation } : {}),
+    url: 'file:///app.js',
+    scopeChain: [],
+    this: { type: 'undefined' },
+  };
+}
+
+/** Handlers of a target that runs JavaScript: every Debugger.pause is answered by a pause. */
+function runningTarget(callFrames: unknown[], extra: Record<string, Handler> = {}): Record<string, Handler> {
+  return {
+    'Debugger.enable'(this: FakeSession) {
+      this.emit('Debugger.scriptParsed', { scriptId: '81', url: 'file:///app.js', sourceMapURL: '' });
+      return { debuggerId: 'x' };
+    },
+    'Debugger.pause'(this: FakeSession) {
+      // The break comes right after the request is answered.
+      setImmediate(() => this.emit('Debugger.paused', { callFrames, reason: 'other' }));
+      return {};
+    },
+    'Debugger.resume'(this: FakeSession) {
+      setImmediate(() => this.emit('Debugger.resumed', {}));
+      return {};
+    },
+    'HeapProfiler.takeHeapSnapshot': streamingSnapshot,
+    ...extra,
+  };
+}
+
+describe('captureOnSession: the pause step', () => {
+  it('records the stack of a running target, resumes it before the snapshot, and links the running generator', async () => {
+    const { node, definition } = await someAsyncFunction();
+    const fnLocation = { scriptId: String(definition.scriptId), lineNumber: definition.line, columnNumber: definition.column };
+    const session: FakeSession = new FakeSession(
+      runningTarget([frame('hotLoop', 11), frame('parse', 29), frame(node.name, 40, fnLocation)], {
+        'HeapProfiler.getObjectByHeapObjectId': (params: { objectId: string }) => ({ result: { type: 'object', objectId: `obj-${params.objectId}` } }),
+        'Runtime.getProperties': (params: { objectId: string }) => ({
+          result: [],
+          internalProperties: [
+            { name: '[[GeneratorLocation]]', value: { type: 'object', value: { scriptId: '81', lineNumber: 2, columnNumber: 25 } } },
+            { name: '[[GeneratorState]]', value: { type: 'string', value: params.objectId === `obj-${node.id}` ? 'running' : 'suspended' } },
+          ],
+        }),
+      }),
+    );
+    const capture = await captureOnSession(session, options);
+    const distinct = session.calls.filter((call, i) => call !== session.calls[i - 1]);
+    expect(distinct.slice(0, 6)).toEqual([
+      'Debugger.enable',
+      'Debugger.pause',
+      'Debugger.setBreakpointsActive',
+      'Debugger.resume',
+      'HeapProfiler.takeHeapSnapshot',
+      'HeapProfiler.getObjectByHeapObjectId',
+    ]);
+    // The running frame's candidate is looked up first.
+    expect(session.log.find((entry) => entry.startsWith('HeapProfiler.getObjectByHeapObjectId'))).toContain(`"${node.id}"`);
+    expect(session.calls.filter((call) => call === 'Debugger.resume')).toHaveLength(1);
+    expect(capture.execution?.state).toBe('running');
+    expect(capture.execution?.stack?.map((f) => f.functionName)).toEqual(['hotLoop', 'parse', node.name]);
+    expect(capture.execution?.stackNodeIds).toEqual([undefined, undefined, node.id]);
+    expect(capture.execution?.stackKinds).toEqual([undefined, undefined, 'async-function']);
+  });
+
+  it('resumes even when the snapshot then fails', async () => {
+    const session = new FakeSession(
+      runningTarget([frame('hotLoop', 11)], {
+        'HeapProfiler.takeHeapSnapshot'() {
+          throw new TargetExitedError('gone');
+        },
+      }),
+    );
+    await expect(captureOnSession(session, options)).rejects.toBeInstanceOf(TargetExitedError);
+    expect(session.calls.indexOf('Debugger.resume')).toBeGreaterThan(session.calls.indexOf('Debugger.pause'));
+    expect(session.calls.indexOf('Debugger.resume')).toBeLessThan(session.calls.indexOf('HeapProfiler.takeHeapSnapshot'));
+    expect(session.calls.slice(-3)).toEqual(['Runtime.releaseObjectGroup', 'Debugger.disable', 'HeapProfiler.disable']);
+  });
+
+  it('retries a failed resume, and resumes again in the cleanup, before disabling', async () => {
+    let resumes = 0;
+    const session = new FakeSession(
+      runningTarget([frame('hotLoop', 11)], {
+        'Debugger.resume'(this: FakeSession) {
+          if (++resumes <= 2) throw new Error('transient failure');
+          setImmediate(() => this.emit('Debugger.resumed', {}));
+          return {};
+        },
+        'HeapProfiler.takeHeapSnapshot'() {
+          throw new Error('snapshot failed');
+        },
+      }),
+    );
+    await expect(captureOnSession(session, options)).rejects.toThrow(/snapshot failed/);
+    expect(resumes).toBe(3);
+    expect(session.calls.indexOf('Debugger.resume')).toBeLessThan(session.calls.indexOf('HeapProfiler.takeHeapSnapshot'));
+    expect(session.calls.slice(-5)).toEqual(['HeapProfiler.takeHeapSnapshot', 'Debugger.resume', 'Runtime.releaseObjectGroup', 'Debugger.disable', 'HeapProfiler.disable']);
+  });
+
+  it('resumes a pause that arrives after the bound (and reports the round as idle)', async () => {
+    let late: (() => void) | undefined;
+    const session: FakeSession = new FakeSession({
+      'Debugger.pause'(this: FakeSession) {
+        late = () => this.emit('Debugger.paused', { callFrames: [frame('lateCallback', 3)], reason: 'other' });
+        return {};
+      },
+      'HeapProfiler.takeHeapSnapshot'(this: FakeSession) {
+        late?.(); // arrives while the snapshot is being taken
+        return streamingSnapshot.call(this);
+      },
+    });
+    const capture = await captureOnSession(session, { ...options, locationBudgetMs: 0 });
+    expect(capture.execution?.state).toBe('idle');
+    expect(session.calls).toContain('Debugger.resume');
+    expect(session.calls.indexOf('Debugger.resume')).toBeLessThan(session.calls.indexOf('Debugger.disable'));
+  });
+
+  it('counts a pause at the entry of a Node callback (one frame in node:) as idle, and resumes it', async () => {
+    const entry = { ...frame('processTimers', 505), url: 'node:internal/timers' };
+    const session = new FakeSession(runningTarget([entry]));
+    const capture = await captureOnSession(session, { ...options, locationBudgetMs: 0 });
+    expect(capture.execution?.state).toBe('idle');
+    expect(session.calls).toContain('Debugger.resume');
+  });
+
+  it('reports a target that does not answer the pause request as blocked, and goes on', async () => {
+    const session = new FakeSession({
+      'Debugger.pause': () => new Promise(() => {}),
+      'HeapProfiler.takeHeapSnapshot': streamingSnapshot,
+    });
+    const capture = await captureOnSession(session, { ...options, locationBudgetMs: 0 });
+    expect(capture.execution?.state).toBe('blocked');
+    expect(session.calls).toContain('HeapProfiler.takeHeapSnapshot');
+  });
+
+  it('leaves a pause that was there before it attached (another debugger) alone', async () => {
+    const held = [frame('atBreakpoint', 7)];
+    const session: FakeSession = new FakeSession({
+      'Debugger.enable'(this: FakeSession) {
+        this.emit('Debugger.paused', { callFrames: held, reason: 'other' });
+        return { debuggerId: 'x' };
+      },
+      'HeapProfiler.takeHeapSnapshot': streamingSnapshot,
+    });
+    const capture = await captureOnSession(session, { ...options, locationBudgetMs: 0 });
+    expect(capture.execution?.state).toBe('paused');
+    expect(capture.execution?.stack?.[0].functionName).toBe('atBreakpoint');
+    expect(session.calls).not.toContain('Debugger.pause');
+    expect(session.calls).not.toContain('Debugger.resume');
+  });
+
+  it('takes --samples rounds, one stack each', async () => {
+    const session = new FakeSession(runningTarget([frame('hotLoop', 11), frame('parse', 29)]));
+    const capture = await captureOnSession(session, { ...options, locationBudgetMs: 0, samples: 3, sampleIntervalMs: 5 });
+    expect(capture.execution?.samples.map((s) => s.state)).toEqual(['running', 'running', 'running']);
+    expect(session.calls.filter((call) => call === 'Debugger.pause')).toHaveLength(3);
+    expect(session.calls.filter((call) => call === 'Debugger.resume')).toHaveLength(3);
+  });
+
+  it('stops on abort (SIGINT) between rounds, and still undoes everything', async () => {
+    const controller = new AbortController();
+    const session = new FakeSession(
+      runningTarget([frame('hotLoop', 11)], {
+        'Debugger.resume'(this: FakeSession) {
+          controller.abort(new InterruptedError('interrupted by SIGINT'));
+          setImmediate(() => this.emit('Debugger.resumed', {}));
+          return {};
+        },
+      }),
+    );
+    await expect(
+      captureOnSession(session, { ...options, samples: 5, sampleIntervalMs: 50, signal: controller.signal }),
+    ).rejects.toBeInstanceOf(InterruptedError);
+    expect(session.calls).not.toContain('HeapProfiler.takeHeapSnapshot');
+    expect(session.calls.filter((call) => call === 'Debugger.pause')).toHaveLength(1);
+    expect(session.calls.slice(-3)).toEqual(['Runtime.releaseObjectGroup', 'Debugger.disable', 'HeapProfiler.disable']);
   });
 });

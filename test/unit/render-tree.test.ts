@@ -94,7 +94,7 @@ describe('JSON document', () => {
     const leaf = node('async-function', 'leaf', 2, [other, main], { qualifiedName: 'Repo.leaf' });
     const json = JSON.parse(renderJson(doc([main, other, leaf])));
     expect(json.schemaVersion).toBe(1);
-    expect(Object.keys(json)).toEqual(['schemaVersion', 'tool', 'target', 'capturedAt', 'nodes', 'cycles']);
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'tool', 'target', 'capturedAt', 'nodes', 'cycles', 'groups']);
     expect(json.nodes.map((n: { name: string }) => n.name)).toEqual(['leaf', 'main', 'other']);
     expect(Object.keys(json.nodes[0])).toEqual(['id', 'kind', 'name', 'qualifiedName', 'location', 'locationSource', 'awaitedBy']);
     expect(json.nodes[0].awaitedBy).toEqual([main.id, other.id]);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSnapshot, SnapshotParseError, SnapshotParser } from '../../src/graph/snapshot-parser.js';
+import { parseSnapshot, SnapshotParseError, SnapshotParser, type SnapshotParserOptions } from '../../src/graph/snapshot-parser.js';
 import type { RawSnapshot } from '../../src/graph/snapshot-types.js';
 
 // ---- Helpers ----
@@ -35,20 +35,65 @@ function firstMismatch(actual: ArrayLike<unknown>, expected: ArrayLike<unknown>)
   return -1;
 }
 
+/**
+ * The parsed columns as V8's interleaved rows. Node fields the parser did not keep (without
+ * `keepAllNodeFields`) come out as undefined, so they differ from any reference.
+ */
+function rows(parsed: RawSnapshot): { nodes: (number | undefined)[]; edges: number[] } {
+  const nodeFields = parsed.meta.node_fields;
+  const nodes: (number | undefined)[] = [];
+  for (let n = 0; n < parsed.nodeCount; n++) {
+    for (const field of nodeFields) {
+      if (field === 'type') nodes.push(parsed.nodeType[n]);
+      else if (field === 'name') nodes.push(parsed.nodeName[n]);
+      else if (field === 'id') nodes.push(parsed.nodeId[n]);
+      else if (field === 'self_size') nodes.push(parsed.nodeSelfSize[n]);
+      else if (field === 'edge_count') nodes.push(parsed.firstEdge[n + 1] - parsed.firstEdge[n]);
+      else nodes.push(parsed.otherNodeFields.get(field)?.[n]);
+    }
+  }
+  const edges: number[] = [];
+  for (let e = 0; e < parsed.edgeCount; e++) {
+    for (const field of parsed.meta.edge_fields) {
+      if (field === 'type') edges.push(parsed.edgeType[e]);
+      else if (field === 'name_or_index') edges.push(parsed.edgeName[e]);
+      else if (field === 'to_node') edges.push(parsed.edgeTo[e] * nodeFields.length);
+    }
+  }
+  return { nodes, edges };
+}
+
+function expectColumns(parsed: RawSnapshot): void {
+  expect(parsed.nodeType).toBeInstanceOf(Uint8Array);
+  expect(parsed.edgeType).toBeInstanceOf(Uint8Array);
+  for (const column of [parsed.nodeName, parsed.nodeId, parsed.nodeSelfSize, parsed.edgeName, parsed.edgeTo, parsed.locations]) {
+    expect(column).toBeInstanceOf(Uint32Array);
+  }
+  for (const column of [parsed.nodeType, parsed.nodeName, parsed.nodeId, parsed.nodeSelfSize]) expect(column.length).toBe(parsed.nodeCount);
+  for (const column of [parsed.edgeType, parsed.edgeName, parsed.edgeTo]) expect(column.length).toBe(parsed.edgeCount);
+  expect(parsed.firstEdge.length).toBe(parsed.nodeCount + 1);
+  expect(parsed.firstEdge[0]).toBe(0);
+  expect(parsed.firstEdge[parsed.nodeCount]).toBe(parsed.edgeCount);
+}
+
+/**
+ * Every value the parser keeps equals JSON.parse's. Parse with `keepAllNodeFields` to compare
+ * every node field; without it, the dropped ones (trace_node_id, detachedness) are skipped.
+ */
 function expectSameAsReference(parsed: RawSnapshot, text: string): void {
   const ref = reference(text);
   expect(parsed.meta).toEqual(ref.meta);
   expect(parsed.nodeCount).toBe(ref.nodeCount);
   expect(parsed.edgeCount).toBe(ref.edgeCount);
-  expect(parsed.nodes).toBeInstanceOf(Uint32Array);
-  expect(parsed.edges).toBeInstanceOf(Uint32Array);
-  expect(parsed.locations).toBeInstanceOf(Uint32Array);
-  expect(parsed.nodes.length).toBe(ref.nodes.length);
-  expect(parsed.edges.length).toBe(ref.edges.length);
+  expectColumns(parsed);
+  const { nodes, edges } = rows(parsed);
+  const keptNodes = parsed.otherNodeFields.size > 0 ? ref.nodes : ref.nodes.map((value, k) => (nodes[k] === undefined ? undefined : value));
+  expect(nodes.length).toBe(ref.nodes.length);
+  expect(edges.length).toBe(ref.edges.length);
   expect(parsed.locations.length).toBe(ref.locations.length);
   expect(parsed.strings.length).toBe(ref.strings.length);
-  expect(firstMismatch(parsed.nodes, ref.nodes)).toBe(-1);
-  expect(firstMismatch(parsed.edges, ref.edges)).toBe(-1);
+  expect(firstMismatch(nodes, keptNodes)).toBe(-1);
+  expect(firstMismatch(edges, ref.edges)).toBe(-1);
   expect(firstMismatch(parsed.locations, ref.locations)).toBe(-1);
   expect(firstMismatch(parsed.strings, ref.strings)).toBe(-1);
 }
@@ -120,7 +165,7 @@ function parseError(run: () => unknown): SnapshotParseError {
   throw new Error('expected a SnapshotParseError, nothing was thrown');
 }
 
-function feed(chunks: Iterable<string>, options?: { maxBytes?: number }): RawSnapshot {
+function feed(chunks: Iterable<string>, options?: SnapshotParserOptions): RawSnapshot {
   const parser = new SnapshotParser(options);
   for (const chunk of chunks) parser.write(chunk);
   return parser.end();
@@ -158,14 +203,15 @@ describe('real V8 heap snapshot', () => {
     expect(text.length).toBeGreaterThan(100_000);
     const parsed = parseSnapshot(text);
     expectSameAsReference(parsed, text);
-    expect(parsed.nodes.length).toBe(parsed.nodeCount * parsed.meta.node_fields.length);
+    expect(parsed.otherNodeFields.size).toBe(0);
+    expectSameAsReference(parseSnapshot(text, { keepAllNodeFields: true }), text);
     expect(parsed.strings.some((s) => s.includes('"quoted" back\\slash\nnewline'))).toBe(true);
   });
 
   it('matches JSON.parse when fed in random chunk sizes', () => {
-    expectSameAsReference(feed(randomChunks(text, 1, 65_536)), text);
+    expectSameAsReference(feed(randomChunks(text, 1, 65_536), { keepAllNodeFields: true }), text);
     expectSameAsReference(feed(randomChunks(text, 2, 4_096)), text);
-    expectSameAsReference(feed(randomChunks(text, 3, 16)), text);
+    expectSameAsReference(feed(randomChunks(text, 3, 16), { keepAllNodeFields: true }), text);
   });
 
   it('matches JSON.parse when fed 64 KB chunks, as from CDP', () => {
@@ -192,10 +238,18 @@ describe('real V8 heap snapshot', () => {
 describe('hand-written snapshots', () => {
   it('parses values, escapes and whitespace', () => {
     const text = tinySnapshot();
-    const parsed = parseSnapshot(text);
+    const parsed = parseSnapshot(text, { keepAllNodeFields: true });
     expectSameAsReference(parsed, text);
-    expect(Array.from(parsed.nodes)).toEqual([9, 0, 1, 100, 2, 0, 0, 3, 1, 3, 4294967295, 1, 0, 1]);
-    expect(Array.from(parsed.edges)).toEqual([2, 0, 7, 1, 1, 0, 3, 2, 7]);
+    expect(rows(parsed).nodes).toEqual([9, 0, 1, 100, 2, 0, 0, 3, 1, 3, 4294967295, 1, 0, 1]);
+    expect(rows(parsed).edges).toEqual([2, 0, 7, 1, 1, 0, 3, 2, 7]);
+    // Columns: edge_count became first-edge offsets, to_node became node ordinals.
+    expect(Array.from(parsed.firstEdge)).toEqual([0, 2, 3]);
+    expect(Array.from(parsed.edgeTo)).toEqual([1, 0, 1]);
+    expect(Array.from(parsed.nodeId)).toEqual([1, 3]);
+    expect(Array.from(parsed.nodeSelfSize)).toEqual([100, 4294967295]);
+    expect([...parsed.otherNodeFields.keys()]).toEqual(['trace_node_id', 'detachedness']);
+    // By default only the fields asyncgraph reads are kept.
+    expect(parseSnapshot(text).otherNodeFields.size).toBe(0);
     expect(Array.from(parsed.locations)).toEqual([7, 12, 345, 6]);
     expect(parsed.strings).toEqual([
       '<dummy>',
@@ -311,6 +365,35 @@ describe('errors', () => {
     expect(parseError(() => parseSnapshot(more)).message).toMatch(/"edges" has more values than the header's edge_count \(2\)/);
     const partialRow = tinySnapshot({ headerLast: true }).replace('3,1,3,4294967295,1,0,1]', '3,1,3]');
     expect(parseError(() => parseSnapshot(partialRow)).message).toMatch(/not a whole number of 7-field nodes/);
+  });
+
+  it('rejects edges that do not point at a node, and edge counts that do not add up', () => {
+    for (const options of [{}, { headerLast: true }]) {
+      const unaligned = tinySnapshot(options).replace('"edges":[2,0,7', '"edges":[2,0,8');
+      expect(parseError(() => parseSnapshot(unaligned)).message).toBe(
+        'heap snapshot is inconsistent: an edge points to 8, which is not the start of a node',
+      );
+      const beyond = tinySnapshot(options).replace('"edges":[2,0,7', '"edges":[2,0,14');
+      expect(parseError(() => parseSnapshot(beyond)).message).toMatch(/an edge points to 14/);
+      const counts = tinySnapshot(options).replace('"nodes":[9,0,1,100,2,', '"nodes":[9,0,1,100,1,');
+      expect(parseError(() => parseSnapshot(counts)).message).toBe(
+        'heap snapshot is inconsistent: nodes declare 2 edges, the header 3',
+      );
+    }
+    const tooMany = tinySnapshot().replace('"nodes":[9,0,1,100,2,', '"nodes":[9,0,1,100,4,');
+    expect(parseError(() => parseSnapshot(tooMany)).message).toBe('heap snapshot is inconsistent: nodes declare 5 edges, the header 3');
+  });
+
+  it('rejects a node type that does not fit a byte', () => {
+    const text = tinySnapshot().replace('"nodes":[9,', '"nodes":[256,');
+    expect(parseError(() => parseSnapshot(text)).message).toBe('heap snapshot is malformed: node type 256 out of range');
+  });
+
+  it('rejects a meta without the fields asyncgraph reads', () => {
+    const text = tinySnapshot().replace('"name_or_index"', '"name"');
+    expect(parseError(() => parseSnapshot(text)).message).toBe(
+      'heap snapshot header has an unsupported "meta" (no "name_or_index" edge field)',
+    );
   });
 
   it('rejects missing sections', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FoundNode } from '../../src/graph/await-graph.js';
 import { buildDocument } from '../../src/graph/document.js';
-import { applySourceMaps, decodeDataUrl, SourceMap } from '../../src/graph/source-map.js';
+import { createSourceMapper, decodeDataUrl, SourceMap } from '../../src/graph/source-map.js';
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -60,9 +60,28 @@ describe('SourceMap', () => {
 
   it('refuses what it cannot use', () => {
     expect(SourceMap.parse('not json', 'file:///x')).toBeNull();
-    expect(SourceMap.parse(JSON.stringify({ version: 3, sections: [] }), 'file:///x')).toBeNull();
+    expect(SourceMap.parse('null', 'file:///x')).toBeNull();
+    expect(SourceMap.parse(JSON.stringify({ version: 2, sources: ['a'], mappings: 'AAAA' }), 'file:///x')).toBeNull();
     expect(SourceMap.parse(JSON.stringify({ version: 3, sources: ['a'], mappings: 'A!' }), 'file:///x')).toBeNull();
-    expect(SourceMap.parse(JSON.stringify({ version: 3, sources: ['a'], mappings: encode([[[0, 3, 0, 0]]]) }), 'file:///x')).toBeNull();
+    expect(SourceMap.parse(JSON.stringify({ version: 3, sources: null, mappings: 'AAAA' }), 'file:///x')).toBeNull();
+    expect(SourceMap.parse(JSON.stringify({ version: 3, sections: [{ offset: { line: 0, column: 0 }, map: { version: 3 } }] }), 'file:///x')).toBeNull();
+    // A segment naming a source the map does not have maps to nothing.
+    expect(SourceMap.parse(JSON.stringify({ version: 3, sources: ['a'], mappings: encode([[[0, 3, 0, 0]]]) }), 'file:///x')!.lookup(0, 0)).toBeNull();
+  });
+
+  it('reads index maps (sections)', () => {
+    const map = SourceMap.parse(
+      JSON.stringify({
+        version: 3,
+        sections: [
+          { offset: { line: 0, column: 0 }, map: { version: 3, sources: ['a.ts'], mappings: encode([[[0, 0, 7, 2]]]) } },
+          { offset: { line: 5, column: 0 }, map: { version: 3, sources: ['b.ts'], mappings: encode([[[0, 0, 1, 0]]]) } },
+        ],
+      }),
+      'file:///p/out.js.map',
+    )!;
+    expect(map.lookup(0, 4)).toEqual({ url: 'file:///p/a.ts', line: 7, column: 2 });
+    expect(map.lookup(5, 0)).toEqual({ url: 'file:///p/b.ts', line: 1, column: 0 });
   });
 
   it('reads data: URLs, base64 or not', () => {
@@ -72,7 +91,7 @@ describe('SourceMap', () => {
   });
 });
 
-describe('applySourceMaps', () => {
+describe('createSourceMapper', () => {
   // Vite moved lib/jobs.js down three lines (hoisted exports); its map is inline.
   const jobsMap = {
     version: 3,
@@ -83,35 +102,67 @@ describe('applySourceMaps', () => {
     ['5', { url: 'file:///p/lib/jobs.js', sourceMapURL: `data:application/json;base64,${Buffer.from(JSON.stringify(jobsMap)).toString('base64')}` }],
     ['6', { url: 'file:///p/dist/app.js', sourceMapURL: 'app.js.map' }],
     ['7', { url: 'node:internal/x', sourceMapURL: undefined }],
+    ['8', { url: 'file:///p/dist/broken.js', sourceMapURL: 'broken.js.map' }],
+    ['9', { url: 'file:///p/dist/missing.js', sourceMapURL: 'missing.js.map' }],
   ]);
   const appMap = { version: 3, sources: ['../src/app.ts'], mappings: encode([[[0, 0, 4, 2]]]) };
   const nodes: FoundNode[] = [
     { id: 1, heapNode: 0, kind: 'async-function', name: 'waitForJob', definition: { scriptId: 5, line: 25, column: 36 }, awaitedBy: [] },
     { id: 2, heapNode: 0, kind: 'async-function', name: 'main', definition: { scriptId: 6, line: 0, column: 5 }, awaitedBy: [] },
     { id: 3, heapNode: 0, kind: 'async-function', name: 'internal', definition: { scriptId: 7, line: 3, column: 1 }, awaitedBy: [] },
+    { id: 4, heapNode: 0, kind: 'async-function', name: 'broken', definition: { scriptId: 8, line: 1, column: 1 }, awaitedBy: [] },
+    { id: 5, heapNode: 0, kind: 'async-function', name: 'missing', definition: { scriptId: 9, line: 2, column: 2 }, awaitedBy: [] },
   ];
   const exact = new Map([[1, { scriptId: '5', lineNumber: 26, columnNumber: 14, state: 'suspended' }]]);
   const loaded: string[] = [];
-  const mapped = applySourceMaps({ nodes, scripts, exact }, (mapUrl) => {
+  const mapper = createSourceMapper(scripts, (mapUrl) => {
     loaded.push(mapUrl);
-    return mapUrl === 'file:///p/dist/app.js.map' ? JSON.stringify(appMap) : null;
+    if (mapUrl === 'file:///p/dist/app.js.map') return JSON.stringify(appMap);
+    if (mapUrl === 'file:///p/dist/broken.js.map') return '{"version":3,"sources":["x.ts"],"mappings":"%%%"}';
+    return null;
+  });
+  const doc = buildDocument({
+    nodes,
+    scriptUrls: new Map([...scripts].map(([id, script]) => [id, script.url])),
+    exact,
+    mapPosition: mapper,
+    target: { pid: 1, nodeVersion: null, url: 'ws://x' },
+    capturedAt: new Date(0),
+    toolVersion: '0',
+  });
+  const byName = Object.fromEntries(doc.nodes.map((node) => [node.name, node]));
+  const where = (location: { url: string; line: number; column: number } | null | undefined) =>
+    location ? `${location.url}:${location.line}:${location.column}` : null;
+
+  it('maps exact points and definitions to the original source', () => {
+    expect(where(byName.waitForJob.location)).toBe('file:///p/lib/jobs.js:24:15');
+    expect(byName.waitForJob.locationSource).toBe('exact');
+    expect(where(byName.main.location)).toBe('file:///p/src/app.ts:5:3');
+    expect(byName.main.locationSource).toBe('definition');
   });
 
-  it('maps exact points and definitions to the original source, through new script ids', () => {
-    const doc = buildDocument({ nodes: mapped.nodes, scriptUrls: mapped.scriptUrls, exact: mapped.exact, target: { pid: 1, nodeVersion: null, url: 'ws://x' }, capturedAt: new Date(0), toolVersion: '0' });
-    const where = Object.fromEntries(doc.nodes.map((node) => [node.name, node.location && `${node.location.url}:${node.location.line}:${node.location.column} ${node.locationSource}`]));
-    expect(where).toEqual({
-      waitForJob: 'file:///p/lib/jobs.js:24:15 exact',
-      main: 'file:///p/src/app.ts:5:3 definition',
-      internal: 'node:internal/x:4:2 definition',
+  it('keeps the generated location of a mapped position', () => {
+    expect(where(byName.waitForJob.generatedLocation)).toBe('file:///p/lib/jobs.js:27:15');
+    expect(where(byName.main.generatedLocation)).toBe('file:///p/dist/app.js:1:6');
+    expect(Object.keys(byName.main)).toEqual(['id', 'kind', 'name', 'location', 'generatedLocation', 'locationSource', 'awaitedBy']);
+  });
+
+  it('falls back quietly to the generated location without a usable map', () => {
+    expect(where(byName.internal.location)).toBe('node:internal/x:4:2');
+    expect(where(byName.broken.location)).toBe('file:///p/dist/broken.js:2:2');
+    expect(where(byName.missing.location)).toBe('file:///p/dist/missing.js:3:3');
+    for (const name of ['internal', 'broken', 'missing']) expect(byName[name].generatedLocation).toBeUndefined();
+  });
+
+  it('loads each map file once, relative to its script', () => {
+    expect(mapper('6', 0, 0)).toEqual({ url: 'file:///p/src/app.ts', line: 4, column: 2 });
+    expect(loaded).toEqual(['file:///p/dist/app.js.map', 'file:///p/dist/broken.js.map', 'file:///p/dist/missing.js.map']);
+  });
+
+  it('survives a map loader that throws', () => {
+    const throwing = createSourceMapper(scripts, () => {
+      throw new Error('EACCES');
     });
-  });
-
-  it('loads a map that is not inline once, relative to its script', () => {
-    expect(loaded).toEqual(['file:///p/dist/app.js.map']);
-  });
-
-  it('leaves positions without a map alone', () => {
-    expect(mapped.nodes[2]).toBe(nodes[2]);
+    expect(throwing('6', 0, 0)).toBeNull();
   });
 });

@@ -1,0 +1,311 @@
+// Inferred suspension points. An exact `await` location costs a heap scan in the target per frame
+// (src/inspector/locations.ts), so past the location budget frames only know where their function
+// is defined. From the function's source (parsed with acorn) the await can often be named anyway:
+// it is the function's only `await`/`yield`, or the only one whose expression calls what the frame
+// is awaiting (`await pool.acquire()` when the frame awaits `Pool.acquire`, `await Promise.all(…)`
+// when it awaits a `Promise.all`). Otherwise there is no answer, and the definition stands.
+//
+// Pure: the caller fetches the source (Debugger.getScriptSource, src/inspector/script-sources.ts).
+
+import { parse, type Node, type Options } from 'acorn';
+import type { FoundNode } from './await-graph.js';
+import type { ExactPoint } from './document.js';
+import type { AwaitNodeKind, CombinatorKind, ThenMethod } from './types.js';
+
+/** A 0-based position in a script, as V8 reports them. */
+export interface ScriptPosition {
+  line: number;
+  column: number;
+}
+
+/** What a suspended frame awaits: enough of a graph node to recognise the call that made it. */
+export interface AwaitedThing {
+  kind: AwaitNodeKind;
+  name: string;
+  combinator?: CombinatorKind;
+  thenMethod?: ThenMethod;
+}
+
+export interface InferQuery {
+  /** `module`: the top level of a module suspended in a top-level await. */
+  kind: 'async-function' | 'async-generator' | 'module';
+  /** The function's definition as the heap snapshot has it (V8: its parameter list). Unused for modules. */
+  definition: ScriptPosition | null;
+  /** What the frame awaits (the nodes it is awaitedBy of); empty when nothing is known. */
+  awaiting: readonly AwaitedThing[];
+}
+
+/** Larger sources are not parsed: a 20 MB bundle takes acorn seconds. */
+export const MAX_INFER_SOURCE_CHARS = 20 * 1024 * 1024;
+
+type AnyNode = Node & Record<string, unknown>;
+
+interface Candidate {
+  /** Offset V8 reports for a frame suspended here. */
+  at: number;
+  /** The expression whose promise is awaited there (null for a bare `yield`). */
+  expression: AnyNode | null;
+  /** `yield` without `*`: where an async generator waits for its consumer's next `next()`. */
+  plainYield: boolean;
+}
+
+/** A script parsed once for any number of queries; null from parseScript when acorn cannot parse it. */
+export class ParsedScript {
+  private readonly lineStarts: number[];
+  /** Functions and the start of their heads (for methods, the method's start), in source order. */
+  private readonly functions: { node: AnyNode; headStart: number }[] = [];
+
+  constructor(
+    readonly text: string,
+    private readonly program: AnyNode,
+  ) {
+    this.lineStarts = lineStarts(text);
+    walk(program, null, (node, parent) => {
+      if (!isFunction(node)) return;
+      const methodLike =
+        parent && (parent.type === 'MethodDefinition' || (parent.type === 'Property' && parent.value === node)) ? parent : null;
+      this.functions.push({ node, headStart: Math.min(node.start, methodLike?.start ?? node.start) });
+    });
+  }
+
+  /** 0-based line/column → offset; null outside the text. */
+  offsetOf(position: ScriptPosition): number | null {
+    const start = this.lineStarts[position.line];
+    if (start === undefined || position.column < 0) return null;
+    const offset = start + position.column;
+    return offset <= this.text.length ? offset : null;
+  }
+
+  /** Offset → 0-based line/column. */
+  positionOf(offset: number): ScriptPosition {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low, column: offset - this.lineStarts[low] };
+  }
+
+  /** The innermost function whose head (start to body) contains the offset. */
+  functionAt(offset: number): AnyNode | null {
+    let best: AnyNode | null = null;
+    for (const { node, headStart } of this.functions) {
+      const body = node.body as AnyNode;
+      if (headStart <= offset && offset <= body.start && (!best || node.start >= best.start)) best = node;
+    }
+    return best;
+  }
+
+  get root(): AnyNode {
+    return this.program;
+  }
+}
+
+/** Parses as a module, then as a CommonJS/classic script; null if neither works. */
+export function parseScript(text: string): ParsedScript | null {
+  if (text.length > MAX_INFER_SOURCE_CHARS) return null;
+  const common: Options = { ecmaVersion: 'latest', allowHashBang: true };
+  for (const options of [
+    { ...common, sourceType: 'module' },
+    { ...common, sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true },
+  ] satisfies Options[]) {
+    try {
+      return new ParsedScript(text, parse(text, options) as unknown as AnyNode);
+    } catch {
+      // try the next way
+    }
+  }
+  return null;
+}
+
+/**
+ * The position (0-based) of the await a frame is suspended at, as V8 would report it: the
+ * `await`/`yield` keyword, or for `for await (const x of …)` the loop variable. Null when the
+ * function cannot be found or the choice is ambiguous.
+ */
+export function inferAwait(script: ParsedScript, query: InferQuery): ScriptPosition | null {
+  let scope: AnyNode | null;
+  if (query.kind === 'module') {
+    scope = script.root;
+  } else {
+    const offset = query.definition && script.offsetOf(query.definition);
+    scope = offset === null || offset === undefined ? null : script.functionAt(offset);
+  }
+  if (!scope) return null;
+  const all = candidatesIn(scope);
+  // A frame that awaits something is at an await (or yield*, for await); one awaiting nothing we
+  // know of, in an async generator, most likely waits at a yield for its consumer.
+  const preferred =
+    query.awaiting.length > 0 || query.kind !== 'async-generator'
+      ? all.filter((candidate) => !candidate.plainYield)
+      : all.filter((candidate) => candidate.plainYield);
+  const pool = preferred.length > 0 ? preferred : all;
+  if (pool.length === 1) return script.positionOf(pool[0].at);
+  const matching = pool.filter((candidate) => candidate.expression && query.awaiting.some((thing) => calls(candidate.expression!, thing)));
+  if (matching.length === 1) return script.positionOf(matching[0].at);
+  return null;
+}
+
+/**
+ * Inferred points for every suspendable frame with no exact point, whose script source is known.
+ * `sources` maps scriptId → source text; each script is parsed at most once.
+ */
+export function inferLocations(
+  nodes: readonly FoundNode[],
+  exact: ReadonlyMap<number, ExactPoint>,
+  sources: ReadonlyMap<string, string>,
+): Map<number, ExactPoint> {
+  const inferred = new Map<number, ExactPoint>();
+  const parsed = new Map<string, ParsedScript | null>();
+  const awaiting = new Map<number, AwaitedThing[]>();
+  for (const node of nodes) {
+    for (const awaiter of node.awaitedBy) {
+      const list = awaiting.get(awaiter) ?? [];
+      list.push(node);
+      awaiting.set(awaiter, list);
+    }
+  }
+  for (const node of nodes) {
+    if (node.kind !== 'async-function' && node.kind !== 'async-generator' && node.kind !== 'module') continue;
+    if (exact.has(node.id) || !node.definition) continue;
+    const scriptId = String(node.definition.scriptId);
+    const text = sources.get(scriptId);
+    if (text === undefined) continue;
+    let script = parsed.get(scriptId);
+    if (script === undefined) {
+      script = parseScript(text);
+      parsed.set(scriptId, script);
+    }
+    if (!script) continue;
+    const at = inferAwait(script, { kind: node.kind, definition: node.definition, awaiting: awaiting.get(node.id) ?? [] });
+    if (at) inferred.set(node.id, { scriptId, lineNumber: at.line, columnNumber: at.column });
+  }
+  return inferred;
+}
+
+/** Scripts whose source inference needs: those defining frames without an exact point. */
+export function scriptsToInfer(nodes: readonly FoundNode[], exact: ReadonlyMap<number, ExactPoint>): string[] {
+  const ids = new Set<string>();
+  for (const node of nodes) {
+    if (node.kind !== 'async-function' && node.kind !== 'async-generator' && node.kind !== 'module') continue;
+    if (!exact.has(node.id) && node.definition) ids.add(String(node.definition.scriptId));
+  }
+  return [...ids];
+}
+
+// ------------------------------------------------------------------------------------------------
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  const breaks = /\r\n?|[\n\u2028\u2029]/g;
+  for (let match = breaks.exec(text); match; match = breaks.exec(text)) starts.push(match.index + match[0].length);
+  return starts;
+}
+
+function isFunction(node: AnyNode): boolean {
+  return node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression';
+}
+
+/** Every AST node below `root` (root included), depth first, with its parent; iterative. */
+function walk(root: AnyNode, stopAt: ((node: AnyNode) => boolean) | null, visit: (node: AnyNode, parent: AnyNode | null) => void): void {
+  const stack: [AnyNode, AnyNode | null][] = [[root, null]];
+  while (stack.length > 0) {
+    const [node, parent] = stack.pop()!;
+    visit(node, parent);
+    if (node !== root && stopAt?.(node)) continue;
+    const children: AnyNode[] = [];
+    for (const key of Object.keys(node)) {
+      if (key === 'loc' || key === 'range') continue;
+      const value = node[key];
+      if (Array.isArray(value)) {
+        for (const item of value) if (isNode(item)) children.push(item);
+      } else if (isNode(value)) {
+        children.push(value);
+      }
+    }
+    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], node]);
+  }
+}
+
+function isNode(value: unknown): value is AnyNode {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/** The suspension points of one function body (or module top level), not of functions inside it. */
+function candidatesIn(scope: AnyNode): Candidate[] {
+  const found: Candidate[] = [];
+  const body = isFunction(scope) ? (scope.body as AnyNode) : scope;
+  // walk() visits a nested function's node but not its body: its awaits are its own frame's.
+  walk(body, isFunction, (node) => {
+    switch (node.type) {
+      case 'AwaitExpression':
+        found.push({ at: node.start, expression: node.argument as AnyNode, plainYield: false });
+        break;
+      case 'YieldExpression':
+        found.push({ at: node.start, expression: (node.argument as AnyNode | null) ?? null, plainYield: !node.delegate });
+        break;
+      case 'ForOfStatement':
+        if (node.await) {
+          // V8 suspends `for await` at its loop variable.
+          const left = node.left as AnyNode;
+          const binding = left.type === 'VariableDeclaration' ? ((left.declarations as AnyNode[])[0].id as AnyNode) : left;
+          found.push({ at: binding.start, expression: node.right as AnyNode, plainYield: false });
+        }
+        break;
+    }
+  });
+  return found.sort((a, b) => a.at - b.at);
+}
+
+/** Whether `expression` contains the call that makes a promise like `thing`. */
+function calls(expression: AnyNode, thing: AwaitedThing): boolean {
+  let hit = false;
+  walk(expression, null, (node) => {
+    if (hit) return;
+    if (thing.kind === 'module') {
+      hit = node.type === 'ImportExpression';
+      return;
+    }
+    if (node.type !== 'CallExpression') return;
+    const callee = unwrapCall(node.callee as AnyNode);
+    switch (thing.kind) {
+      case 'async-function':
+      case 'async-generator':
+        hit = thing.name !== '' && thing.name !== '(anonymous)' && calleeName(callee) === thing.name;
+        break;
+      case 'combinator':
+        hit = callee.type === 'MemberExpression' && memberName(callee) === (thing.combinator ?? thing.name.replace(/^Promise\./, ''));
+        break;
+      case 'then':
+        hit = callee.type === 'MemberExpression' && memberName(callee) === (thing.thenMethod ?? 'then');
+        break;
+    }
+  });
+  return hit;
+}
+
+/** `f.call(…)`, `f.apply(…)` call `f`. */
+function unwrapCall(callee: AnyNode): AnyNode {
+  if (callee.type === 'MemberExpression' && !callee.computed) {
+    const property = memberName(callee);
+    if (property === 'call' || property === 'apply') return callee.object as AnyNode;
+  }
+  if (callee.type === 'ChainExpression') return unwrapCall(callee.expression as AnyNode);
+  return callee;
+}
+
+function calleeName(callee: AnyNode): string | null {
+  if (callee.type === 'Identifier') return callee.name as string;
+  if (callee.type === 'MemberExpression') return memberName(callee);
+  return null;
+}
+
+function memberName(member: AnyNode): string | null {
+  const property = member.property as AnyNode;
+  if (!member.computed && property.type === 'Identifier') return property.name as string;
+  if (!member.computed && property.type === 'PrivateIdentifier') return `#${property.name as string}`;
+  if (member.computed && property.type === 'Literal' && typeof property.value === 'string') return property.value;
+  return null;
+}

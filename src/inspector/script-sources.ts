@@ -1,0 +1,74 @@
+// What the document needs from the target and the disk besides the capture itself: script
+// sources (to infer await locations past the location budget, src/graph/infer-await.ts) and
+// source map files (src/graph/source-map.ts).
+
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CdpSession } from './cdp-session.js';
+
+export interface FetchSourcesOptions {
+  /** Bound on the whole fetch, Debugger.enable included (default 5 s). */
+  timeoutMs?: number;
+  /** Stop fetching once this many characters arrived (default 64 Mi). */
+  maxChars?: number;
+  /** Requests in flight at once (default 4). */
+  concurrency?: number;
+}
+
+/**
+ * The sources of the given scripts, by scriptId, through `Debugger.getScriptSource`. The capture
+ * left the Debugger domain disabled, and getScriptSource needs it, so it is enabled for the fetch
+ * and disabled again (no breakpoint, no pause: the target keeps running). Best effort: a script
+ * that cannot be fetched, a timeout or a closed connection only leaves sources out.
+ */
+export async function fetchScriptSources(
+  session: CdpSession,
+  scriptIds: readonly string[],
+  options: FetchSourcesOptions = {},
+): Promise<Map<string, string>> {
+  const sources = new Map<string, string>();
+  if (scriptIds.length === 0) return sources;
+  const deadline = performance.now() + (options.timeoutMs ?? 5000);
+  const maxChars = options.maxChars ?? 64 * 1024 * 1024;
+  const remaining = () => Math.max(1, Math.round(deadline - performance.now()));
+  let enabled = false;
+  try {
+    await session.send('Debugger.enable', {}, remaining());
+    enabled = true;
+    let next = 0;
+    let chars = 0;
+    const worker = async () => {
+      while (next < scriptIds.length && chars < maxChars && performance.now() < deadline) {
+        const scriptId = scriptIds[next++];
+        try {
+          const { scriptSource } = await session.send('Debugger.getScriptSource', { scriptId }, remaining());
+          chars += scriptSource.length;
+          sources.set(scriptId, scriptSource);
+        } catch {
+          // a script gone or a wasm module: no source, no inference
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  } catch {
+    // the target went away or did not answer: infer from what arrived
+  } finally {
+    if (enabled) await session.send('Debugger.disable', undefined, 2000).catch(() => {});
+  }
+  return sources;
+}
+
+/** Largest source map read from disk. */
+const MAX_SOURCE_MAP_BYTES = 16 * 1024 * 1024;
+
+/** A source map next to a script on this machine (file: URLs only); null if absent or too big. */
+export function readLocalSourceMap(mapUrl: string): string | null {
+  if (!mapUrl.startsWith('file:')) return null;
+  try {
+    const path = fileURLToPath(mapUrl);
+    if (statSync(path).size > MAX_SOURCE_MAP_BYTES) return null;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,189 @@
+// One inspector session around a capture, from finding the target to leaving it as found:
+//
+//   resolve → connect → guard (guarded-session.ts) → use → [close the inspector we opened] → disconnect
+//
+// Every step is bounded, and an AbortSignal (SIGINT) may stop any of them: work in flight fails at
+// once, the capture's own cleanup (resume, release the object group, disable the domains, detach
+// workers) gets a short bound, then the inspector is closed if asyncgraph opened it, then the
+// session. Errors are turned into what the user should hear: "interrupted", "snapshot too large",
+// or "the process exited during the capture" when it did, whatever the protocol said.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TargetExitedError } from '../errors.js';
+import { connectCdp, type CdpSession } from './cdp-session.js';
+import { closeInspectorWeOpened } from './close-inspector.js';
+import {
+  asSnapshotTooLarge,
+  DEFAULT_CLEANUP_MS,
+  guardSession,
+  interruptionOf,
+  type GuardedSession,
+} from './guarded-session.js';
+import { processExists } from './proc.js';
+
+/** Where a capture connects, and whether asyncgraph opened that inspector itself. */
+export interface Endpoint {
+  /** The target's pid, when known (not for --port/--url). */
+  pid: number | null;
+  webSocketDebuggerUrl: string;
+  nodeVersion?: string;
+  /** True if asyncgraph opened this inspector with SIGUSR1 (then it closes it again). */
+  activated?: boolean;
+  /** Where the inspector listens (for the check that it closed). */
+  host?: string;
+  port?: number;
+}
+
+export interface SessionLifecycleOptions {
+  connectTimeoutMs: number;
+  /** Bound on each command that does not bring its own. */
+  commandTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Leave an inspector asyncgraph opened open (--keep-inspector). */
+  keepInspector?: boolean;
+  maxSnapshotBytes?: number;
+  /** After a stop, the total time for undoing the capture and closing the inspector. */
+  cleanupMs?: number;
+  onWarning?: (message: string) => void;
+  onProgress?: (message: string) => void;
+}
+
+export interface SessionContext<E extends Endpoint> {
+  endpoint: E;
+  /** The guarded main session. */
+  session: GuardedSession;
+  /** Guards another session (a worker thread's) with the same signal and limits. */
+  guard(session: CdpSession): GuardedSession;
+}
+
+/** How long closing the inspector (the call, then the check that the port closed) may take normally. */
+const CLOSE_TIMEOUT_MS = 3000;
+
+/** The promise, or a rejection with the signal's interruption as soon as it aborts. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(interruptionOf(signal));
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(interruptionOf(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/** The promise's value if it settles within `ms`, else undefined. Never rejects. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  const timeout = sleep(Math.max(0, ms), undefined, { ref: false });
+  return Promise.race([promise.catch(() => undefined), timeout]);
+}
+
+export async function withTargetSession<E extends Endpoint, T>(
+  resolve: () => Promise<E>,
+  use: (context: SessionContext<E>) => Promise<T>,
+  options: SessionLifecycleOptions,
+): Promise<T> {
+  const { signal } = options;
+  const cleanupMs = options.cleanupMs ?? DEFAULT_CLEANUP_MS;
+  if (signal?.aborted) throw interruptionOf(signal);
+
+  // 1. Find (or open) the inspector. Interrupted meanwhile: if that opened it, close it again.
+  const resolving = resolve();
+  let endpoint: E;
+  try {
+    endpoint = await raceAbort(resolving, signal);
+  } catch (error) {
+    if (signal?.aborted) {
+      const deadline = Date.now() + cleanupMs;
+      const late = await within(resolving, cleanupMs);
+      if (late?.activated && !options.keepInspector) await closeLate(late, deadline, options);
+    }
+    throw error;
+  }
+
+  // 2. Connect.
+  options.onProgress?.('connecting');
+  const connecting = connectCdp(endpoint.webSocketDebuggerUrl, {
+    timeoutMs: options.connectTimeoutMs,
+    commandTimeoutMs: options.commandTimeoutMs ?? 30_000,
+  });
+  let raw: CdpSession;
+  try {
+    raw = await raceAbort(connecting, signal);
+  } catch (error) {
+    if (signal?.aborted) {
+      const deadline = Date.now() + cleanupMs;
+      const late = await within(connecting, cleanupMs);
+      if (late) await leave(late, endpoint, Math.max(0, deadline - Date.now()), options);
+      else warnStillOpen(endpoint, 'interrupted before it could connect to close it', options);
+    } else {
+      warnStillOpen(endpoint, 'could not connect to close it', options);
+    }
+    throw mapError(error, endpoint, undefined, options);
+  }
+
+  // 3. Use it, guarded; 4. leave.
+  const guard = (session: CdpSession) =>
+    guardSession(session, { signal, maxSnapshotBytes: options.maxSnapshotBytes, cleanupMs });
+  const session = guard(raw);
+  try {
+    const result = await use({ endpoint, session, guard });
+    if (session.stopReason) throw session.stopReason;
+    return result;
+  } catch (error) {
+    throw mapError(error, endpoint, session, options);
+  } finally {
+    await leave(raw, endpoint, session.stopReason ? session.cleanupRemainingMs() : CLOSE_TIMEOUT_MS, options);
+  }
+}
+
+/** What the user should hear about a failed capture. */
+function mapError(error: unknown, endpoint: Endpoint, session: GuardedSession | undefined, options: SessionLifecycleOptions): unknown {
+  if (options.signal?.aborted) return interruptionOf(options.signal);
+  if (session?.stopReason) return session.stopReason;
+  const tooLarge = asSnapshotTooLarge(error, options.maxSnapshotBytes);
+  if (tooLarge) return tooLarge;
+  // The process went away: whatever the protocol said last ("Cannot find context with specified
+  // id", a closed socket, a timeout), that is the reason.
+  if (endpoint.pid !== null && !processExists(endpoint.pid)) {
+    return new TargetExitedError(`process ${endpoint.pid} exited during the capture`);
+  }
+  return error;
+}
+
+/** Last step: close the inspector if we opened it (the one call into the target), then disconnect. */
+async function leave(raw: CdpSession, endpoint: Endpoint, closeBudgetMs: number, options: SessionLifecycleOptions): Promise<void> {
+  try {
+    if (endpoint.activated && !options.keepInspector && endpoint.pid !== null && endpoint.port !== undefined) {
+      options.onProgress?.('closing the inspector it opened');
+      const result = await closeInspectorWeOpened(
+        raw,
+        { pid: endpoint.pid, host: endpoint.host ?? '127.0.0.1', port: endpoint.port },
+        closeBudgetMs,
+      );
+      if (!result.closed) warnStillOpen(endpoint, result.reason, options);
+    }
+  } finally {
+    await raw.close();
+  }
+}
+
+/** Interrupted while opening the inspector: connect just to close it, within what is left. */
+async function closeLate(endpoint: Endpoint, deadline: number, options: SessionLifecycleOptions): Promise<void> {
+  const left = deadline - Date.now();
+  const connecting = connectCdp(endpoint.webSocketDebuggerUrl, { timeoutMs: Math.max(1, left), commandTimeoutMs: Math.max(1, left) });
+  const raw = await within(connecting, left);
+  if (!raw) {
+    warnStillOpen(endpoint, 'interrupted before it could connect to close it', options);
+    return;
+  }
+  await leave(raw, endpoint, Math.max(0, deadline - Date.now()), options);
+}
+
+function warnStillOpen(endpoint: Endpoint, reason: string, options: SessionLifecycleOptions): void {
+  if (!endpoint.activated || options.keepInspector || endpoint.pid === null) return;
+  const where = endpoint.port !== undefined ? ` on ${endpoint.host ?? '127.0.0.1'}:${endpoint.port}` : '';
+  options.onWarning?.(
+    `the inspector asyncgraph opened in process ${endpoint.pid}${where} is still open (${reason}); ` +
+      'any local user who can reach it can run code in that process: restart it, or close it from a debugger',
+  );
+}

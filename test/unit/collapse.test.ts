@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { foldGroups, siblingGroups, subtreeSignatures, withGroups } from '../../src/graph/collapse.js';
+import { buildDocument } from '../../src/graph/document.js';
+import type { FoundNode } from '../../src/graph/await-graph.js';
+import type { AwaitNode } from '../../src/graph/types.js';
+import { renderJson } from '../../src/render/json.js';
+import { renderTree } from '../../src/render/tree.js';
+import { documentOf, node, serviceDocument } from '../helpers/documents.js';
+
+/** main → Promise.all → `count` × (handle → fetchRow → Promise), ids from 1. */
+function server(count: number): AwaitNode[] {
+  const nodes = [
+    node({ id: 1, kind: 'async-function', name: 'main', at: 'server.js:26:3' }),
+    node({ id: 2, kind: 'combinator', name: 'Promise.all', combinator: 'all', by: [1] }),
+  ];
+  for (let i = 0; i < count; i++) {
+    const base = 10 + i * 3;
+    nodes.push(
+      node({ id: base, kind: 'async-function', name: 'handle', at: 'server.js:15:15', by: [2] }),
+      node({ id: base + 1, kind: 'async-function', name: 'fetchRow', at: 'server.js:10:15', by: [base] }),
+      node({ id: base + 2, kind: 'promise', name: 'Promise', by: [base + 1] }),
+    );
+  }
+  return nodes;
+}
+
+const tree = (nodes: AwaitNode[], collapse?: boolean) =>
+  renderTree(documentOf(nodes), { colors: false, cwd: '/app', ...(collapse === false ? { collapse } : {}) });
+
+describe('collapse in the tree', () => {
+  it('prints ten thousand identical chains once, with × 10000', () => {
+    const started = performance.now();
+    const out = tree(server(10_000));
+    expect(out).toBe(`\
+pid 42, node v20.0.0 — 20001 suspended frames, 10000 pending promises
+└── main  server.js:26:3
+    └── Promise.all
+        └── handle  server.js:15:15  × 10000
+            └── fetchRow  server.js:10:15
+                └── Promise <pending>
+`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('can be turned off', () => {
+    expect(tree(server(3), false).split('\n').filter((line) => line.includes('handle'))).toHaveLength(3);
+  });
+
+  it('groups identical roots, and nested groups inside a group', () => {
+    const nodes = [
+      ...[1, 2, 3].map((id) => node({ id, kind: 'async-function', name: 'poll', at: 'jobs.js:4:3' })),
+      ...[1, 2, 3].flatMap((parent) => [
+        node({ id: parent * 10, kind: 'combinator', name: 'Promise.all', combinator: 'all', by: [parent] }),
+        node({ id: parent * 10 + 1, kind: 'async-function', name: 'tick', at: 'jobs.js:1:20', by: [parent * 10] }),
+        node({ id: parent * 10 + 2, kind: 'async-function', name: 'tick', at: 'jobs.js:1:20', by: [parent * 10] }),
+      ]),
+    ];
+    expect(tree(nodes)).toBe(`\
+pid 42, node v20.0.0 — 9 suspended frames, 0 pending promises
+└── poll  jobs.js:4:3  × 3
+    └── Promise.all
+        └── tick  jobs.js:1:20  × 2
+`);
+  });
+
+  it('tells apart subtrees that differ anywhere below, and never groups shared nodes or cycles', () => {
+    const nodes = [
+      node({ id: 1, kind: 'combinator', name: 'Promise.all', combinator: 'all' }),
+      node({ id: 2, kind: 'async-function', name: 'handle', at: 'a.js:5:3', by: [1] }),
+      node({ id: 3, kind: 'async-function', name: 'handle', at: 'a.js:5:3', by: [1] }),
+      node({ id: 4, kind: 'async-function', name: 'handle', at: 'a.js:5:3', by: [1] }),
+      node({ id: 5, kind: 'async-function', name: 'read', at: 'a.js:1:3', by: [2] }),
+      node({ id: 6, kind: 'async-function', name: 'read', at: 'a.js:2:3', by: [3] }),
+      // awaited by two handles: drawn once, then "(shown above)"
+      node({ id: 7, kind: 'async-function', name: 'shared', at: 'a.js:9:3', by: [4, 8] }),
+      node({ id: 8, kind: 'async-function', name: 'other', at: 'a.js:7:3' }),
+    ];
+    expect(tree(nodes)).toBe(`\
+pid 42, node v20.0.0 — 7 suspended frames, 0 pending promises
+└── other  a.js:7:3
+    └── shared  a.js:9:3
+└── Promise.all
+    ├── handle  a.js:5:3
+    │   └── read  a.js:1:3
+    ├── handle  a.js:5:3
+    │   └── read  a.js:2:3
+    └── handle  a.js:5:3
+        └── shared  a.js:9:3  (shown above)
+`);
+    const signatures = subtreeSignatures(documentOf(nodes).nodes);
+    expect(signatures.get(7)).toBeLessThan(0);
+    expect(signatures.get(4)).toBeLessThan(0);
+    const cycle = documentOf([
+      node({ id: 1, kind: 'async-function', name: 'stepA', at: 'c.js:1:1', by: [2] }),
+      node({ id: 2, kind: 'async-function', name: 'stepB', at: 'c.js:2:1', by: [1] }),
+    ]);
+    expect([...subtreeSignatures(cycle.nodes).values()].every((value) => value < 0)).toBe(true);
+  });
+
+  it('groups a frame located exactly with twins whose location was inferred, and shows the exact one', () => {
+    const nodes = [
+      node({ id: 1, kind: 'combinator', name: 'Promise.all', combinator: 'all' }),
+      node({ id: 2, kind: 'async-function', name: 'handle', at: 'a.js:5:3', locationSource: 'inferred', by: [1] }),
+      node({ id: 3, kind: 'async-function', name: 'handle', at: 'a.js:5:3', state: 'suspended', by: [1] }),
+      node({ id: 4, kind: 'async-function', name: 'handle', at: 'a.js:2:20', locationSource: 'definition', by: [1] }),
+    ];
+    expect(tree(nodes)).toBe(`\
+pid 42, node v20.0.0 — 3 suspended frames, 0 pending promises
+└── Promise.all
+    ├── handle  (defined at a.js:2:20)
+    └── handle  a.js:5:3  × 2
+`);
+  });
+});
+
+describe('groups in the document', () => {
+  it('buildDocument lists every group of two or more identical siblings; nodes are all kept', () => {
+    let id = 1;
+    const found = (kind: FoundNode['kind'], name: string, awaitedBy: number[], line: number | null): FoundNode => ({
+      id: id++,
+      heapNode: 0,
+      kind,
+      name,
+      definition: line === null ? null : { scriptId: 1, line, column: 0 },
+      awaitedBy,
+    });
+    const main = found('async-function', 'main', [], 20);
+    const all = found('combinator', 'Promise.all', [main.id], null);
+    const handles = [0, 1, 2].map(() => found('async-function', 'handle', [all.id], 10));
+    const leaves = handles.map((handle) => found('promise', 'Promise', [handle.id], null));
+    const doc = buildDocument({
+      nodes: [main, all, ...handles, ...leaves],
+      scriptUrls: new Map([['1', 'file:///app/main.js']]),
+      exact: new Map(),
+      target: { pid: 1, nodeVersion: null, url: 'ws://x' },
+      capturedAt: new Date(0),
+      toolVersion: 'test',
+    });
+    expect(doc.nodes).toHaveLength(8);
+    expect(doc.groups).toEqual([{ id: 1, awaiter: all.id, members: handles.map((h) => h.id) }]);
+    expect(Object.keys(JSON.parse(renderJson(doc)))).toEqual(['schemaVersion', 'tool', 'target', 'capturedAt', 'nodes', 'cycles', 'groups']);
+  });
+
+  it('numbers groups by their first member, roots with a null awaiter', () => {
+    expect(serviceDocument().groups).toEqual([{ id: 1, awaiter: 2, members: [3, 4] }]);
+    const roots = documentOf([1, 2].map((id) => node({ id, kind: 'async-function', name: 'poll', at: 'a.js:1:1' })));
+    expect(roots.groups).toEqual([{ id: 1, awaiter: null, members: [1, 2] }]);
+    expect(siblingGroups([])).toEqual([]);
+  });
+
+  it('withGroups recomputes them in place and keeps fields it does not know', () => {
+    const doc = { ...serviceDocument(), groups: [], extra: { kept: true } } as ReturnType<typeof serviceDocument>;
+    const again = withGroups(doc);
+    expect(again.groups).toEqual(serviceDocument().groups);
+    expect(Object.keys(again)).toEqual(Object.keys(doc));
+  });
+
+  it('foldGroups keeps one member per group (the exact one) and drops the others with their subtrees', () => {
+    const { nodes, counts } = foldGroups(server(4));
+    expect(nodes.map((n) => n.id)).toEqual([1, 2, 10, 11, 12]);
+    expect([...counts]).toEqual([[10, 4]]);
+  });
+});

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import type { FoundNode } from '../../src/graph/await-graph.js';
+import { inferAwait, inferLocations, parseScript, scriptsToInfer, type InferQuery, type ParsedScript, type ScriptPosition } from '../../src/graph/infer-await.js';
+
+/** 0-based line/column of the `nth` occurrence of `text` in `source`. */
+function at(source: string, text: string, nth = 0): ScriptPosition {
+  let offset = -1;
+  for (let i = 0; i <= nth; i++) {
+    offset = source.indexOf(text, offset + 1);
+    if (offset < 0) throw new Error(`"${text}" #${nth} not in source`);
+  }
+  const before = source.slice(0, offset).split('\n');
+  return { line: before.length - 1, column: before[before.length - 1].length };
+}
+
+function parsed(source: string): ParsedScript {
+  const script = parseScript(source);
+  if (!script) throw new Error('did not parse');
+  return script;
+}
+
+const fn = (name: string) => ({ kind: 'async-function' as const, name });
+
+function query(source: string, definitionMarker: string, awaiting: InferQuery['awaiting'] = [], kind: InferQuery['kind'] = 'async-function'): ScriptPosition | null {
+  return inferAwait(parsed(source), { kind, definition: at(source, definitionMarker), awaiting });
+}
+
+describe('inferAwait', () => {
+  it("finds a function's only await, from the definition position V8 gives (its parameter list)", () => {
+    const source = `'use strict';\nasync function inner() {\n  const x = 1;\n  await pending();\n}\n`;
+    expect(query(source, '()')).toEqual(at(source, 'await'));
+  });
+
+  it('picks the await that calls the awaited function (by name or method name)', () => {
+    const source = [
+      'class Q {',
+      '  async query(sql) {',
+      '    await this.pool.acquire();',
+      '    try {',
+      '      await new Promise((resolve) => setImmediate(resolve));',
+      '    } finally {',
+      '      this.pool.release();',
+      '    }',
+      '  }',
+      '}',
+    ].join('\n');
+    expect(query(source, '(sql)', [{ kind: 'async-function', name: 'acquire' }])).toEqual(at(source, 'await this.pool'));
+    // Nothing known to match, two awaits: no answer.
+    expect(query(source, '(sql)', [{ kind: 'promise', name: 'Promise' }])).toBeNull();
+    expect(query(source, '(sql)', [])).toBeNull();
+  });
+
+  it('recognises combinators and .then steps', () => {
+    const source = [
+      'async function load(id) {',
+      '  const user = await getUser(id);',
+      '  const [a, b] = await Promise.all([one(id), two(id)]);',
+      '  const c = await fetchIt().then(parse);',
+      '  return Promise.race([a, b, c]);',
+      '}',
+    ].join('\n');
+    expect(query(source, '(id)', [{ kind: 'combinator', name: 'Promise.all', combinator: 'all' }])).toEqual(at(source, 'await Promise.all'));
+    expect(query(source, '(id)', [{ kind: 'then', name: 'parse', thenMethod: 'then' }])).toEqual(at(source, 'await fetchIt'));
+    expect(query(source, '(id)', [fn('getUser')])).toEqual(at(source, 'await getUser'));
+    // The combinator's inputs are inside the awaited expression too.
+    expect(query(source, '(id)', [fn('two')])).toEqual(at(source, 'await Promise.all'));
+  });
+
+  it('gives no answer when the same call is awaited twice', () => {
+    const source = 'async function twice() {\n  await step(1);\n  await step(2);\n}\n';
+    expect(query(source, '()', [fn('step')])).toBeNull();
+  });
+
+  it('leaves out the awaits of nested functions', () => {
+    const source = [
+      'async function outer(items) {',
+      '  const mapped = items.map(async (item) => { await work(item); });',
+      '  await Promise.all(mapped);',
+      '}',
+    ].join('\n');
+    expect(query(source, '(items)', [{ kind: 'combinator', name: 'Promise.all', combinator: 'all' }])).toEqual(at(source, 'await Promise.all'));
+    expect(query(source, '(items)', [])).toEqual(at(source, 'await Promise.all'));
+    // The arrow itself: its own await.
+    expect(query(source, '(item)', [])).toEqual(at(source, 'await work'));
+  });
+
+  it('places `for await` at its loop variable, as V8 does', () => {
+    const source = 'async function consume() {\n  for await (const tick of ticks()) {\n    void tick;\n  }\n}\n';
+    expect(query(source, '()', [{ kind: 'async-generator', name: 'ticks' }])).toEqual(at(source, 'tick of'));
+  });
+
+  it('in an async generator prefers awaits when it awaits something, yields when it does not', () => {
+    const source = 'async function* ticks() {\n  yield 1;\n  await pending();\n  yield 2;\n}\n';
+    expect(query(source, '()', [{ kind: 'promise', name: 'Promise' }], 'async-generator')).toEqual(at(source, 'await'));
+    expect(query(source, '()', [], 'async-generator')).toBeNull();
+    const oneYield = 'async function* gen() {\n  yield await first();\n  yield* more();\n}\n';
+    expect(query(oneYield, '()', [{ kind: 'async-generator', name: 'more' }], 'async-generator')).toEqual(at(oneYield, 'yield*'));
+  });
+
+  it('finds arrows, methods, getters-free object methods and class fields by their heads', () => {
+    const source = [
+      'const loadUser = async (id) => await query(id);',
+      'const obj = { async save(x) { await db.write(x); } };',
+      'class Poller { static async poll() { await tick(); } #secret = 1; async #run() { await this.#step(); } async #step() {} }',
+    ].join('\n');
+    expect(query(source, '(id)')).toEqual(at(source, 'await query'));
+    expect(query(source, '(x)')).toEqual(at(source, 'await db'));
+    expect(query(source, 'poll()')).toEqual(at(source, 'await tick'));
+    expect(query(source, '() { await this', [{ kind: 'async-function', name: '#step' }])).toEqual(at(source, 'await this.#step'));
+  });
+
+  it('handles a module top level (top-level await) and dynamic import', () => {
+    const source = "import { a } from './a.mjs';\nconst settings = await loadSettings();\nconst mod = await import('./b.mjs');\n";
+    const script = parsed(source);
+    expect(inferAwait(script, { kind: 'module', definition: null, awaiting: [fn('loadSettings')] })).toEqual(at(source, 'await loadSettings'));
+    expect(inferAwait(script, { kind: 'module', definition: null, awaiting: [{ kind: 'module', name: 'b.mjs' }] })).toEqual(at(source, 'await import'));
+  });
+
+  it('parses CommonJS (top-level return, hashbang) and gives up on what does not parse', () => {
+    const cjs = '#!/usr/bin/env node\nif (require.main !== module) return;\nasync function main() { await run(); }\n';
+    expect(query(cjs, '()')).toEqual(at(cjs, 'await'));
+    expect(parseScript('async function (')).toBeNull();
+    // A position outside the text, or outside any function.
+    const script = parsed('async function f() { await x; }');
+    expect(inferAwait(script, { kind: 'async-function', definition: { line: 9, column: 0 }, awaiting: [] })).toBeNull();
+    expect(inferAwait(script, { kind: 'async-function', definition: { line: 0, column: 26 }, awaiting: [] })).toBeNull();
+  });
+
+  it('counts lines and columns as V8 does (CRLF, U+2028; UTF-16 columns)', () => {
+    const source = '// é😀\r\nconst s = "\u2028";\r\nasync function f() {\r\n  /* 😀 */ await g();\r\n}\r\n';
+    // V8 ends lines at \r\n and at U+2028 (even inside a string literal): `async function f(` is
+    // on line 3, its await on line 4 after "  /* 😀 */ ", the emoji being two UTF-16 units.
+    const position = inferAwait(parsed(source), { kind: 'async-function', definition: { line: 3, column: 16 }, awaiting: [] });
+    expect(position).toEqual({ line: 4, column: 11 });
+  });
+});
+
+describe('inferLocations', () => {
+  const source = 'async function a() { await b(); }\nasync function b() { await new Promise(() => {}); }\n';
+  const def = (marker: string) => {
+    const { line, column } = at(source, marker);
+    return { scriptId: 3, line, column };
+  };
+  const nodes: FoundNode[] = [
+    { id: 1, heapNode: 0, kind: 'async-function', name: 'a', definition: def('() { await b'), awaitedBy: [] },
+    { id: 2, heapNode: 0, kind: 'async-function', name: 'b', definition: def('() { await new'), awaitedBy: [1] },
+    { id: 3, heapNode: 0, kind: 'promise', name: 'Promise', definition: null, awaitedBy: [2] },
+    { id: 4, heapNode: 0, kind: 'async-function', name: 'elsewhere', definition: { scriptId: 9, line: 0, column: 0 }, awaitedBy: [] },
+  ];
+
+  it('infers the frames without an exact point, whose sources are known', () => {
+    const exact = new Map([[2, { scriptId: '3', lineNumber: 1, columnNumber: 21 }]]);
+    expect(scriptsToInfer(nodes, exact)).toEqual(['3', '9']);
+    const inferred = inferLocations(nodes, exact, new Map([['3', source]]));
+    expect([...inferred]).toEqual([[1, { scriptId: '3', lineNumber: 0, columnNumber: 21 }]]);
+  });
+
+  it('needs no source when every frame is exact', () => {
+    const exact = new Map([1, 2, 4].map((id) => [id, { scriptId: '3', lineNumber: 0, columnNumber: 0 }]));
+    expect(scriptsToInfer(nodes, exact)).toEqual([]);
+  });
+});
