@@ -3,18 +3,25 @@
 // maps, build the versioned document. Shared by captureGraph and captureProcess.
 
 import { buildDocument } from './graph/document.js';
+import type { WakeupInput } from './graph/wakeup-document.js';
 import { inferLocations, scriptsToInfer } from './graph/infer-await.js';
 import { createSourceMapper } from './graph/source-map.js';
 import type { AwaitGraphDocument, TargetInfo } from './graph/types.js';
 import type { Capture } from './inspector/capture.js';
 import type { CdpSession } from './inspector/cdp-session.js';
 import { fetchScriptSources, readLocalSourceMap } from './inspector/script-sources.js';
+import { loopNowAt, type ProcessFacts } from './inspector/proc-facts.js';
+import type { WatchLook } from './graph/watch.js';
 
 export interface DocumentOptions {
   target: TargetInfo;
   toolVersion: string;
   locationBudgetMs: number;
   onProgress?: (message: string) => void;
+  /** The main thread's process facts (/proc): timers' time left, TCP addresses. Not for workers. */
+  processFacts?: ProcessFacts;
+  /** With --watch: the looks taken before this capture, in the same session (src/inspector/watch.ts). */
+  watch?: WatchLook[];
 }
 
 /** Call before closing `session`: sources are fetched through it. */
@@ -34,6 +41,8 @@ export async function captureToDocument(session: CdpSession, capture: Capture, o
     capturedAt: capture.capturedAt,
     toolVersion: options.toolVersion,
     ...(capture.execution ? { execution: capture.execution } : {}),
+    ...(capture.wakeups ? { wakeups: wakeupInput(capture, options) } : {}),
+    ...(options.watch ? { watch: options.watch } : {}),
     stats: {
       snapshotBytes: capture.snapshotBytes,
       heapNodes: capture.heapNodes,
@@ -41,4 +50,21 @@ export async function captureToDocument(session: CdpSession, capture: Capture, o
       locationLookupMs: Math.round(capture.locationLookupMs),
     },
   });
+}
+
+function wakeupInput(capture: Capture, options: DocumentOptions): WakeupInput {
+  const facts = options.processFacts;
+  const loopNowMs = facts ? loopNowAt(facts, capture.capturedAt) : undefined;
+  let inspectorPort: number | undefined;
+  try {
+    inspectorPort = Number(new URL(options.target.url).port) || undefined;
+  } catch {
+    inspectorPort = undefined;
+  }
+  return {
+    wakeups: capture.wakeups!,
+    ...(loopNowMs !== undefined ? { loopNowMs } : {}),
+    ...(facts?.tcpRows ? { tcpRows: facts.tcpRows } : {}),
+    ...(inspectorPort !== undefined ? { inspectorPort } : {}),
+  };
 }

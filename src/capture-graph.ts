@@ -3,6 +3,8 @@ import { captureToDocument } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { UsageError } from './errors.js';
 import { captureOnSession } from './inspector/capture.js';
+import { readProcessFacts } from './inspector/proc-facts.js';
+import { takeWatchLooks } from './inspector/watch.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { checkDebuggerUrl, checkUserAddress, type RemotePolicy } from './inspector/remote-policy.js';
 import { withTargetSession, type Endpoint } from './inspector/session-lifecycle.js';
@@ -44,6 +46,11 @@ export interface CaptureGraphOptions {
   samples?: number;
   /** Start-to-start spacing of the pause rounds (default 100 ms). */
   sampleIntervalMs?: number;
+  /**
+   * `--watch`: take `looks` heap snapshots (the capture's own included) over `spanMs` in one
+   * session, and mark the frames that did not move (src/inspector/watch.ts).
+   */
+  watch?: { looks: number; spanMs: number };
 }
 
 /** Attach, take one consistent picture of the target's awaits, detach (see docs/safety.md). */
@@ -55,6 +62,9 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
   return withTargetSession(
     () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }),
     async ({ endpoint, session }) => {
+      const looks = options.watch
+        ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
+        : undefined;
       const capture = await captureOnSession(session, {
         locationBudgetMs: options.locationBudgetMs ?? 1000,
         snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
@@ -72,6 +82,8 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
         toolVersion: TOOL_VERSION,
         locationBudgetMs: options.locationBudgetMs ?? 1000,
         onProgress: options.onProgress,
+        ...(endpoint.pid !== null ? { processFacts: readProcessFacts(endpoint.pid) } : {}),
+        ...(looks ? { watch: looks } : {}),
       });
     },
     { connectTimeoutMs, signal: options.signal, keepInspector: options.keepInspector, maxSnapshotBytes, onWarning, onProgress: options.onProgress },

@@ -3,5 +3,9 @@ export { captureGraph, TOOL_VERSION, type CaptureGraphOptions, type TargetSpec }
 export { captureProcess, type CaptureProcessOptions, type ProcessCapture, type WorkerCapture } from './capture-process.js';
 export { renderTree, type TreeOptions } from './render/tree.js';
 export { renderJson } from './render/json.js';
+export { renderTable, type TableOptions } from './render/table.js';
+export { renderDot, type DotOptions } from './render/dot.js';
+export { renderMermaid, type MermaidOptions } from './render/mermaid.js';
+export { filterDocument, type FilterOptions } from './graph/filter.js';
 export * from './graph/types.js';
 export { AsyncgraphError, ExitCode } from './errors.js';

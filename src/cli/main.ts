@@ -5,9 +5,12 @@ import { addCaptureOptions, captureOptions, targetSpec, type CaptureFlags } from
 import { progressReporter } from './output.js';
 import { addViewOptions, filterOptions, renderView, viewFormat, viewStyle, type Format, type ViewFlags } from './view-options.js';
 import { writeFile } from 'node:fs/promises';
+import { filterDocument } from '../graph/filter.js';
+import { writeJsonFile } from '../render/json.js';
 import { registerRunCommand } from './run.js';
 import { printChildren } from './children.js';
 import { withInterrupts } from './interrupt.js';
+import { addWakeupOptions, failOnExitCode, noWakeupOptionsWithChildren, watchOption, type WakeupFlags } from './wakeup-options.js';
 
 const program = new Command('asyncgraph')
   .description('Show what a running Node.js process is waiting for: its suspended async functions and who awaits them.')
@@ -27,12 +30,12 @@ Examples:
   );
 
 addViewOptions(
-  addCaptureOptions(
+  addWakeupOptions(addCaptureOptions(
     program
       .command('attach')
       .description('attach to a Node.js process, print its awaited-by forest, detach')
       .argument('[pid]', 'process id of the Node.js process'),
-  ),
+  )),
   'tree',
 )
   .option('--children', 'also every Node.js process below the pid, and worker threads (see README)')
@@ -52,21 +55,23 @@ Examples:
   asyncgraph attach 12345 --filter query --no-internals --depth 6
   asyncgraph attach --port 9229                   an inspector already listening on 127.0.0.1:9229`,
   )
-  .action(async (pid: string | undefined, flags: CaptureFlags & ViewFlags & { children?: boolean }) => {
+  .action(async (pid: string | undefined, flags: CaptureFlags & ViewFlags & WakeupFlags & { children?: boolean }) => {
     const format = viewFormat(flags, 'tree');
     const filters = filterOptions(flags);
+    if (flags.children) noWakeupOptionsWithChildren(flags);
     if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), undefined, filters, signal));
     const doc = await capture(pid, flags, format);
     process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
+    process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
   });
 
 addViewOptions(
-  addCaptureOptions(
+  addWakeupOptions(addCaptureOptions(
     program
       .command('snapshot')
       .description('capture the await graph of a Node.js process, as JSON unless --format says otherwise')
       .option('--pid <pid>', 'process id of the Node.js process'),
-  ),
+  )),
   'json',
 )
   .option('-o, --output <file>', 'write to a file instead of stdout')
@@ -80,11 +85,18 @@ Examples:
   asyncgraph snapshot --pid 12345 --format dot -o graph.dot
   asyncgraph snapshot --pid 12345 --children -o report.json   the whole process tree`,
   )
-  .action(async (flags: CaptureFlags & ViewFlags & { pid?: string; output?: string; children?: boolean }) => {
+  .action(async (flags: CaptureFlags & ViewFlags & WakeupFlags & { pid?: string; output?: string; children?: boolean }) => {
     const format = viewFormat(flags, 'json');
     const filters = filterOptions(flags);
+    if (flags.children) noWakeupOptionsWithChildren(flags);
     if (flags.children) return withInterrupts((signal) => printChildren(flags.pid, flags, childrenFormat(format), flags.output, filters, signal));
     const doc = await capture(flags.pid, flags, format);
+    process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
+    if (flags.output && format === 'json') {
+      // Streamed: the text of a big graph (hundreds of MB) is never held whole. Same bytes.
+      writeJsonFile(flags.output, filterDocument(doc, filters));
+      return;
+    }
     const text = renderView(doc, format, filters, viewStyle(flags.output ? null : process.stdout, flags));
     if (flags.output) await writeFile(flags.output, text);
     else process.stdout.write(text);
@@ -99,9 +111,9 @@ function childrenFormat(format: Format): 'text' | 'json' {
 
 registerRunCommand(program);
 
-async function capture(pid: string | undefined, flags: CaptureFlags, format: Format) {
+async function capture(pid: string | undefined, flags: CaptureFlags & WakeupFlags, format: Format) {
   const spec = targetSpec(pid, flags);
-  const options = captureOptions(flags);
+  const options = { ...captureOptions(flags), ...watchOption(flags) };
   // Never for JSON, which scripts read; only on a terminal, and only for slow captures.
   const progress = progressReporter(format !== 'json');
   try {

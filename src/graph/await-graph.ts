@@ -106,15 +106,20 @@ class AwaitGraphFinder {
 
   private readonly nodes: FoundNode[] = [];
   /** Heap ordinal of a promise → index in `nodes` of the node that produces it. */
-  private readonly promiseOwner = new Map<number, number>();
+  private readonly promiseOwner: OrdinalMap;
   /** Heap ordinal of a generator → index in `nodes`. */
-  private readonly generatorNode = new Map<number, number>();
+  private readonly generatorNode: OrdinalMap;
   /** Promise → the promises that resolve it through a resolving function. */
   private readonly resolvedBy = new Map<number, { source: number; resolveFunction: number; reaction: number }[]>();
-  /** (promise, node index) pairs: the promise is awaited by that node. */
-  private readonly consumed: { promise: number; consumer: number }[] = [];
+  /** (promise, node index) pairs, as two parallel lists: the promise is awaited by that node. */
+  private readonly consumedPromise: number[] = [];
+  private readonly consumedBy: number[] = [];
   private readonly bareNode = new Map<number, number>();
   private readonly producerCache = new Map<number, number[]>();
+  /** Closure → its definition site: the frames of one function share one object. */
+  private readonly definitionCache = new Map<number, FoundNode['definition']>();
+  /** Scratch list of a reaction's handler closures, reused for every reaction. */
+  private readonly handlers: number[] = [];
 
   constructor(private readonly heap: HeapGraph) {
     const s = (value: string) => heap.stringIndex(value);
@@ -135,23 +140,37 @@ class AwaitGraphFinder {
     };
     this.objectType = heap.nodeTypeIndex('object');
     this.closureType = heap.nodeTypeIndex('closure');
+    this.promiseOwner = new OrdinalMap(heap.nodeCount);
+    this.generatorNode = new OrdinalMap(heap.nodeCount);
   }
 
   run(trace?: AwaitGraphTrace): FoundNode[] {
     const heap = this.heap;
     const pendingPromises: number[] = [];
     const modules: number[] = [];
-    for (let n = 0; n < heap.nodeCount; n++) {
-      const nameIndex = heap.nameIndexOf(n);
-      if (nameIndex === this.str.sourceTextModule) {
+    const { sourceTextModule, function: functionName, parametersAndRegisters, reactionsOrResult } = this.str;
+    const objectType = this.objectType;
+    for (let n = 0, count = heap.nodeCount; n < count; n++) {
+      if (heap.nameIndexOf(n) === sourceTextModule) {
         modules.push(n);
         continue;
       }
-      if (heap.typeOf(n) !== this.objectType) continue;
-      const fn = heap.namedEdgeTarget(n, this.str.function);
-      if (fn >= 0 && heap.namedEdgeTarget(n, this.str.parametersAndRegisters) >= 0) {
+      if (heap.typeOf(n) !== objectType) continue;
+      // One pass over the object's edges for the three names that make it a generator or a
+      // promise with reactions (the first `function` edge, as namedEdgeTarget would find).
+      let fn = -1;
+      let hasRegisters = false;
+      let hasReactions = false;
+      for (let e = heap.firstEdgeOf(n), end = heap.endEdgeOf(n); e < end; e++) {
+        const name = heap.edgeNameIndex(e);
+        if (name === functionName) {
+          if (fn < 0) fn = heap.edgeTo(e);
+        } else if (name === parametersAndRegisters) hasRegisters = true;
+        else if (name === reactionsOrResult) hasReactions = true;
+      }
+      if (fn >= 0 && hasRegisters) {
         this.addGenerator(n, fn);
-      } else if (heap.namedEdgeTarget(n, this.str.reactionsOrResult) >= 0) {
+      } else if (hasReactions) {
         pendingPromises.push(n);
       }
     }
@@ -165,7 +184,9 @@ class AwaitGraphFinder {
       for (const [promise, sources] of this.resolvedBy) {
         trace.resolvedBy.set(promise, sources.map(({ source, reaction }) => ({ source, reaction })));
       }
-      trace.consumed.push(...this.consumed);
+      for (let k = 0; k < this.consumedPromise.length; k++) {
+        trace.consumed.push({ promise: this.consumedPromise[k], consumer: this.consumedBy[k] });
+      }
     }
     return this.nodes;
   }
@@ -178,7 +199,7 @@ class AwaitGraphFinder {
     else if (functionKind === 'AsyncGeneratorFunction') kind = 'async-generator';
     else return; // sync generators never await
     const name = heap.nameOf(fn);
-    const index = this.addNode(generator, kind, name || '(anonymous)', heap.closureLocation(fn));
+    const index = this.addNode(generator, kind, name || '(anonymous)', this.definitionOf(fn));
     const qualifier = this.receiverClassName(generator);
     if (qualifier && name) this.nodes[index].qualifiedName = `${qualifier}.${name}`;
     this.generatorNode.set(generator, index);
@@ -238,6 +259,15 @@ class AwaitGraphFinder {
     }
   }
 
+  private definitionOf(closure: number): FoundNode['definition'] {
+    let definition = this.definitionCache.get(closure);
+    if (definition === undefined) {
+      definition = this.heap.closureLocation(closure) ?? null;
+      this.definitionCache.set(closure, definition);
+    }
+    return definition;
+  }
+
   private addNode(
     heapNode: number,
     kind: AwaitNodeKind,
@@ -258,21 +288,31 @@ class AwaitGraphFinder {
   private collectReactions(promise: number): void {
     const heap = this.heap;
     let reaction = heap.namedEdgeTarget(promise, this.str.reactionsOrResult);
-    const seen = new Set<number>();
-    while (reaction >= 0 && heap.nameIndexOf(reaction) === this.str.reaction && !seen.has(reaction)) {
-      seen.add(reaction);
+    // Reaction lists are short: a list until it is not, then a set.
+    const seenList: number[] = [];
+    let seenSet: Set<number> | null = null;
+    while (reaction >= 0 && heap.nameIndexOf(reaction) === this.str.reaction) {
+      if (seenSet) {
+        if (seenSet.has(reaction)) break;
+        seenSet.add(reaction);
+      } else {
+        if (seenList.includes(reaction)) break;
+        seenList.push(reaction);
+        if (seenList.length > 16) seenSet = new Set(seenList);
+      }
       let next = -1;
-      const handlers: number[] = [];
+      const handlers = this.handlers;
+      let handlerCount = 0;
       let derived = -1;
       for (let e = heap.firstEdgeOf(reaction), end = heap.endEdgeOf(reaction); e < end; e++) {
         const target = heap.edgeTo(e);
         const targetName = heap.nameIndexOf(target);
         if (targetName === this.str.reaction) next = target;
-        else if (heap.typeOf(target) === this.closureType) handlers.push(target);
+        else if (heap.typeOf(target) === this.closureType) handlers[handlerCount++] = target;
         else if (targetName === this.str.capability) derived = this.capabilityPromise(target);
         else if (heap.typeOf(target) === this.objectType && heap.edgeNameIndex(e) === -1) derived = target;
       }
-      const consumer = this.classifyReaction(reaction, handlers, derived);
+      const consumer = this.classifyReaction(reaction, handlers, handlerCount, derived);
       if (consumer) {
         if (consumer.type === 'resolve') {
           const sources = this.resolvedBy.get(consumer.promise) ?? [];
@@ -282,7 +322,10 @@ class AwaitGraphFinder {
           // Create consumer nodes now: they own their promises (a combinator's, a .then step's
           // derived one) before any of those promises is looked at as a producer.
           const index = this.consumerNode(consumer);
-          if (index !== undefined) this.consumed.push({ promise, consumer: index });
+          if (index !== undefined) {
+            this.consumedPromise.push(promise);
+            this.consumedBy.push(index);
+          }
         }
       }
       reaction = next;
@@ -294,14 +337,15 @@ class AwaitGraphFinder {
    * specific builtin wins (Promise.all pairs its element closure with the capability's plain
    * reject function, which alone would look like a pass-through).
    */
-  private classifyReaction(reaction: number, handlers: number[], derived: number): Consumer | null {
-    const userHandlers: number[] = [];
+  private classifyReaction(reaction: number, handlers: number[], handlerCount: number, derived: number): Consumer | null {
+    let userHandlers: number[] | null = null;
     let resolve: Consumer | null = null;
     let moduleResolve: Consumer | null = null;
-    for (const handler of handlers) {
+    for (let k = 0; k < handlerCount; k++) {
+      const handler = handlers[k];
       const builtin = this.builtinName(handler);
       if (builtin === null) {
-        userHandlers.push(handler);
+        (userHandlers ??= []).push(handler);
       } else if (AWAIT_BUILTINS.has(builtin)) {
         const generator = this.contextSlot(handler, this.str.extension);
         if (generator >= 0) return { type: 'await', generator };
@@ -325,16 +369,16 @@ class AwaitGraphFinder {
         if (promise >= 0) moduleResolve = { type: 'resolve', promise, resolveFunction: handler };
       }
     }
-    if (userHandlers.length > 0) {
+    if (userHandlers) {
       // Named after the fulfill handler; a step with only a reject handler is a .catch.
       const fulfill = userHandlers.find((handler) => !this.isRejectSlot(reaction, handler));
       if (fulfill !== undefined) return { type: 'then', reaction, handler: fulfill, method: 'then', derived };
-      return { type: 'then', reaction, handler: userHandlers[0], method: handlers.length === 1 ? 'catch' : 'then', derived };
+      return { type: 'then', reaction, handler: userHandlers[0], method: handlerCount === 1 ? 'catch' : 'then', derived };
     }
     if (resolve ?? moduleResolve) return resolve ?? moduleResolve;
     // No handlers at all (`p.then()`, Node's internal promise plumbing): the derived promise
     // settles exactly as this one does. A per-reaction key keeps it from looking like a race.
-    if (handlers.length === 0 && derived >= 0) return { type: 'resolve', promise: derived, resolveFunction: -1 - reaction };
+    if (handlerCount === 0 && derived >= 0) return { type: 'resolve', promise: derived, resolveFunction: -1 - reaction };
     return null;
   }
 
@@ -438,8 +482,13 @@ class AwaitGraphFinder {
   }
 
   private linkConsumers(): void {
-    for (const { promise, consumer } of this.consumed) {
-      for (const producer of this.producersOf(promise)) this.link(producer, consumer);
+    for (let k = 0; k < this.consumedPromise.length; k++) {
+      const promise = this.consumedPromise[k];
+      const consumer = this.consumedBy[k];
+      // An owned promise's only producer is its owner (what producersOf would say, uncached).
+      const owner = this.promiseOwner.get(promise);
+      if (owner !== undefined) this.link(owner, consumer);
+      else for (const producer of this.producersOf(promise)) this.link(producer, consumer);
     }
     // Promises resolved through a resolving function by an owned promise: the owner awaits them.
     for (const [promise, sources] of this.resolvedBy) {
@@ -452,9 +501,12 @@ class AwaitGraphFinder {
   }
 
   private link(producer: number, consumer: number): void {
-    const awaitedBy = this.nodes[producer].awaitedBy;
+    const node = this.nodes[producer];
     const consumerId = this.nodes[consumer].id;
-    if (!awaitedBy.includes(consumerId)) awaitedBy.push(consumerId);
+    // Most nodes have one awaiter: a one-element array, not an empty one grown by push (which
+    // reserves 17 slots).
+    if (node.awaitedBy.length === 0) node.awaitedBy = [consumerId];
+    else if (!node.awaitedBy.includes(consumerId)) node.awaitedBy.push(consumerId);
   }
 
   private consumerNode(consumer: Consumer): number | undefined {
@@ -478,7 +530,7 @@ class AwaitGraphFinder {
           consumer.derived >= 0 ? consumer.derived : consumer.reaction,
           'then',
           handlerName,
-          this.heap.closureLocation(consumer.handler),
+          this.definitionOf(consumer.handler),
         );
         this.nodes[index].thenMethod = consumer.method;
         if (consumer.derived >= 0) this.promiseOwner.set(consumer.derived, index);
@@ -533,5 +585,37 @@ class AwaitGraphFinder {
       this.bareNode.set(promise, index);
     }
     return index;
+  }
+}
+
+/**
+ * Heap ordinal → node index, for keys spread over the whole heap: one Int32Array slot per heap
+ * node instead of a hash entry per key, with the keys' insertion order kept for iteration (as
+ * a Map iterates).
+ */
+class OrdinalMap {
+  private readonly slots: Int32Array;
+  private readonly order: number[] = [];
+
+  constructor(size: number) {
+    this.slots = new Int32Array(size).fill(-1);
+  }
+
+  get(key: number): number | undefined {
+    const value = this.slots[key];
+    return value < 0 ? undefined : value;
+  }
+
+  has(key: number): boolean {
+    return this.slots[key] >= 0;
+  }
+
+  set(key: number, value: number): void {
+    if (this.slots[key] < 0) this.order.push(key);
+    this.slots[key] = value;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, number]> {
+    for (const key of this.order) yield [key, this.slots[key]];
   }
 }

@@ -3,6 +3,7 @@
 // forest for a person prints such siblings once, with a count; the JSON keeps every node and lists
 // the groups. Pure.
 
+import { wakeupKey } from './wakeup-document.js';
 import { displayName } from './order.js';
 import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
 
@@ -69,6 +70,7 @@ function nodeKey(node: AwaitNode): string {
     // `suspended` is only known for frames V8 was asked about; `running` is worth telling apart.
     node.state === 'suspended' ? '' : (node.state ?? ''),
     node.truncated ? 'truncated' : '',
+    wakeupKey(node),
   ].join('\u0000');
 }
 
@@ -96,6 +98,45 @@ export function childrenOf(nodes: readonly AwaitNode[]): Map<number, AwaitNode[]
     }
   }
   return children;
+}
+
+/**
+ * For each node, how many frames in its subtree (itself included) have an exact location: the
+ * member of a group with the most stands for the group, so the printed chain shows what V8
+ * reported rather than what was inferred.
+ */
+export function exactScores(nodes: readonly AwaitNode[]): Map<number, number> {
+  const children = childrenOf(nodes);
+  const score = new Map<number, number>();
+  for (const start of nodes) {
+    if (score.has(start.id)) continue;
+    const stack: { node: AwaitNode; next: number }[] = [{ node: start, next: 0 }];
+    score.set(start.id, 0);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1];
+      const kids = children.get(frame.node.id) ?? [];
+      if (frame.next < kids.length) {
+        const child = kids[frame.next++];
+        if (!score.has(child.id)) {
+          score.set(child.id, 0);
+          stack.push({ node: child, next: 0 });
+        }
+        continue;
+      }
+      stack.pop();
+      let total = frame.node.locationSource === 'exact' ? 1 : 0;
+      for (const kid of kids) total += score.get(kid.id) ?? 0;
+      score.set(frame.node.id, total);
+    }
+  }
+  return score;
+}
+
+/** The member to draw: the one with the most exact locations below it, else the first. */
+export function representative(members: readonly AwaitNode[], scores: ReadonlyMap<number, number>): AwaitNode {
+  let best = members[0];
+  for (const member of members) if ((scores.get(member.id) ?? 0) > (scores.get(best.id) ?? 0)) best = member;
+  return best;
 }
 
 export interface CollapsedSibling {
@@ -172,7 +213,7 @@ export function setKeyAfter<K extends keyof AwaitGraphDocument>(
 
 /**
  * The graph with each sibling group drawn once: the nodes left after dropping every group member
- * but one (a member with an exact location if any) together with its subtree, and for each kept
+ * but one (see `representative`) together with its subtree, and for each kept
  * member the size of its group. For views that draw the graph (dot, mermaid).
  */
 export function foldGroups(nodes: readonly AwaitNode[]): { nodes: AwaitNode[]; counts: Map<number, number> } {
@@ -180,9 +221,10 @@ export function foldGroups(nodes: readonly AwaitNode[]): { nodes: AwaitNode[]; c
   const children = childrenOf(nodes);
   const counts = new Map<number, number>();
   const hidden = new Set<number>();
+  const scores = exactScores(nodes);
   for (const group of siblingGroups(nodes)) {
     const members = group.members.map((id) => byId.get(id)!);
-    const shown = members.find((member) => member.locationSource === 'exact') ?? members[0];
+    const shown = representative(members, scores);
     counts.set(shown.id, members.length);
     // Members' subtrees are plain trees (see subtreeSignatures): nothing else reaches into them.
     const work = members.filter((member) => member !== shown);

@@ -2,6 +2,8 @@ import type { FoundNode } from './await-graph.js';
 import { siblingGroups } from './collapse.js';
 import { findCycles } from './cycles.js';
 import { compareNodes } from './order.js';
+import { applyWakeups, type WakeupInput } from './wakeup-document.js';
+import { applyWatch, type WatchLook } from './watch.js';
 import type { PositionMapper } from './source-map.js';
 import {
   SCHEMA_VERSION,
@@ -71,11 +73,17 @@ export interface DocumentInput {
   stats?: Omit<CaptureStats, 'exactLocations' | 'inferredLocations' | 'definitionLocations'>;
   /** The pause rounds (src/inspector/running-stack.ts); becomes the document's `execution`. */
   execution?: ExecutionInput;
+  /** What can settle the leaves and what keeps the loop alive (src/graph/wakeup-document.ts). */
+  wakeups?: WakeupInput;
+  /** With --watch: the earlier looks of the same session (src/graph/watch.ts). */
+  watch?: WatchLook[];
 }
 
 /** Turns what the capture found into the versioned document every output format renders. */
 export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   const nodes = input.nodes.map((found) => toAwaitNode(found, input)).sort(compareNodes);
+  const wake = input.wakeups && applyWakeups(nodes, input.wakeups, (raw) => locate(input, String(raw.scriptId), raw.line, raw.column)?.location ?? null);
+  const watch = input.watch && applyWatch(nodes, input.watch, input.capturedAt);
   const stats = input.stats && {
     ...input.stats,
     exactLocations: nodes.filter((node) => node.locationSource === 'exact').length,
@@ -91,6 +99,8 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
     nodes,
     cycles: findCycles(nodes),
     groups: siblingGroups(nodes),
+    ...(wake ? { keepAlive: wake.keepAlive, ...(wake.tcpSockets ? { tcpSockets: wake.tcpSockets } : {}) } : {}),
+    ...(watch ? { watch } : {}),
     ...(stats ? { stats } : {}),
   };
 }

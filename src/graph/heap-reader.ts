@@ -6,14 +6,22 @@ import type { HeapGraph } from './heap-graph.js';
 // - With `captureNumericValue: true` a number property points at a "smi number" or "heap number"
 //   node whose internal edge `value` leads to a string node holding the number's text
 //   (V8HeapExplorer::ExtractNumberReference). Without it, Smis are not in the snapshot at all.
-// - true/false/null/undefined are hidden "system / Oddball" nodes; the first hidden edge of each
-//   leads to its string form ("true", "false", "null", "undefined").
+// - true/false/null/undefined are hidden "system / Oddball" nodes whose first hidden edge leads to
+//   their string form ("true", "false", "null", "undefined") on Node 20 and 22; on Node 24 they
+//   are hidden nodes named "true", "false", "null", "undefined".
 // - Symbol-keyed properties are property edges named "<symbol NAME>".
 // - A cons string is a "concatenated string" node with internal edges `first` and `second`.
 // - Closures of V8 builtins have an internal `code` edge to a code node named "(NAME builtin
 //   handle)" (Node 20) or "(NAME builtin code)" (Node 22/24).
 
 export type JsValue = string | number | boolean | null | undefined;
+
+const ODDBALLS = new Map<string, { value: JsValue }>([
+  ['true', { value: true }],
+  ['false', { value: false }],
+  ['null', { value: null }],
+  ['undefined', { value: undefined }],
+]);
 
 export class HeapReader {
   readonly objectType: number;
@@ -106,6 +114,10 @@ export class HeapReader {
       const number = text === undefined ? NaN : Number(text);
       return Number.isNaN(number) ? undefined : number;
     }
+    if (type === this.hiddenType) {
+      const oddball = ODDBALLS.get(heap.nameOf(node));
+      if (oddball !== undefined) return oddball.value;
+    }
     if (heap.nameOf(node) === 'system / Oddball') {
       for (let e = heap.firstEdgeOf(node), end = heap.endEdgeOf(node); e < end; e++) {
         if (heap.edgeType(e) !== this.hiddenEdge) continue;
@@ -124,6 +136,10 @@ export class HeapReader {
     return undefined;
   }
 
+  private isOddball(node: number): boolean {
+    return this.heap.nameOf(node) === 'system / Oddball';
+  }
+
   /** A property's value (see value()); undefined when absent or an object. */
   prop(node: number, name: string): JsValue {
     const target = this.get(node, name);
@@ -134,7 +150,9 @@ export class HeapReader {
   isNullish(node: number, name: string): boolean {
     const target = this.get(node, name);
     if (target < 0) return true;
-    return this.heap.nameOf(target) === 'system / Oddball' && (this.value(target) === null || this.value(target) === undefined);
+    if (this.heap.typeOf(target) !== this.hiddenType) return false;
+    const value = this.value(target);
+    return value === null || (value === undefined && (this.heap.nameOf(target) === 'undefined' || this.isOddball(target)));
   }
 
   /** The text of a string node; cons strings are joined (bounded). */

@@ -265,7 +265,10 @@ function calls(expression: AnyNode, thing: AwaitedThing): boolean {
   walk(expression, null, (node) => {
     if (hit) return;
     if (thing.kind === 'module') {
-      hit = node.type === 'ImportExpression';
+      // `await import(…)`, or a loader evaluating it: `module.evaluate()` (vm.Module, Node's ESM loader).
+      hit =
+        node.type === 'ImportExpression' ||
+        (node.type === 'CallExpression' && (node.callee as AnyNode).type === 'MemberExpression' && memberName(node.callee as AnyNode) === 'evaluate');
       return;
     }
     if (node.type !== 'CallExpression') return;

@@ -41,6 +41,8 @@ export interface FoundResource {
   kind: ResourceKind;
   /** Heap ordinal of the JS object. */
   node: number;
+  /** Its heap object id. */
+  id: number;
   /** The constructor name: Timeout, Socket, Server, ChildProcess, FSReqPromise… */
   className: string;
   /** One line for people, without anything that depends on the capture time. */
@@ -52,8 +54,8 @@ export interface FoundResource {
   /** Sockets and servers, as far as the heap tells. */
   localAddress?: string;
   remoteAddress?: string;
-  /** The user closure it will call (timer callback), for its definition site. */
-  callback?: number;
+  /** Where the closure it will call (a timer's callback) is defined. */
+  callback?: RawLocation;
 }
 
 const TIMER_CLASSES = new Set(['Timeout']);
@@ -86,12 +88,17 @@ export function isResourceClass(name: string): boolean {
 
 /** The resource an object is, or null. A native handle (TCP, Process…) is described by its owner. */
 export function describeResource(reader: HeapReader, node: number): FoundResource | null {
+  const found = describe(reader, node);
+  return found && { ...found, id: reader.heap.idOf(found.node) };
+}
+
+function describe(reader: HeapReader, node: number): Omit<FoundResource, 'id'> | null {
   if (!reader.isObject(node)) return null;
   const className = reader.className(node);
   if (HANDLE_CLASSES.has(className)) {
     const owner = reader.get(node, '<symbol owner_symbol>');
     if (owner >= 0 && reader.isObject(owner) && owner !== node) {
-      const described = describeResource(reader, owner);
+      const described = describe(reader, owner);
       if (described) return described;
     }
     // A handle without a known owner.
@@ -105,7 +112,7 @@ export function describeResource(reader: HeapReader, node: number): FoundResourc
       node,
       className,
       description: 'setImmediate callback',
-      ...(callback >= 0 && reader.isClosure(callback) && reader.builtinName(callback) === null ? { callback } : {}),
+      ...callbackOf(reader, callback),
     };
   }
   if (className === 'ChildProcess') return describeChild(reader, node);
@@ -137,7 +144,13 @@ export function describeResource(reader: HeapReader, node: number): FoundResourc
   return null;
 }
 
-function describeTimer(reader: HeapReader, node: number): FoundResource {
+function callbackOf(reader: HeapReader, closure: number): { callback: RawLocation } | Record<string, never> {
+  if (closure < 0 || !reader.isClosure(closure) || reader.builtinName(closure) !== null) return {};
+  const location = reader.heap.closureLocation(closure);
+  return location ? { callback: location } : {};
+}
+
+function describeTimer(reader: HeapReader, node: number): Omit<FoundResource, 'id'> {
   const delay = reader.prop(node, '_idleTimeout');
   const start = reader.prop(node, '_idleStart');
   const repeat = reader.prop(node, '_repeat');
@@ -159,11 +172,11 @@ function describeTimer(reader: HeapReader, node: number): FoundResource {
     className: 'Timeout',
     description: timer.destroyed && timer.delayMs >= 0 ? `cleared ${description}` : description,
     timer,
-    ...(callback >= 0 && reader.isClosure(callback) && reader.builtinName(callback) === null ? { callback } : {}),
+    ...callbackOf(reader, callback),
   };
 }
 
-function describeChild(reader: HeapReader, node: number): FoundResource {
+function describeChild(reader: HeapReader, node: number): Omit<FoundResource, 'id'> {
   const pid = reader.prop(node, 'pid');
   const args = reader.get(node, 'spawnargs');
   let command: string | undefined;
@@ -203,7 +216,7 @@ function connectionKeyAddress(key: string | undefined): string | undefined {
   return `${host}:${match[3]}`;
 }
 
-function describeServer(reader: HeapReader, node: number, className: string): FoundResource {
+function describeServer(reader: HeapReader, node: number, className: string): Omit<FoundResource, 'id'> {
   const key = reader.stringValue(reader.get(node, '_connectionKey'));
   const pipe = reader.stringValue(reader.get(node, '_pipeName'));
   const local = connectionKeyAddress(key) ?? pipe;
@@ -217,7 +230,7 @@ function describeServer(reader: HeapReader, node: number, className: string): Fo
   };
 }
 
-function describeSocket(reader: HeapReader, node: number, className: string): FoundResource {
+function describeSocket(reader: HeapReader, node: number, className: string): Omit<FoundResource, 'id'> {
   const handle = reader.get(node, '<symbol kHandle>') >= 0 ? reader.get(node, '<symbol kHandle>') : reader.get(node, '_handle');
   const handleClass = handle >= 0 && reader.isObject(handle) ? reader.className(handle) : '';
   const server = reader.get(node, 'server');
@@ -227,7 +240,8 @@ function describeSocket(reader: HeapReader, node: number, className: string): Fo
   const isStdio = reader.prop(node, '_isStdio') === true;
   const fd = reader.prop(node, 'fd');
   let what = handleClass === 'Pipe' ? 'pipe' : handleClass === 'TTY' ? 'terminal' : 'socket';
-  if (isStdio && typeof fd === 'number') what = ['stdin', 'stdout', 'stderr'][fd] ?? `fd ${fd}`;
+  // process.stdin has `fd` 0; stdout and stderr are marked `_isStdio` too.
+  if (typeof fd === 'number' && (isStdio || fd === 0)) what = ['stdin', 'stdout', 'stderr'][fd] ?? `fd ${fd}`;
   if (handleClass === 'TCP') what = serverKey ? 'TCP connection accepted' : 'TCP socket';
   const where = [local, remote].filter(Boolean).length > 0 ? ` ${local ?? '?'} → ${remote ?? '?'}` : '';
   const connecting = reader.prop(node, 'connecting') === true;

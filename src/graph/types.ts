@@ -58,6 +58,18 @@ export interface AwaitNode {
   awaitedBy: number[];
   /** Set by `--depth`: this node awaits something that was cut off below it. */
   truncated?: true;
+  /** On `promise` leaves: what can settle it, or why nothing can (see Settlement). */
+  settlement?: Settlement;
+  /**
+   * Proven never to settle: a leaf whose settlement is `never`, or a node that waits only on
+   * such nodes, or an await cycle nothing outside can break (docs/json-schema.md: "Never settles").
+   */
+  neverSettles?: true;
+  /**
+   * With `--watch`: the frame was suspended at the same `await` (same generator object, same
+   * location) in every look, which spanned this many milliseconds: it has waited at least this long.
+   */
+  stuckMs?: number;
 }
 
 /**
@@ -108,6 +120,12 @@ export interface AwaitGraphDocument {
   groups?: SiblingGroup[];
   /** Present when `--depth`, `--filter` or `--no-internals` removed nodes from this document. */
   filter?: DocumentFilter;
+  /** What keeps the event loop alive (timers, servers, sockets, child processes…), from the heap. */
+  keepAlive?: KeepAliveHandle[];
+  /** The target's TCP sockets as the kernel lists them (/proc), when asyncgraph could read them. */
+  tcpSockets?: TcpSocket[];
+  /** With `--watch`: how the looks went. */
+  watch?: WatchInfo;
   /** How the capture went: sizes and what the location budget covered. */
   stats?: CaptureStats;
 }
@@ -174,4 +192,146 @@ export interface Execution {
   samples?: ExecutionSample[];
   /** Start-to-start spacing of the rounds, with `samples`. */
   sampleIntervalMs?: number;
+}
+
+// ------------------------------------------------------------------------------------------------
+// What will wake it up (src/graph/wakers.ts, src/graph/keep-alive.ts)
+
+/**
+ * - can-settle: something alive can settle the promise; `wakers` says what;
+ * - never: nothing can: no resolving function of it is alive and nothing native holds it;
+ * - unknown: neither could be shown (e.g. no resolving function, but a native root or a queued
+ *   job holds the promise).
+ */
+export type SettleVerdict = 'can-settle' | 'never' | 'unknown';
+
+export interface Settlement {
+  verdict: SettleVerdict;
+  /** Why, in one line. */
+  reason: string;
+  /** What can settle it, most specific first (a resource before a variable); [] unless can-settle. */
+  wakers: Waker[];
+}
+
+export type WakerKind =
+  | 'timer'
+  | 'immediate'
+  | 'socket'
+  | 'server'
+  | 'child-process'
+  | 'fs-request'
+  | 'fs-watcher'
+  | 'request'
+  | 'worker'
+  | 'message-port'
+  | 'event-listener'
+  | 'abort-signal'
+  | 'variable'
+  | 'global'
+  | 'frame'
+  | 'promise-reaction'
+  | 'microtask'
+  | 'native'
+  | 'holder';
+
+/** One thing that can settle a leaf: what holds its resolve/reject function, or the native request holding it. */
+export interface Waker {
+  kind: WakerKind;
+  /** One line for people: `timer 1h`, `'data' listener on TCP socket`, `held in pool.waiters[0]`. */
+  description: string;
+  /** How the resolving function is held, in source terms: `pool.waiters[0]`, `jobs.get('job-1').resolve`. */
+  path?: string;
+  /** Heap id of the resource (Timeout, Socket, emitter…): the `id` of its keepAlive entry. */
+  resourceId?: number;
+  /** The user function on the way (a timer callback, a listener), where it is defined. */
+  location?: SourceLocation;
+  /** The script whose top-level variable `path` starts at. */
+  scope?: string;
+  timer?: TimerInfo;
+  /** For listeners: the emitter's class (or resource) and the event. */
+  event?: { target: string; name: string };
+  /** Child processes. */
+  pid?: number;
+  command?: string;
+  /** Sockets and servers, where known. */
+  localAddress?: string;
+  remoteAddress?: string;
+}
+
+export interface TimerInfo {
+  delayMs: number;
+  /** setInterval. */
+  repeat: boolean;
+  /**
+   * Time left before it fires, estimated from the target's start time (/proc): the timer's
+   * `_idleStart` is event-loop time. Absent when not known (worker threads, --port/--url targets).
+   */
+  remainingMs?: number;
+  /** false after unref(). */
+  refed?: boolean;
+  /** Cleared (or fired): it will not fire. */
+  destroyed?: true;
+}
+
+export type KeepAliveKind =
+  | 'timer'
+  | 'immediate'
+  | 'socket'
+  | 'server'
+  | 'child-process'
+  | 'fs-request'
+  | 'fs-watcher'
+  | 'request'
+  | 'worker'
+  | 'message-port';
+
+/** A libuv handle or request (or an armed timer) found in the heap. */
+export interface KeepAliveHandle {
+  /** Heap id of its JavaScript object (the Timeout, the net.Socket…). */
+  id: number;
+  kind: KeepAliveKind;
+  /** The constructor: Timeout, Socket, Server, ChildProcess, FSReqPromise… */
+  className: string;
+  description: string;
+  /** listening, reading, not reading, connecting, running, armed, in flight… */
+  state: string;
+  /** Whether it keeps the loop alive as far as the heap tells (a socket that does not read does not). */
+  active: boolean;
+  /** Known only for timers, immediates and servers. */
+  refed?: boolean;
+  /** The callback (timers, immediates), where it is defined. */
+  location?: SourceLocation;
+  /** The callback is Node's own code. */
+  internal?: true;
+  timer?: TimerInfo;
+  pid?: number;
+  command?: string;
+  localAddress?: string;
+  remoteAddress?: string;
+  /** Ids of the leaves (`promise` nodes) it can settle. */
+  wakes: number[];
+}
+
+/** A TCP socket of the target process, from /proc/PID/net/tcp{,6}. */
+export interface TcpSocket {
+  localAddress: string;
+  /** Absent for listening sockets. */
+  remoteAddress?: string;
+  /** LISTEN, ESTABLISHED, SYN_SENT, CLOSE_WAIT… */
+  state: string;
+  /** The inspector's own socket (its listening port, or asyncgraph's connection). */
+  inspector?: true;
+  /** The keepAlive entry it was matched to, when the match is unambiguous. */
+  handleId?: number;
+}
+
+export interface WatchInfo {
+  /** Heap snapshots taken, in one inspector session. */
+  looks: number;
+  /** From the first look to the last, in ms. */
+  spanMs: number;
+  /** ISO time of each look. */
+  lookedAt: string[];
+  /** How long each snapshot stalled the target (ms), per look. */
+  snapshotMs: number[];
 }

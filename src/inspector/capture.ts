@@ -1,5 +1,6 @@
 import { findAwaitGraph, type FoundNode } from '../graph/await-graph.js';
 import { HeapGraph } from '../graph/heap-graph.js';
+import { findHeapWakeups, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
@@ -11,6 +12,7 @@ import {
   frameCandidates,
   linkFrames,
   PauseGuard,
+  pauseOnce,
   sampleExecution,
   type RawSample,
 } from './running-stack.js';
@@ -64,6 +66,8 @@ export interface Capture {
   locationLookupMs: number;
   /** Absent when the pause step was skipped (pauseTimeoutMs 0). */
   execution?: CapturedExecution;
+  /** What can settle each leaf, what never settles, what keeps the loop alive (src/graph/wakers.ts). */
+  wakeups?: HeapWakeups;
 }
 
 const OBJECT_GROUP = 'asyncgraph';
@@ -86,6 +90,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
   // meanwhile) reports it right after enable, and is resumed like any other pause.
   const guard = new PauseGuard(session, holdMs);
   const signal = options.signal;
+  let kick: Promise<unknown> | undefined;
   try {
     if (signal?.aborted) throw abortError(signal);
     // Every already-loaded script is announced before enable answers.
@@ -118,11 +123,19 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }
     });
     options.onProgress?.('taking heap snapshot');
-    await abortable(session.send(
+    const snapshotTaken = session.send(
       'HeapProfiler.takeHeapSnapshot',
-      { reportProgress: false, captureNumericValue: false },
+      // Numbers (timers' delays, pids) are read by src/graph/wakers.ts; they add ~1% to the snapshot.
+      { reportProgress: false, captureNumericValue: true },
       options.snapshotTimeoutMs,
-    ), signal).catch((error: unknown) => {
+    );
+    // V8 12+ (Node 22, 24) takes a snapshot only once the thread's stack is empty (a task on the
+    // event loop, V8HeapProfilerAgentImpl::HeapSnapshotTask) or when the debugger pauses
+    // (takePendingHeapSnapshots): a thread that never returns to its event loop would never be
+    // snapshotted. So one more pause round follows the request: a running thread pauses, takes the
+    // snapshot in the pause, and is resumed as usual; an idle one cancels the request as usual.
+    if (samples && !guard.foreignPause) kick = pauseOnce(session, guard, { pauseTimeoutMs, signal }).catch(() => undefined);
+    await abortable(snapshotTaken, signal).catch((error: unknown) => {
       if (error instanceof TimeoutError) {
         throw new TimeoutError(
           `the heap snapshot did not finish within ${Math.round(options.snapshotTimeoutMs / 1000)} s`,
@@ -131,16 +144,11 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }
       throw error;
     });
+    await kick;
     if (parseError) throw snapshotError(parseError);
-    let raw;
-    try {
-      raw = parser.end();
-    } catch (error) {
-      throw snapshotError(error);
-    }
     options.onProgress?.('rebuilding the await graph');
-    const heap = new HeapGraph(raw);
-    const nodes = findAwaitGraph(heap);
+    // The parsed snapshot is garbage once this returns: nothing below holds its arrays.
+    const { nodes, wakeups, heapNodes } = analyzeSnapshot(parser);
 
     // The latest round that caught JavaScript running (or another debugger's pause) is the
     // stack joined with the graph.
@@ -178,11 +186,14 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       scripts,
       exact: lookup.exact,
       snapshotBytes: parser.bytesSeen,
-      heapNodes: raw.nodeCount,
+      heapNodes,
       locationLookupMs: lookup.elapsedMs,
       ...(execution ? { execution } : {}),
+      wakeups,
     };
   } finally {
+    // A pause round still waiting (the snapshot failed) ends within its bound; then undo.
+    await kick;
     await leaveAsFound(session, debuggerEnabled, guard);
   }
 }
@@ -218,6 +229,26 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
     signal.addEventListener('abort', onAbort, { once: true });
   });
   return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/**
+ * The await graph (and wakers) of the parsed snapshot. A function of its own so that the
+ * snapshot's typed arrays (about half the snapshot's size) are unreachable during the location
+ * lookups and the document building that follow: an async function keeps its locals alive
+ * across awaits.
+ */
+function analyzeSnapshot(parser: SnapshotParser): { nodes: FoundNode[]; wakeups: HeapWakeups; heapNodes: number } {
+  let raw;
+  try {
+    raw = parser.end();
+  } catch (error) {
+    throw snapshotError(error);
+  }
+  const heap = new HeapGraph(raw);
+  const trace = newAwaitGraphTrace();
+  const nodes = findAwaitGraph(heap, trace);
+  const wakeups = findHeapWakeups(heap, nodes, trace);
+  return { nodes, wakeups, heapNodes: raw.nodeCount };
 }
 
 function snapshotError(error: unknown): AsyncgraphError {

@@ -91,6 +91,8 @@ export interface GuardedSession extends CdpSession {
   readonly stopReason: AsyncgraphError | undefined;
   /** Milliseconds of the cleanup bound left after a stop; Infinity while running. */
   cleanupRemainingMs(): number;
+  /** Stops the session's work now (as an abort does), failing what is in flight with `reason`. */
+  stop(reason: AsyncgraphError): void;
 }
 
 export function formatMegabytes(bytes: number): string {
@@ -165,7 +167,7 @@ class Guarded implements GuardedSession {
     return this.stopped ? Math.max(0, this.cleanupDeadline - Date.now()) : Infinity;
   }
 
-  private stop(reason: AsyncgraphError): void {
+  stop(reason: AsyncgraphError): void {
     if (this.stopped) return;
     this.stopped = reason;
     // A snapshot that is too large keeps the target busy until V8 has written all of it: the undo

@@ -125,6 +125,7 @@ export async function withTargetSession<E extends Endpoint, T>(
   const guard = (session: CdpSession) =>
     guardSession(session, { signal, maxSnapshotBytes: options.maxSnapshotBytes, cleanupMs });
   const session = guard(raw);
+  watchForExit(raw, session, endpoint);
   try {
     const result = await use({ endpoint, session, guard });
     if (session.stopReason) throw session.stopReason;
@@ -134,6 +135,23 @@ export async function withTargetSession<E extends Endpoint, T>(
   } finally {
     await leave(raw, endpoint, session.stopReason ? session.cleanupRemainingMs() : CLOSE_TIMEOUT_MS, options);
   }
+}
+
+/**
+ * A target that exits (process.exit, end of its event loop) while we are attached waits —
+ * "Waiting for the debugger to disconnect..." — until every session is gone, and answers nothing
+ * meanwhile. Node tells sessions that ask for it (NodeRuntime.notifyWhenWaitingForDisconnect): we
+ * ask, and when it comes we stop and disconnect at once, so the target can finish exiting.
+ */
+function watchForExit(raw: CdpSession, session: GuardedSession, endpoint: Endpoint): void {
+  const events = raw as unknown as { on(event: 'NodeRuntime.waitingForDisconnect', listener: () => void): void };
+  events.on('NodeRuntime.waitingForDisconnect', () => {
+    session.stop(new TargetExitedError(endpoint.pid !== null ? `process ${endpoint.pid} exited during the capture` : 'the target exited during the capture'));
+    void raw.close();
+  });
+  const commands = raw as unknown as { send(method: string, params: object, timeoutMs: number): Promise<unknown> };
+  // Not every inspector has the NodeRuntime domain (old Node, a worker): then nothing changes.
+  commands.send('NodeRuntime.notifyWhenWaitingForDisconnect', { enabled: true }, 2000).catch(() => {});
 }
 
 /** What the user should hear about a failed capture. */

@@ -1,8 +1,9 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 import { compareNodes, displayName } from '../graph/order.js';
-import { collapseSiblings, subtreeSignatures } from '../graph/collapse.js';
+import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
+import { keepAliveLines, wakeupSuffix } from './wakeup.js';
 import { executionLines, executionStateText, RUNNING_MARKER, stackNodeIds } from './running.js';
 
 /** Deeper levels are drawn with only the innermost KEPT_DEPTH levels of indentation. */
@@ -45,12 +46,13 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
   };
   // Identical sibling subtrees are drawn once, their first member standing for all (src/graph/collapse.ts).
   const signatures = options.collapse === false ? new Map<number, number>() : subtreeSignatures(doc.nodes);
+  let scores: Map<number, number> | undefined;
   const fold = (siblings: AwaitNode[]) =>
-    collapseSiblings(siblings, signatures).map(({ node, members }) => ({
-      // A member whose location V8 reported stands for the group rather than an inferred one.
-      node: members.find((member) => member.locationSource === 'exact') ?? node,
-      count: members.length,
-    }));
+    collapseSiblings(siblings, signatures).map(({ node, members }) => {
+      if (members.length === 1) return { node, count: 1 };
+      scores ??= exactScores(doc.nodes);
+      return { node: representative(members, scores), count: members.length };
+    });
 
   const draw = (root: AwaitNode, rootCount = 1) => {
     // Iterative depth-first walk with enter/leave entries, so await chains thousands deep
@@ -102,6 +104,7 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
     const names = [...cycle, cycle[0]].map((id) => displayName(byId.get(id)));
     lines.push(paint.red(`cycle: ${names.join(' → ')}`));
   }
+  lines.push(...keepAliveLines(doc, paint, options));
   return lines.join('\n') + '\n';
 }
 
@@ -150,7 +153,7 @@ function nodeLabel(node: AwaitNode, paint: ChalkInstance, style: LocationStyle):
     if (node.locationSource === 'inferred') text += paint.dim(' (inferred)');
   }
   if (node.state && node.state !== 'suspended') text += paint.yellow(` [${node.state}]`);
-  return node.internal ? paint.dim(stripColor(text)) : text;
+  return (node.internal ? paint.dim(stripColor(text)) : text) + wakeupSuffix(node, paint, style);
 }
 
 function stripColor(text: string): string {

@@ -22,6 +22,8 @@ export interface Connection {
   reply(command: Command, result: unknown): void;
   /** Answers a command with a protocol error. */
   fail(command: Command, message: string): void;
+  /** Sends a text frame as is (not necessarily JSON). */
+  raw(text: string): void;
   /** Drops the connection abruptly. */
   drop(): void;
 }
@@ -33,6 +35,10 @@ export interface FakeInspectorOptions {
   jsonList?: (port: number) => { status?: number; body: string };
   /** Per method; a method without handler is answered `{}`. */
   handlers?: Record<string, CommandHandler>;
+  /** Called when a client connects to the websocket. */
+  onConnect?: (connection: Connection) => void;
+  /** Instead of a websocket handshake, write this to the upgrading socket and close it. */
+  upgradeGarbage?: Buffer;
 }
 
 export interface FakeInspector {
@@ -92,6 +98,10 @@ export async function startFakeInspector(options: FakeInspectorOptions = {}): Pr
     socket.on('close', () => sockets.delete(socket));
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (options.upgradeGarbage) {
+      socket.end(options.upgradeGarbage);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const connection: Connection = {
         emit: (method, params) => {
@@ -103,8 +113,12 @@ export async function startFakeInspector(options: FakeInspectorOptions = {}): Pr
         fail: (command, message) => {
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ id: command.id, error: { code: -32000, message } }));
         },
+        raw: (text) => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(text);
+        },
         drop: () => ws.terminate(),
       };
+      options.onConnect?.(connection);
       ws.on('message', (data: unknown) => {
         let command: Command;
         try {

@@ -39,7 +39,8 @@ pid 42, node v20.0.0 — 20001 suspended frames, 10000 pending promises
             └── fetchRow  server.js:10:15
                 └── Promise <pending>
 `);
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Linear: a quadratic pass over 30 000 nodes would take minutes. Generous for a loaded CI machine.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('can be turned off', () => {

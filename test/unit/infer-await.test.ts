@@ -114,6 +114,9 @@ describe('inferAwait', () => {
     const script = parsed(source);
     expect(inferAwait(script, { kind: 'module', definition: null, awaiting: [fn('loadSettings')] })).toEqual(at(source, 'await loadSettings'));
     expect(inferAwait(script, { kind: 'module', definition: null, awaiting: [{ kind: 'module', name: 'b.mjs' }] })).toEqual(at(source, 'await import'));
+    // Node's ESM loader awaits a module's evaluation.
+    const loader = 'class ModuleJob {\n  async run() {\n    await this.instantiate();\n    await this.module.evaluate(-1, false);\n  }\n}\n';
+    expect(query(loader, '() {', [{ kind: 'module', name: 'app.mjs' }])).toEqual(at(loader, 'await this.module'));
   });
 
   it('parses CommonJS (top-level return, hashbang) and gives up on what does not parse', () => {

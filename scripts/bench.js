@@ -1,0 +1,312 @@
+#!/usr/bin/env node
+// `npm run bench`: end-to-end cost of asyncgraph against the floor it cannot go below, a bare
+// client taking the same heap snapshot (scripts/bench-bare-client.js).
+//
+// For each size N it starts ONE target (scripts/bench-target.js: N chains of 3 suspended async
+// functions, run with --inspect=127.0.0.1:0), then runs, as separate processes, the bare client
+// and `asyncgraph snapshot --pid P -o FILE` (default location budget) alternately, --runs times
+// each, swapping which goes first every round. It prints medians:
+//
+//   N             chains of 3 async functions (so 3N suspended frames)
+//   snapshot MB   characters of the heap snapshot JSON, in MiB
+//   heap nodes    nodes of the heap snapshot
+//   graph nodes   nodes of the await graph asyncgraph printed
+//   bare s        wall time of the bare client (connect, snapshot, discard the chunks, exit)
+//   V8 build+send s  of the bare client's snapshot: until the first chunk (V8 builds the whole
+//                 snapshot first, the target stalled), then until the last (what a client's
+//                 parsing can hide in)
+//   ours s        wall time of `asyncgraph snapshot` (find, connect, snapshot, graph, locations, JSON file, exit)
+//   ratio         ours s / bare s
+//   RSS MB        peak resident memory of the asyncgraph process (bare: of the bare client)
+//   RSS/snap      asyncgraph's peak RSS / snapshot size
+//   stall s       target stall: the time the target's event loop was blocked during one run,
+//                 from a 10 ms heartbeat in the target (every tick later than 5 ms counts its
+//                 lateness), for the bare client and for asyncgraph; "added" is the difference,
+//                 the stall asyncgraph adds on top of V8's own snapshot (location lookups…)
+//   lookup s      asyncgraph's own account of the location lookups (stats.locationLookupMs)
+//
+// Options: --sizes 0,10000,100000,300000  --runs 3  --million (adds a run at 1M suspended
+// frames, 333,334 chains, one run each)  --cli bin/asyncgraph.js  --json (also print the rows
+// as JSON). It writes nothing into the repository (outputs go to a temporary directory).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const MIB = 1024 * 1024;
+const MILLION_CHAINS = 333_334;
+
+const options = parseArgs(process.argv.slice(2));
+const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+// The bare client takes the very snapshot asyncgraph takes: same captureNumericValue.
+const numericValues = /captureNumericValue:\s*true/.test(readFileSync(join(root, 'dist/inspector/capture.js'), 'utf8'));
+const work = mkdtempSync(join(tmpdir(), 'asyncgraph-bench-'));
+
+printMachine('before');
+const rows = [];
+try {
+  for (const size of options.sizes) rows.push(await benchSize(size, options.runs));
+  if (options.million) rows.push(await benchSize(MILLION_CHAINS, 1));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+printTable(rows);
+printMachine('after');
+if (options.json) console.log(JSON.stringify(rows, null, 2));
+
+// ------------------------------------------------------------------------------------------------
+
+function parseArgs(args) {
+  const result = { sizes: [0, 10_000, 100_000, 300_000], runs: 3, million: false, cli: join(root, 'bin/asyncgraph.js'), json: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      if (i + 1 >= args.length) fail(`${arg} needs a value`);
+      return args[++i];
+    };
+    if (arg === '--sizes') {
+      result.sizes = value().split(',').filter(Boolean).map(Number);
+      if (result.sizes.some((n) => !Number.isSafeInteger(n) || n < 0)) fail('--sizes: comma-separated chain counts');
+    } else if (arg === '--runs') {
+      result.runs = Number(value());
+      if (!Number.isSafeInteger(result.runs) || result.runs < 1) fail('--runs: a positive integer');
+    } else if (arg === '--million') result.million = true;
+    else if (arg === '--cli') result.cli = value();
+    else if (arg === '--json') result.json = true;
+    else fail(`unknown option ${arg}`);
+  }
+  return result;
+}
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--json]\n`);
+  process.exit(2);
+}
+
+function printMachine(when) {
+  const cpu = cpus();
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  if (when === 'before') {
+    console.log(
+      `machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM ` +
+        `(${(freemem() / 2 ** 30).toFixed(1)} free), node ${process.version}, ${process.platform} ${process.arch}`,
+    );
+    console.log(
+      `peak RSS from ${timeBinary ? '/usr/bin/time' : '/proc/PID/status VmHWM (polled)'}; ` +
+        `snapshots with captureNumericValue: ${numericValues} (as asyncgraph takes them)`,
+    );
+  }
+  console.log(`load average ${when}: ${load}`);
+}
+
+/** One target of `chains` chains; alternating bare/ours runs; the medians. */
+async function benchSize(chains, runs) {
+  const target = await startTarget(chains);
+  try {
+    const bare = [];
+    const ours = [];
+    for (let round = 0; round < runs; round++) {
+      const order = round % 2 === 0 ? ['bare', 'ours'] : ['ours', 'bare'];
+      for (const which of order) {
+        if (which === 'bare') bare.push(await runBare(target));
+        else ours.push(await runOurs(target, round));
+      }
+      process.stderr.write(
+        `  N=${chains} round ${round + 1}/${runs}: bare ${bare.at(-1).seconds.toFixed(2)} s, ours ${ours.at(-1).seconds.toFixed(2)} s\n`,
+      );
+    }
+    const snapshotChars = median(bare.map((r) => r.snapshotChars));
+    const oursRss = median(ours.map((r) => r.rssBytes));
+    const row = {
+      chains,
+      frames: 3 * chains,
+      snapshotMiB: snapshotChars / MIB,
+      heapNodes: median(ours.map((r) => r.heapNodes)),
+      graphNodes: median(ours.map((r) => r.graphNodes)),
+      bareSeconds: median(bare.map((r) => r.seconds)),
+      oursSeconds: median(ours.map((r) => r.seconds)),
+      bareRssMiB: median(bare.map((r) => r.rssBytes)) / MIB,
+      firstChunkSeconds: median(bare.map((r) => r.firstChunkMs)) / 1000,
+      transferSeconds: median(bare.map((r) => r.snapshotMs - r.firstChunkMs)) / 1000,
+      oursRssMiB: oursRss / MIB,
+      rssPerSnapshot: oursRss / snapshotChars,
+      bareStallSeconds: median(bare.map((r) => r.stall.totalMs)) / 1000,
+      oursStallSeconds: median(ours.map((r) => r.stall.totalMs)) / 1000,
+      lookupSeconds: median(ours.map((r) => r.lookupMs)) / 1000,
+      exactLocations: median(ours.map((r) => r.exactLocations)),
+      runs,
+    };
+    row.ratio = row.oursSeconds / row.bareSeconds;
+    row.addedStallSeconds = row.oursStallSeconds - row.bareStallSeconds;
+    return row;
+  } finally {
+    await target.stop();
+  }
+}
+
+async function startTarget(chains) {
+  const child = spawn(
+    process.execPath,
+    ['--max-old-space-size=16384', '--inspect=127.0.0.1:0', join(root, 'scripts/bench-target.js'), String(chains)],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => {
+    if (stderr.length < 10_000) stderr += d;
+  });
+  const lines = lineReader(child.stdout);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = await Promise.race([lines.next(), exited.then(() => null)]);
+  if (ready !== `ready ${chains}`) throw new Error(`the bench target did not start: ${stderr.trim()}`);
+  const url = /ws:\/\/\S+/.exec(stderr)?.[0];
+  if (!url) throw new Error(`the bench target printed no inspector URL: ${stderr.trim()}`);
+  return {
+    pid: child.pid,
+    url,
+    async command(line) {
+      child.stdin.write(`${line}\n`);
+      return lines.next();
+    },
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Lines of a stream, one `next()` at a time. */
+function lineReader(stream) {
+  stream.setEncoding('utf8');
+  let buffered = '';
+  const lines = [];
+  const waiters = [];
+  stream.on('data', (chunk) => {
+    buffered += chunk;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (waiters.length > 0) waiters.shift()(line);
+      else lines.push(line);
+    }
+  });
+  return { next: () => (lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiters.push(resolve))) };
+}
+
+async function measureStall(target, run) {
+  if ((await target.command('reset')) !== 'reset') throw new Error('the bench target did not answer "reset"');
+  const result = await run();
+  const answer = await target.command('stall');
+  const match = /^stall ([\d.]+) ([\d.]+)$/.exec(answer);
+  if (!match) throw new Error(`unexpected answer from the bench target: ${answer}`);
+  return { ...result, stall: { totalMs: Number(match[1]), longestMs: Number(match[2]) } };
+}
+
+async function runBare(target) {
+  return measureStall(target, async () => {
+    const run = await runMeasured([join(root, 'scripts/bench-bare-client.js'), target.url, ...(numericValues ? ['--numeric-values'] : [])]);
+    const [chars, , firstChunkMs, snapshotMs] = run.stdout.trim().split(' ').map(Number);
+    if (!Number.isFinite(chars)) throw new Error(`the bare client failed: ${run.stderr.trim()}`);
+    return { ...run, snapshotChars: chars, firstChunkMs, snapshotMs };
+  });
+}
+
+async function runOurs(target, round) {
+  const out = join(work, `graph-${target.pid}-${round}.json`);
+  return measureStall(target, async () => {
+    const run = await runMeasured([options.cli, 'snapshot', '--pid', String(target.pid), '-o', out]);
+    if (run.code !== 0) throw new Error(`asyncgraph failed (exit ${run.code}): ${run.stderr.trim()}`);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    rmSync(out, { force: true });
+    return {
+      ...run,
+      heapNodes: doc.stats?.heapNodes ?? NaN,
+      graphNodes: doc.nodes.length,
+      lookupMs: doc.stats?.locationLookupMs ?? NaN,
+      exactLocations: doc.stats?.exactLocations ?? NaN,
+    };
+  });
+}
+
+/** Runs `node ...args`; wall time, exit code, output, and peak RSS of the node process. */
+function runMeasured(args) {
+  const rssFile = join(work, `rss-${process.hrtime.bigint()}`);
+  const [command, commandArgs] = timeBinary
+    ? [timeBinary, ['-f', '%M', '-o', rssFile, process.execPath, ...args]]
+    : [process.execPath, args];
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let polledKiB = 0;
+    // Without /usr/bin/time: poll the high-water mark while it runs.
+    const poll = timeBinary
+      ? null
+      : setInterval(() => {
+          try {
+            const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
+            if (kib > polledKiB) polledKiB = kib;
+          } catch {
+            // exited meanwhile
+          }
+        }, 20);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const seconds = (performance.now() - started) / 1000;
+      if (poll) clearInterval(poll);
+      let kib = polledKiB;
+      if (timeBinary) {
+        try {
+          kib = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+          rmSync(rssFile, { force: true });
+        } catch {
+          kib = NaN;
+        }
+      }
+      resolve({ code, seconds, rssBytes: kib * 1024, stdout, stderr });
+    });
+  });
+}
+
+function median(values) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function printTable(rows) {
+  const columns = [
+    ['N', (r) => (r.chains === MILLION_CHAINS ? `${r.chains} (1M frames)` : String(r.chains))],
+    ['snapshot MB', (r) => r.snapshotMiB.toFixed(1)],
+    ['heap nodes', (r) => String(r.heapNodes)],
+    ['graph nodes', (r) => String(r.graphNodes)],
+    ['bare s', (r) => r.bareSeconds.toFixed(2)],
+    ['V8 build+send s', (r) => `${r.firstChunkSeconds.toFixed(2)}+${r.transferSeconds.toFixed(2)}`],
+    ['ours s', (r) => r.oursSeconds.toFixed(2)],
+    ['ratio', (r) => r.ratio.toFixed(2)],
+    ['RSS MB', (r) => r.oursRssMiB.toFixed(0)],
+    ['RSS/snap', (r) => r.rssPerSnapshot.toFixed(2)],
+    ['bare RSS MB', (r) => r.bareRssMiB.toFixed(0)],
+    ['stall bare s', (r) => r.bareStallSeconds.toFixed(2)],
+    ['stall ours s', (r) => r.oursStallSeconds.toFixed(2)],
+    ['added stall s', (r) => r.addedStallSeconds.toFixed(2)],
+    ['lookup s', (r) => `${r.lookupSeconds.toFixed(2)} (${r.exactLocations})`],
+  ];
+  const cells = rows.map((row) => columns.map(([, cell]) => cell(row)));
+  const widths = columns.map(([title], k) => Math.max(title.length, ...cells.map((row) => row[k].length)));
+  const line = (values) => `| ${values.map((v, k) => v.padStart(widths[k])).join(' | ')} |`;
+  console.log();
+  console.log(line(columns.map(([title]) => title)));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|`);
+  for (const row of cells) console.log(line(row));
+  console.log(`\nmedians of ${rows.map((r) => r.runs).join('/')} alternated runs per size; "lookup s" is asyncgraph's location lookup time (exact locations found)`);
+}

@@ -1,0 +1,839 @@
+import type { AwaitGraphTrace, FoundNode } from './await-graph.js';
+import type { HeapGraph } from './heap-graph.js';
+import { HeapReader } from './heap-reader.js';
+import { findKeepAlive, type FoundHandle } from './keep-alive.js';
+import { describeResource, isResourceClass, type FoundResource, type RawLocation, type TimerFacts } from './resources.js';
+
+// What can settle each pending promise at the bottom of the await graph, and which awaits can
+// provably never be settled (issue 5). Pure: reads the heap snapshot and the await graph's trace.
+//
+// How a pending V8 promise P can be settled at all:
+//  1. By its resolving functions: closures of the builtins PromiseCapabilityDefaultResolve /
+//     PromiseCapabilityDefaultReject (the functions `new Promise` hands its executor, and those
+//     V8 makes for capabilities and for resolving with a thenable). Their context's slot holds P
+//     (promise-abstract-operations.tq, CreatePromiseResolvingFunctionsContext), so they are found
+//     among P's retainers: a "system / Context" retained through a `context` edge by such a closure.
+//  2. By V8 itself, for promises it owns: an async function's promise (its generator), an async
+//     generator's next() promises, a `.then` step's derived promise (the reaction), a combinator's
+//     promise (its element closures, through the capability). The await graph models these.
+//  3. By native code holding P as a v8::Promise::Resolver: Node's FSReqPromise (its `promise`
+//     property), N-API deferreds and V8's own jobs (Atomics.waitAsync, WebAssembly compilation)
+//     through global handles, a queued microtask (PromiseResolveThenableJobTask).
+//
+// The heap snapshot holds only objects reachable from the roots, after a full GC. So if no
+// resolving function of P is in the snapshot, none is alive anywhere, and none can ever be made
+// again (they are created once, with the promise). P can then only be settled by 2 or 3.
+//
+// The never-settles rule (conservative; "unknown" whenever any step cannot be shown):
+//  - a bare leaf P never settles iff (a) no resolving function of P is in the snapshot, and
+//    (b) every retainer of P is one that cannot settle it: a plain JavaScript object or array
+//    (not a native wrapper: no `javascript_to_native` edge, not held directly by a root), a
+//    user closure's context (a variable), a generator's registers, a Map/Set table, a
+//    promise capability; containers (elements, property arrays, tables) are judged by their
+//    owners. A synthetic root (global handles, handle scopes, stack roots), a native object, a
+//    queued microtask, a module record, a builtin closure's context, or anything else not
+//    known to be inert makes it unknown;
+//  - a promise looked through by the graph (resolved by other pending promises) never settles
+//    iff all its sources never settle and nothing but those sources' reactions holds its
+//    resolving functions (same holder rule for the rest);
+//  - a frame, `.then` step, Promise.all / race / any never settles iff it waits for at least one
+//    promise and every promise it waits for never settles; Promise.allSettled never settles as
+//    soon as one of its inputs never does;
+//  - computed as a greatest fixpoint (everything starts as "never" and is cleared by evidence),
+//    so an await cycle with no way in from outside is a deadlock, and a cycle through a
+//    Promise.race with a live timer input is not.
+
+export type WakerKind =
+  | FoundResource['kind']
+  | 'event-listener'
+  | 'abort-signal'
+  | 'variable'
+  | 'global'
+  | 'frame'
+  | 'promise-reaction'
+  | 'microtask'
+  | 'native'
+  | 'holder';
+
+/** Something alive that can settle a leaf promise (by calling its resolve/reject, or natively). */
+export interface FoundWaker {
+  kind: WakerKind;
+  /** One line for people, without anything that depends on the capture time. */
+  description: string;
+  /** How it holds the resolving function, in source terms: `pool.waiters[0]`, `pending.get('job-1').resolve`. */
+  path?: string;
+  /** Heap id of the resource object (Timeout, Socket, emitter…), to link with keep-alive handles. */
+  resourceId?: number;
+  /**
+   * Definitions of the closures on the way from the holder down to the resolving function (a
+   * timer's callback, a listener), nearest the holder first, 0-based: the document shows the first
+   * that is not Node's own code.
+   */
+  definitions?: RawLocation[];
+  /** The script whose top-level scope holds the variable the path starts at. */
+  scopeScriptId?: number;
+  timer?: TimerFacts;
+  event?: { target: string; name: string };
+  pid?: number;
+  command?: string;
+  localAddress?: string;
+  remoteAddress?: string;
+}
+
+export type SettleVerdict = 'can-settle' | 'never' | 'unknown';
+
+export interface FoundSettlement {
+  verdict: SettleVerdict;
+  /** Why, in one line. */
+  reason: string;
+  wakers: FoundWaker[];
+}
+
+export interface WakeupAnalysis {
+  /** For every `promise` leaf of the graph, by node id. */
+  settlements: Map<number, FoundSettlement>;
+  /** Ids of the graph nodes proven never to settle (leaves, and everything that waits only on them). */
+  neverSettles: Set<number>;
+}
+
+export interface WakeupOptions {
+  /** Heap nodes visited per leaf while looking for who holds its resolving functions. */
+  searchLimit?: number;
+  /** Wakers reported per leaf. */
+  maxWakers?: number;
+}
+
+const RESOLVE_BUILTINS = new Set(['PromiseCapabilityDefaultResolve', 'PromiseCapabilityDefaultReject']);
+/** Retainer edges that never mean "holds this to use it". */
+const SKIPPED_EDGES = new Set([
+  'map',
+  '__proto__',
+  'prototype',
+  'constructor',
+  'feedback_cell',
+  'shared',
+  'code',
+  'scope_info',
+  'initial_map',
+  'native_context',
+  'global_proxy_object',
+  'back_pointer',
+  'transitions',
+  'descriptors',
+  'dependent_code',
+  'script',
+]);
+
+interface PromiseHolders {
+  /** Resolving-function closures of the promise. */
+  resolvers: number[];
+  /** Native holders (roots, wrappers): can settle it natively. */
+  native: { node: number; what: string }[];
+  /** Holders not known to be inert. */
+  unknown: { node: number; what: string }[];
+  /** PromiseReactions holding the promise itself (as a derived promise). */
+  reactions: number[];
+  /** Generators holding it (an async function's own promise). */
+  generators: number[];
+  /** "system / AsyncGeneratorRequest" / "system / PromiseCapability" holding it. */
+  plumbing: number[];
+}
+
+/** One step of a retainer search: `node` holds `child` through `edge`. */
+interface Step {
+  edge: number;
+  child: number;
+}
+
+type HitKind = 'resource' | 'emitter' | 'event-target' | 'variable' | 'global' | 'frame' | 'reaction' | 'microtask' | 'root';
+
+interface Hit {
+  kind: HitKind;
+  node: number;
+  distance: number;
+}
+
+export function analyzeWakeups(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace, options: WakeupOptions = {}): WakeupAnalysis {
+  return new WakeupAnalyzer(heap, nodes, trace, options).run();
+}
+
+class WakeupAnalyzer {
+  private readonly reader: HeapReader;
+  private readonly holdersCache = new Map<number, PromiseHolders>();
+  private readonly searchLimit: number;
+  private readonly maxWakers: number;
+  private readonly nativeContext: number;
+  private readonly scriptContext: number;
+
+  constructor(
+    private readonly heap: HeapGraph,
+    private readonly nodes: FoundNode[],
+    private readonly trace: AwaitGraphTrace,
+    options: WakeupOptions,
+  ) {
+    this.reader = new HeapReader(heap);
+    this.searchLimit = options.searchLimit ?? 4000;
+    this.maxWakers = options.maxWakers ?? 4;
+    this.nativeContext = heap.stringIndex('system / NativeContext');
+    this.scriptContext = heap.stringIndex('system / ScriptContext');
+  }
+
+  run(): WakeupAnalysis {
+    const settlements = new Map<number, FoundSettlement>();
+    for (const node of this.nodes) {
+      if (node.kind === 'promise') settlements.set(node.id, this.settleLeaf(node.heapNode));
+    }
+    return { settlements, neverSettles: this.neverSettling() };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Who holds a promise
+
+  private holders(promise: number): PromiseHolders {
+    let holders = this.holdersCache.get(promise);
+    if (holders) return holders;
+    holders = { resolvers: [], native: [], unknown: [], reactions: [], generators: [], plumbing: [] };
+    const out = holders;
+    this.heap.forEachRetainer(promise, (from, edge) => {
+      if (this.heap.edgeType(edge) !== this.reader.weakEdge) this.classifyHolder(from, out, 0);
+    });
+    out.resolvers = [...new Set(out.resolvers)];
+    this.holdersCache.set(promise, out);
+    return out;
+  }
+
+  private classifyHolder(from: number, out: PromiseHolders, depth: number): void {
+    const heap = this.heap;
+    const reader = this.reader;
+    const name = heap.nameOf(from);
+    if (reader.isRoot(from)) {
+      out.native.push({ node: from, what: name || heap.typeName(from) });
+      return;
+    }
+    if (name === 'system / Context') {
+      let builtin: string | null = null;
+      const resolvers: number[] = [];
+      heap.forEachRetainer(from, (closure, edge) => {
+        if (!reader.isClosure(closure) || heap.edgeNameIndex(edge) !== reader.str('context')) return;
+        const code = reader.builtinName(closure);
+        if (code && RESOLVE_BUILTINS.has(code)) resolvers.push(closure);
+        else if (code) builtin = code;
+      });
+      if (resolvers.length > 0) out.resolvers.push(...resolvers);
+      else if (builtin) out.unknown.push({ node: from, what: `the context of builtin ${builtin}` });
+      // Otherwise a variable of user (or Node) code: holding a promise does not settle it.
+      return;
+    }
+    if (name === 'system / PromiseReaction') {
+      out.reactions.push(from);
+      return;
+    }
+    if (name === 'system / PromiseCapability' || name === 'system / AsyncGeneratorRequest') {
+      out.plumbing.push(from);
+      return;
+    }
+    const type = heap.typeName(from);
+    if (type === 'array' || name === 'system / PropertyArray') {
+      // A container: judged by whoever holds it.
+      if (depth >= 4) {
+        out.unknown.push({ node: from, what: 'a deeply nested container' });
+        return;
+      }
+      let owners = 0;
+      heap.forEachRetainer(from, (owner, edge) => {
+        if (heap.edgeType(edge) === reader.weakEdge) return;
+        owners++;
+        this.classifyHolder(owner, out, depth + 1);
+      });
+      if (owners === 0) out.unknown.push({ node: from, what: 'an unowned container' });
+      return;
+    }
+    if (type === 'object') {
+      if (name.startsWith('system /')) {
+        out.unknown.push({ node: from, what: name.slice('system / '.length) });
+        return;
+      }
+      if (this.isGenerator(from)) {
+        // Directly: the async function's own promise. Through its registers: a local variable.
+        if (depth === 0) out.generators.push(from);
+        return;
+      }
+      if (this.isNativeBacked(from)) {
+        out.native.push({ node: from, what: reader.className(from) });
+        return;
+      }
+      return; // a plain JavaScript object
+    }
+    if (type === 'closure') return; // a function property or a bound argument
+    out.unknown.push({ node: from, what: name || type });
+  }
+
+  private isGenerator(node: number): boolean {
+    return this.reader.get(node, 'parameters_and_registers') >= 0 && this.reader.get(node, 'function') >= 0;
+  }
+
+  /** A native wrapper (Node's BaseObject) or an object native code holds directly. */
+  private isNativeBacked(node: number): boolean {
+    if (this.reader.get(node, 'javascript_to_native') >= 0) return true;
+    if (isResourceClass(this.reader.className(node))) return true;
+    let held = false;
+    this.heap.forEachRetainer(node, (from) => {
+      if (this.reader.isRoot(from)) held = true;
+      return held;
+    });
+    return held;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leaves
+
+  private settleLeaf(promise: number): FoundSettlement {
+    const holders = this.holders(promise);
+    if (holders.resolvers.length > 0) {
+      const wakers = this.wakersOf(holders.resolvers);
+      return {
+        verdict: 'can-settle',
+        reason: holders.resolvers.length === 1 ? 'its resolve or reject function is alive' : 'its resolve and reject functions are alive',
+        wakers,
+      };
+    }
+    const native = holders.native.map(({ node, what }) => this.nativeWaker(node, what));
+    if (native.length > 0) {
+      return { verdict: 'can-settle', reason: 'native code holds the promise', wakers: dedupe(native).slice(0, this.maxWakers) };
+    }
+    const others = [
+      ...holders.unknown.map(({ what }) => what),
+      ...holders.reactions.map(() => 'a promise reaction'),
+      ...holders.generators.map(() => "an async function's own promise slot"),
+      ...holders.plumbing.map((node) => this.heap.nameOf(node).replace('system / ', '')),
+    ];
+    if (others.length > 0) {
+      return { verdict: 'unknown', reason: `no resolve function is alive, but it is held by ${[...new Set(others)].join(', ')}`, wakers: [] };
+    }
+    return { verdict: 'never', reason: 'no resolve function is alive and nothing native holds it', wakers: [] };
+  }
+
+  private nativeWaker(node: number, what: string): FoundWaker {
+    const resource = this.reader.isObject(node) ? describeResource(this.reader, node) : null;
+    if (resource) return resourceWaker(resource);
+    return { kind: 'native', description: `held by native ${what}` };
+  }
+
+  /** Who holds the resolving functions: a search up the retainers for resources and variables. */
+  private wakersOf(resolvers: number[]): FoundWaker[] {
+    const parent = new Map<number, Step>();
+    const hits: Hit[] = [];
+    const starts = new Set(resolvers);
+    let frontier = [...resolvers];
+    let visited = frontier.length;
+    for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < 40; distance++) {
+      const next: number[] = [];
+      for (const child of frontier) {
+        this.heap.forEachRetainer(child, (from, edge) => {
+          if (parent.has(from) || starts.has(from) || !this.follows(from, edge)) return;
+          parent.set(from, { edge, child });
+          visited++;
+          const kind = this.hitKind(from, edge);
+          if (kind) hits.push({ kind, node: from, distance });
+          else next.push(from);
+          return visited >= this.searchLimit;
+        });
+        if (visited >= this.searchLimit) break;
+      }
+      frontier = next;
+    }
+    const wakers = hits
+      .sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance)
+      .map((hit) => this.hitWaker(hit, parent, (node) => parent.has(node) || starts.has(node)))
+      .filter((waker): waker is FoundWaker => waker !== null);
+    const unique = dedupe(wakers);
+    if (unique.length === 0) return [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }];
+    return unique.slice(0, this.maxWakers);
+  }
+
+  /** Whether a retainer edge is worth following up. */
+  private follows(from: number, edge: number): boolean {
+    const heap = this.heap;
+    if (heap.edgeType(edge) === this.reader.weakEdge) return false;
+    const name = heap.edgeName(edge);
+    if (typeof name === 'string' && SKIPPED_EDGES.has(name)) return false;
+    const type = heap.typeName(from);
+    if (type === 'code' || type === 'object shape') return false;
+    const fromName = heap.nameOf(from);
+    return !(fromName === 'system / Map' || fromName.startsWith('system / Map ') || fromName === 'system / NativeContext');
+  }
+
+  private hitKind(node: number, edge: number): HitKind | null {
+    const heap = this.heap;
+    const reader = this.reader;
+    if (reader.isRoot(node)) return 'root';
+    const name = heap.nameOf(node);
+    const edgeName = heap.edgeName(edge);
+    if (reader.isObject(node)) {
+      if (edgeName === '_events') return 'emitter';
+      if (edgeName === '<symbol kEvents>') return 'event-target';
+      if (isResourceClass(reader.className(node))) return 'resource';
+      if (name === 'system / Context') {
+        return heap.edgeType(edge) === reader.contextEdge && this.isTopLevelContext(node) ? 'variable' : null;
+      }
+      if (name === 'system / PromiseReaction') return 'reaction';
+      if (/^system \/ \w*(Task|Microtask)$/.test(name)) return 'microtask';
+      if (this.isGenerator(node)) return 'frame';
+      if (reader.className(node) === 'global') return 'global';
+    }
+    if (name === 'system / PromiseReaction') return 'reaction';
+    return null;
+  }
+
+  /** A script's or module's top-level scope: its outer context is the native (or script) context. */
+  private isTopLevelContext(context: number): boolean {
+    const previous = this.reader.get(context, 'previous');
+    if (previous < 0) return true;
+    const name = this.heap.nameIndexOf(previous);
+    return name === this.nativeContext || name === this.scriptContext;
+  }
+
+  private hitWaker(hit: Hit, parent: Map<number, Step>, visited: (node: number) => boolean): FoundWaker | null {
+    const heap = this.heap;
+    const reader = this.reader;
+    const steps = this.pathDown(hit.node, parent);
+    const path = this.describePath(hit.node, steps);
+    const definitions = this.closuresOnPath(steps);
+    const base = definitions.length > 0 ? { definitions } : {};
+    switch (hit.kind) {
+      case 'emitter':
+      case 'event-target': {
+        const names = hit.kind === 'emitter' ? this.emitterEvents(steps, visited) : this.eventTargetEvents(steps, visited);
+        // events.once() also listens for 'error': name the event that was asked for.
+        const eventName = names.find((name) => name !== 'error') ?? names[0];
+        const resource = describeResource(reader, hit.node);
+        const isSignal = reader.protoName(hit.node) === 'AbortSignal' || reader.className(hit.node) === 'AbortSignal';
+        const target = resource ? resource.description : isSignal ? 'AbortSignal' : reader.className(hit.node) || 'an event emitter';
+        const holder = resource ? '' : this.nameHolder(hit.node);
+        const event = eventName ?? '?';
+        return {
+          ...(resource ? resourceWaker(resource) : {}),
+          kind: resource ? resource.kind : isSignal ? 'abort-signal' : 'event-listener',
+          description: `'${event}' listener on ${target}${holder ? ` ${holder}` : ''}`,
+          resourceId: heap.idOf(hit.node),
+          event: { target: resource ? resource.className : isSignal ? 'AbortSignal' : reader.className(hit.node), name: event },
+          ...base,
+        };
+      }
+      case 'resource': {
+        const resource = describeResource(reader, hit.node);
+        if (!resource) return null;
+        const waker = resourceWaker(resource);
+        const all = [...(waker.definitions ?? []), ...definitions];
+        return { ...waker, ...(all.length > 0 ? { definitions: all } : {}) };
+      }
+      case 'variable': {
+        const scope = this.contextScript(hit.node);
+        return {
+          kind: 'variable',
+          description: path ? `held in ${path}` : 'held in a top-level variable',
+          path,
+          ...(scope !== undefined ? { scopeScriptId: scope } : {}),
+          ...base,
+        };
+      }
+      case 'global':
+        return { kind: 'global', description: `held in ${path ? `globalThis.${path}` : 'a global'}`, path: `globalThis.${path}`, ...base };
+      case 'frame': {
+        const fn = reader.get(hit.node, 'function');
+        const fnName = fn >= 0 ? heap.nameOf(fn) || '(anonymous)' : '(anonymous)';
+        const location = fn >= 0 ? heap.closureLocation(fn) : undefined;
+        return {
+          kind: 'frame',
+          description: `held by the suspended async function ${fnName}`,
+          path,
+          resourceId: heap.idOf(hit.node),
+          ...(location ? { definitions: [location] } : base),
+        };
+      }
+      case 'reaction':
+        return { kind: 'promise-reaction', description: 'a .then() handler on another pending promise', path, ...base };
+      case 'microtask':
+        return { kind: 'microtask', description: `a queued microtask (${heap.nameOf(hit.node).replace('system / ', '')})`, ...base };
+      case 'root': {
+        const name = heap.nameOf(hit.node);
+        return { kind: 'native', description: `held from ${name.startsWith('Node / ') ? `native ${name.slice(7)}` : name}${path ? ` via ${path}` : ''}`, path, ...base };
+      }
+    }
+  }
+
+  /** The steps from a hit down to the resolving function it holds. */
+  private pathDown(top: number, parent: Map<number, Step>): { from: number; edge: number; to: number }[] {
+    const steps: { from: number; edge: number; to: number }[] = [];
+    let at = top;
+    for (let guard = 0; guard < 64; guard++) {
+      const step = parent.get(at);
+      if (!step) break;
+      steps.push({ from: at, edge: step.edge, to: step.child });
+      at = step.child;
+    }
+    return steps;
+  }
+
+  /** Events of an EventEmitter whose listeners lead to the resolving functions: properties of `_events`. */
+  private emitterEvents(steps: { from: number; edge: number; to: number }[], visited: (node: number) => boolean): string[] {
+    const events = steps[0]?.to;
+    if (events === undefined) return [];
+    const heap = this.heap;
+    const names: string[] = [];
+    for (let e = heap.firstEdgeOf(events), end = heap.endEdgeOf(events); e < end; e++) {
+      if (heap.edgeType(e) !== this.reader.propertyEdge) continue;
+      const name = heap.edgeName(e);
+      if (name === '__proto__' || typeof name !== 'string') continue;
+      const listener = heap.edgeTo(e);
+      // One listener, or an array of them.
+      if (visited(listener) || this.reader.elements(listener).some(visited)) names.push(symbolName(name));
+    }
+    return names;
+  }
+
+  /** Event types of an EventTarget whose listeners lead to the resolving functions: keys of its kEvents Map. */
+  private eventTargetEvents(steps: { from: number; edge: number; to: number }[], visited: (node: number) => boolean): string[] {
+    // target --kEvents--> Map --table--> table --slot--> entry (its key in the slot before)
+    const table = steps[1]?.to;
+    if (table === undefined) return [];
+    const heap = this.heap;
+    const names: string[] = [];
+    for (let e = heap.firstEdgeOf(table), end = heap.endEdgeOf(table); e < end; e++) {
+      const slot = heap.edgeName(e);
+      if (typeof slot === 'string' && !/^\d+$/.test(slot)) continue;
+      if (!visited(heap.edgeTo(e))) continue;
+      const key = this.mapKey(table, slot);
+      if (key !== undefined) names.push(key);
+    }
+    return names;
+  }
+
+  /** The key stored before a value slot of an OrderedHashMap table (entries are key, value, chain). */
+  private mapKey(table: number, valueSlot: string | number): string | undefined {
+    const slot = Number(valueSlot);
+    if (!Number.isInteger(slot)) return undefined;
+    const heap = this.heap;
+    for (let e = heap.firstEdgeOf(table), end = heap.endEdgeOf(table); e < end; e++) {
+      if (Number(heap.edgeName(e)) === slot - 1) {
+        const value = this.reader.value(heap.edgeTo(e));
+        return value === undefined ? undefined : String(value);
+      }
+    }
+    return undefined;
+  }
+
+  /** Closures of JavaScript code on the way down (a timer callback, a listener), for their definitions. */
+  private closuresOnPath(steps: { from: number; edge: number; to: number }[]): RawLocation[] {
+    const out: RawLocation[] = [];
+    for (const { to } of steps) {
+      if (this.reader.isClosure(to) && this.reader.builtinName(to) === null) {
+        const location = this.heap.closureLocation(to);
+        if (location) out.push(location);
+      }
+    }
+    return out;
+  }
+
+  private contextScript(context: number): number | undefined {
+    let script: number | undefined;
+    this.heap.forEachRetainer(context, (closure, edge) => {
+      if (!this.reader.isClosure(closure) || this.heap.edgeNameIndex(edge) !== this.reader.str('context')) return false;
+      script = this.heap.closureLocation(closure)?.scriptId;
+      return script !== undefined;
+    });
+    return script;
+  }
+
+  /** A short name for an emitter: the variable or property path that holds it, if near. */
+  private nameHolder(node: number): string {
+    const parent = new Map<number, Step>();
+    let frontier = [node];
+    let visited = 1;
+    for (let distance = 1; frontier.length > 0 && distance <= 6 && visited < 1500; distance++) {
+      const next: number[] = [];
+      for (const child of frontier) {
+        let found: number | undefined;
+        this.heap.forEachRetainer(child, (from, edge) => {
+          if (from === node || parent.has(from) || !this.follows(from, edge)) return false;
+          parent.set(from, { edge, child });
+          visited++;
+          const kind = this.hitKind(from, edge);
+          if (kind === 'variable' || kind === 'global' || kind === 'frame') found = from;
+          else if (!kind) next.push(from);
+          return found !== undefined || visited >= 1500;
+        });
+        if (found !== undefined) {
+          const steps = this.pathDown(found, parent);
+          const kind = this.hitKind(found, steps[0].edge);
+          if (kind === 'frame') {
+            const fn = this.reader.get(found, 'function');
+            return `(a local of ${fn >= 0 ? this.heap.nameOf(fn) || 'an async function' : 'an async function'})`;
+          }
+          const path = this.describePath(found, steps);
+          return path ? `(${kind === 'global' ? 'globalThis.' : ''}${path})` : '';
+        }
+      }
+      frontier = next;
+    }
+    return '';
+  }
+
+  /**
+   * The path from a holder down to the resolving function in source terms: variables, property
+   * names, indexes, Map keys; a closure's captured variable as `fn → name`.
+   */
+  private describePath(top: number, steps: { from: number; edge: number; to: number }[]): string {
+    const heap = this.heap;
+    const reader = this.reader;
+    let text = '';
+    for (let i = 0; i < steps.length; i++) {
+      const { from, edge, to } = steps[i];
+      const type = heap.edgeType(edge);
+      const name = heap.edgeName(edge);
+      if (i === steps.length - 1 && to !== undefined && !text && type === reader.contextEdge) {
+        text = String(name);
+        continue;
+      }
+      if (type === reader.contextEdge) {
+        text = text ? `${text} → ${String(name)}` : String(name);
+      } else if (type === reader.elementEdge) {
+        text += `[${String(name)}]`;
+      } else if (type === reader.propertyEdge) {
+        const key = String(name);
+        if (key === '_events' && i === 0) continue;
+        text += propertyText(key, text === '');
+      } else if (name === 'table') {
+        // Map/Set: the next step is a slot of the table.
+        const slot = steps[i + 1];
+        const kind = reader.className(from);
+        if (slot && kind === 'Map') {
+          const key = this.mapKey(to, heap.edgeName(slot.edge));
+          text += `.get(${key === undefined ? '…' : JSON.stringify(key).replace(/^"|"$/g, "'")})`;
+          i++;
+        } else if (slot) {
+          text += kind === 'Set' ? ' (a Set entry)' : '.get(…)';
+          i++;
+        }
+      } else if (type === reader.shortcutEdge) {
+        text += ' (bound)';
+      } else if (name === 'parameters_and_registers') {
+        text += ' (a local)';
+      } else if (name === 'context' || name === 'elements' || name === 'properties' || name === 'previous') {
+        // Into a closure's scope, an array's elements, an object's property store: the next step names it.
+        if (name === 'elements' && steps[i + 1]) {
+          text += `[${String(heap.edgeName(steps[i + 1].edge))}]`;
+          i++;
+        }
+      }
+      void top;
+    }
+    return text;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Never settles: a greatest fixpoint over the graph
+
+  private neverSettling(): Set<number> {
+    const nodes = this.nodes;
+    const trace = this.trace;
+    // Variables: node i is i; promise p is nodes.length + its index in `promises`.
+    const promises: number[] = [];
+    const promiseVar = new Map<number, number>();
+    const varOfPromise = (promise: number): number => {
+      let v = promiseVar.get(promise);
+      if (v === undefined) {
+        v = nodes.length + promises.length;
+        promises.push(promise);
+        promiseVar.set(promise, v);
+      }
+      return v;
+    };
+    const inputs: number[][] = nodes.map(() => []);
+    for (const { promise, consumer } of trace.consumed) inputs[consumer].push(varOfPromise(promise));
+    for (const [promise, sources] of trace.resolvedBy) {
+      const owner = trace.promiseNode.get(promise);
+      if (owner === undefined || nodes[owner].kind === 'promise') continue;
+      for (const { source } of sources) inputs[owner].push(varOfPromise(source));
+    }
+
+    type Formula = { op: 'all' | 'any'; deps: number[]; possible: boolean };
+    const formulas: Formula[] = [];
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (node.kind === 'promise') {
+        formulas.push({ op: 'all', deps: [varOfPromise(node.heapNode)], possible: true });
+      } else {
+        const deps = [...new Set(inputs[i])];
+        formulas.push({ op: node.combinator === 'allSettled' ? 'any' : 'all', deps, possible: deps.length > 0 });
+      }
+    }
+    // Promises (the list grows while formulas are made: sources of looked-through promises).
+    for (let k = 0; k < promises.length; k++) {
+      const promise = promises[k];
+      const owner = trace.promiseNode.get(promise);
+      const sources = trace.resolvedBy.get(promise) ?? [];
+      if (owner !== undefined && nodes[owner].kind !== 'promise') {
+        formulas.push({ op: 'all', deps: [owner], possible: !this.settledOutsideOwner(promise, nodes[owner]) });
+      } else if (sources.length > 0) {
+        const deps = sources.map(({ source }) => varOfPromise(source));
+        formulas.push({ op: 'all', deps, possible: !this.settledOutsideSources(promise, sources.map(({ reaction }) => reaction)) });
+      } else {
+        formulas.push({ op: 'all', deps: [], possible: this.settleLeafVerdict(promise) === 'never' });
+      }
+    }
+
+    const count = formulas.length;
+    const never = new Uint8Array(count).fill(1);
+    const dependents: number[][] = Array.from({ length: count }, () => []);
+    formulas.forEach((formula, v) => formula.deps.forEach((dep) => dependents[dep].push(v)));
+    const evaluate = (v: number): boolean => {
+      const { op, deps, possible } = formulas[v];
+      if (!possible) return false;
+      if (deps.length === 0) return v >= nodes.length; // a bare leaf promise: its own verdict
+      return op === 'all' ? deps.every((dep) => never[dep] === 1) : deps.some((dep) => never[dep] === 1);
+    };
+    const work: number[] = [];
+    for (let v = 0; v < count; v++) work.push(v);
+    while (work.length > 0) {
+      const v = work.pop()!;
+      if (never[v] === 0 || evaluate(v)) continue;
+      never[v] = 0;
+      for (const dependent of dependents[v]) if (never[dependent] === 1) work.push(dependent);
+    }
+    const result = new Set<number>();
+    for (let i = 0; i < nodes.length; i++) if (never[i] === 1) result.add(nodes[i].id);
+    return result;
+  }
+
+  private settleLeafVerdict(promise: number): SettleVerdict {
+    const holders = this.holders(promise);
+    if (holders.resolvers.length > 0 || holders.native.length > 0) return 'can-settle';
+    if (holders.unknown.length > 0 || holders.reactions.length > 0 || holders.generators.length > 0 || holders.plumbing.length > 0) {
+      return 'unknown';
+    }
+    return 'never';
+  }
+
+  /**
+   * A promise the graph looks through (resolved by other pending promises): true when something
+   * besides those promises' reactions may settle it.
+   */
+  private settledOutsideSources(promise: number, reactions: number[]): boolean {
+    const holders = this.holders(promise);
+    const modelled = new Set(reactions);
+    if (holders.native.length > 0 || holders.unknown.length > 0 || holders.generators.length > 0 || holders.plumbing.length > 0) return true;
+    if (holders.reactions.some((reaction) => !modelled.has(reaction))) return true;
+    return holders.resolvers.some((resolver) => !this.heldOnlyBy(resolver, modelled));
+  }
+
+  /**
+   * A promise its producer settles (an async function's, a combinator's, a `.then` step's): true
+   * when its resolving functions or a native holder could settle it some other way.
+   */
+  private settledOutsideOwner(promise: number, owner: FoundNode): boolean {
+    const holders = this.holders(promise);
+    if (holders.native.length > 0 || holders.unknown.length > 0) return true;
+    if (holders.resolvers.length === 0) return false;
+    // A combinator's capability holds its resolving functions; a race's go to its inputs' reactions.
+    const modelled = new Set<number>();
+    for (const { reaction } of this.trace.resolvedBy.get(promise) ?? []) modelled.add(reaction);
+    return holders.resolvers.some((resolver) => {
+      let outside = false;
+      this.heap.forEachRetainer(resolver, (from, edge) => {
+        if (this.heap.edgeType(edge) === this.reader.weakEdge) return false;
+        const name = this.heap.nameOf(from);
+        if (modelled.has(from) || (owner.kind === 'combinator' && name === 'system / PromiseCapability')) return false;
+        outside = true;
+        return true;
+      });
+      return outside;
+    });
+  }
+
+  /** Every (strong) retainer of the closure is one of the given reactions. */
+  private heldOnlyBy(closure: number, reactions: Set<number>): boolean {
+    let only = true;
+    this.heap.forEachRetainer(closure, (from, edge) => {
+      if (this.heap.edgeType(edge) === this.reader.weakEdge) return false;
+      if (!reactions.has(from)) only = false;
+      return !only;
+    });
+    return only;
+  }
+}
+
+const HIT_RANK: Record<HitKind, number> = {
+  resource: 0,
+  emitter: 0,
+  'event-target': 0,
+  variable: 1,
+  global: 1,
+  frame: 2,
+  reaction: 2,
+  microtask: 2,
+  root: 3,
+};
+
+function resourceWaker(resource: FoundResource): FoundWaker {
+  return {
+    kind: resource.kind,
+    description: resource.description,
+    resourceId: resource.id,
+    ...(resource.callback ? { definitions: [resource.callback] } : {}),
+    ...(resource.timer ? { timer: resource.timer } : {}),
+    ...(resource.pid !== undefined ? { pid: resource.pid } : {}),
+    ...(resource.command ? { command: resource.command } : {}),
+    ...(resource.localAddress ? { localAddress: resource.localAddress } : {}),
+    ...(resource.remoteAddress ? { remoteAddress: resource.remoteAddress } : {}),
+  };
+}
+
+function dedupe(wakers: FoundWaker[]): FoundWaker[] {
+  const seen = new Set<string>();
+  const out: FoundWaker[] = [];
+  for (const waker of wakers) {
+    // One entry per resource; an emitter's 'error' listener only when nothing better holds it.
+    const key = waker.resourceId !== undefined ? `r${waker.resourceId}` : `${waker.kind}:${waker.description}`;
+    if (seen.has(key)) {
+      const at = out.findIndex((other) => (other.resourceId !== undefined ? `r${other.resourceId}` : `${other.kind}:${other.description}`) === key);
+      if (at >= 0 && out[at].event?.name === 'error' && waker.event && waker.event.name !== 'error') out[at] = waker;
+      continue;
+    }
+    seen.add(key);
+    out.push(waker);
+  }
+  return out;
+}
+
+function symbolName(name: string): string {
+  const match = /^<symbol (.*)>$/.exec(name);
+  return match ? `Symbol(${match[1]})` : name;
+}
+
+function propertyText(key: string, first: boolean): string {
+  const symbol = /^<symbol (.*)>$/.exec(key);
+  if (symbol) return `[${symbol[1]}]`;
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return first ? key : `.${key}`;
+  if (/^#[A-Za-z_$][\w$]*$/.test(key)) return first ? key : `.${key}`;
+  return `[${JSON.stringify(key)}]`;
+}
+
+
+/** What the capture keeps of the heap for the document: ids and raw locations, no heap ordinals. */
+export interface HeapWakeups {
+  settlements: Map<number, FoundSettlement>;
+  neverSettles: Set<number>;
+  keepAlive: FoundHandle[];
+}
+
+/** An empty trace to pass to findAwaitGraph. */
+export function newAwaitGraphTrace(): AwaitGraphTrace {
+  return { promiseNode: new Map(), resolvedBy: new Map(), consumed: [] };
+}
+
+/** Wakers and never-settles verdicts of the graph's leaves, and the handles keeping the loop alive. */
+export function findHeapWakeups(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace): HeapWakeups {
+  const { settlements, neverSettles } = analyzeWakeups(heap, nodes, trace);
+  return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
+}

@@ -1,0 +1,122 @@
+// How the tree shows what will wake each await (issue 5): a suffix after each node's label, and
+// a "keeping the event loop alive" section after the forest. Pure; tree.ts calls these.
+
+import type { ChalkInstance } from 'chalk';
+import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../graph/types.js';
+import { displayName } from '../graph/order.js';
+import { displayUrl, formatLocation, type LocationStyle } from './location.js';
+
+/** 3600000 → "1h", 3540000 → "59m", 90000 → "1m30s", 1500 → "1.5s", 250 → "250ms". */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  // Above an hour seconds are noise.
+  return [h ? `${h}h` : '', m ? `${m}m` : '', s && !h ? `${s}s` : ''].join('') || '0s';
+}
+
+/** One waker as a phrase: `timer 1h (59m left), callback at x.js:12:31`, `held in pool.waiters[0] (x.js)`. */
+export function wakerText(waker: Waker, style: LocationStyle): string {
+  let text = waker.description;
+  const timer = waker.timer;
+  if (timer && !timer.destroyed && timer.remainingMs !== undefined) text += ` (${formatMs(timer.remainingMs)} left)`;
+  if (timer?.refed === false) text += ', unref()ed';
+  if (waker.location) {
+    const what = waker.kind === 'timer' || waker.kind === 'immediate' ? 'callback' : waker.event ? 'listener' : 'function';
+    text += `, ${what} at ${formatLocation(waker.location, style)}`;
+  } else if (waker.kind === 'variable' && waker.scope) {
+    text += ` (${displayUrl(waker.scope, style)})`;
+  }
+  return text;
+}
+
+/**
+ * What follows a node's label: for a pending leaf, what can settle it (`← …`), `✖ never settles`
+ * or `? unknown`; for a node that can never settle, `✖ deadlock`; with --watch, `[stuck ≥ 30s]`.
+ */
+export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: LocationStyle): string {
+  let text = '';
+  if (node.stuckMs !== undefined) text += paint.yellow(`  [stuck ≥ ${formatMs(node.stuckMs)}]`);
+  const settlement = node.settlement;
+  if (settlement) {
+    if (settlement.verdict === 'never') {
+      text += paint.red.bold(`  ✖ never settles: ${settlement.reason}`);
+    } else if (settlement.verdict === 'unknown') {
+      text += paint.dim(`  ? ${settlement.reason}`);
+    } else if (settlement.wakers.length > 0) {
+      const [first, ...rest] = settlement.wakers;
+      text += paint.green(`  ← ${wakerText(first, style)}`) + (rest.length > 0 ? paint.dim(` (+${rest.length} more)`) : '');
+    }
+    return text;
+  }
+  if (node.neverSettles) text += paint.red.bold('  ✖ deadlock');
+  return text;
+}
+
+const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
+
+/**
+ * The frames a leaf wakes, for the keep-alive section: up the awaitedBy edges to the first frames
+ * of user code (through combinators, `.then` steps and Node's own frames); the direct awaiters
+ * when there is none.
+ */
+function wokenFrames(leafId: number, byId: Map<number, AwaitNode>): AwaitNode[] {
+  const leaf = byId.get(leafId);
+  if (!leaf) return [];
+  const found: AwaitNode[] = [];
+  const seen = new Set<number>([leafId]);
+  let frontier = leaf.awaitedBy;
+  for (let depth = 0; frontier.length > 0 && found.length === 0 && depth < 32; depth++) {
+    const next: number[] = [];
+    for (const id of frontier) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = byId.get(id);
+      if (!node) continue;
+      if (FRAME_KINDS.has(node.kind) && !node.internal) found.push(node);
+      else next.push(...node.awaitedBy);
+    }
+    frontier = next;
+  }
+  if (found.length > 0) return found;
+  return leaf.awaitedBy.map((id) => byId.get(id)).filter((node): node is AwaitNode => node !== undefined);
+}
+
+function handleText(handle: KeepAliveHandle, style: LocationStyle): string {
+  let text = handle.description;
+  const timer = handle.timer;
+  if (timer && timer.remainingMs !== undefined) text += ` (${formatMs(timer.remainingMs)} left)`;
+  if (!handle.description.includes(handle.state) && handle.state !== 'armed') text += `, ${handle.state}`;
+  else if (timer?.refed === false) text += ', unref()ed';
+  if (handle.location && !handle.internal) text += `, callback at ${formatLocation(handle.location, style)}`;
+  return text;
+}
+
+/**
+ * The "keeping the event loop alive" section: the active handles (and, dimmed, the ones that do
+ * not keep it alive), each with the awaits it would wake. Empty when the document has no keepAlive.
+ */
+export function keepAliveLines(doc: AwaitGraphDocument, paint: ChalkInstance, style: LocationStyle): string[] {
+  if (!doc.keepAlive) return [];
+  const active = doc.keepAlive.filter((handle) => handle.active);
+  const idle = doc.keepAlive.filter((handle) => !handle.active);
+  const lines: string[] = [];
+  lines.push(paint.bold(active.length > 0 ? 'keeping the event loop alive:' : 'nothing keeps the event loop alive'));
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  for (const handle of active) {
+    let line = `  ${handleText(handle, style)}`;
+    if (handle.internal) line = paint.dim(line);
+    const names = [...new Set(handle.wakes.flatMap((leaf) => {
+      const frames = wokenFrames(leaf, byId);
+      return frames.length > 0 ? frames.map((node) => displayName(node)) : [displayName(byId.get(leaf))];
+    }))];
+    if (names.length > 0) line += paint.green(`  → wakes ${names.join(', ')}`);
+    lines.push(line);
+  }
+  if (idle.length > 0) {
+    lines.push(paint.dim(`  (and ${idle.length} that do not keep it alive: ${idle.map((handle) => handleText(handle, style)).join('; ')})`));
+  }
+  return lines;
+}
