@@ -4,6 +4,8 @@
 // Each snapshot is pruned to what await-graph reconstruction reads, checked to give the same
 // graph as the full one, and written as test/recorded/<program>.node<major>.heapsnapshot.gz,
 // with the script URLs by scriptId beside it (<program>.node<major>.scripts.json).
+// Programs named wake*.js also keep what the wake-up analysis reads (src/graph/prune-wakeups.ts),
+// checked the same way. `node scripts/record-snapshots.js wakeups.js` records only the named ones.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +16,8 @@ import { SnapshotParser } from '../dist/graph/snapshot-parser.js';
 import { HeapGraph } from '../dist/graph/heap-graph.js';
 import { findAwaitGraph } from '../dist/graph/await-graph.js';
 import { pruneSnapshot, serializeSnapshot } from '../dist/graph/prune-snapshot.js';
+import { findHeapWakeups, newAwaitGraphTrace } from '../dist/graph/wakers.js';
+import { wakeupKeep } from '../dist/graph/prune-wakeups.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const programs = join(root, 'test/recorded/programs');
@@ -23,17 +27,41 @@ for (const major of [22, 24]) {
   if (existsSync(path)) binaries.push([major, path]);
 }
 
+const only = process.argv.slice(2);
 for (const [major, binary] of binaries) {
   for (const program of readdirSync(programs)) {
+    if (only.length > 0 && !only.includes(program)) continue;
     const { raw, scripts } = await capture(binary, join(programs, program));
-    const pruned = pruneSnapshot(raw);
+    const wake = program.startsWith('wake');
+    const pruned = wake ? pruneSnapshot(raw, 3, wakeupNodes(raw)) : pruneSnapshot(raw);
     const full = canonical(raw);
     if (canonical(pruned) !== full) throw new Error(`${program} on node ${major}: pruning changed the graph`);
+    if (wake && canonicalWakeups(pruned) !== canonicalWakeups(raw)) {
+      throw new Error(`${program} on node ${major}: pruning changed the wake-up analysis`);
+    }
     const out = join(root, 'test/recorded', `${program.replace(/\.m?js$/, '')}.node${major}.heapsnapshot.gz`);
     writeFileSync(out, gzipSync(serializeSnapshot(pruned), { level: 9 }));
     writeFileSync(out.replace(/\.heapsnapshot\.gz$/, '.scripts.json'), JSON.stringify(scripts, null, 0) + '\n');
     console.log(`${out}: ${raw.nodeCount} → ${pruned.nodeCount} nodes`);
   }
+}
+
+function wakeupNodes(raw) {
+  const trace = newAwaitGraphTrace();
+  const nodes = findAwaitGraph(new HeapGraph(raw), trace);
+  return wakeupKeep(raw, nodes, trace);
+}
+
+function canonicalWakeups(raw) {
+  const heap = new HeapGraph(raw);
+  const trace = newAwaitGraphTrace();
+  const nodes = findAwaitGraph(heap, trace);
+  const { settlements, neverSettles, keepAlive } = findHeapWakeups(heap, nodes, trace);
+  return JSON.stringify({
+    settlements: [...settlements],
+    neverSettles: [...neverSettles].sort((a, b) => a - b),
+    keepAlive: keepAlive.map(({ resource: { node, ...resource }, ...handle }) => ({ ...handle, resource })),
+  });
 }
 
 function canonical(raw) {
@@ -69,7 +97,7 @@ async function capture(binary, program) {
       await session.send('Debugger.enable', {});
       const parser = new SnapshotParser();
       session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => parser.write(chunk));
-      await session.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      await session.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: true });
       await session.send('Debugger.disable');
       return { raw: parser.end(), scripts };
     } finally {

@@ -12,11 +12,11 @@ export class HeapGraph {
   /** firstEdge[n]..firstEdge[n+1] are the edge ordinals of node n. */
   private readonly firstEdge: Uint32Array;
   private readonly nodeType: Uint8Array;
-  private readonly nodeName: Uint32Array;
+  private readonly nodeName: Uint16Array | Uint32Array;
   private readonly nodeId: Uint32Array;
   private readonly nodeSelfSize: Uint32Array;
   private readonly edgeTypes: Uint8Array;
-  private readonly edgeNames: Uint32Array;
+  private readonly edgeNames: Uint16Array | Uint32Array;
   private readonly edgeTargets: Uint32Array;
   /** The JSON's node field count: `locations` hold node indexes in its units. */
   private readonly nodeFieldCount: number;

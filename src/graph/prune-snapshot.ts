@@ -26,11 +26,11 @@ const SEED_NAMES = new Set([
 ]);
 
 /**
- * A small snapshot holding only what await-graph reconstruction reads: generators, promises,
+ * A small snapshot holding only what await-graph reconstruction reads (plus `extraKeep`): generators, promises,
  * reactions and the closures, contexts and code names around them. Used to record real
  * snapshots from each Node version as compact test inputs.
  */
-export function pruneSnapshot(raw: RawSnapshot, depth = 3): RawSnapshot {
+export function pruneSnapshot(raw: RawSnapshot, depth = 3, extraKeep?: Iterable<number>): RawSnapshot {
   const heap = new HeapGraph(raw);
   const functionName = heap.stringIndex('function');
   const reactionsName = heap.stringIndex('reactions_or_result');
@@ -63,6 +63,9 @@ export function pruneSnapshot(raw: RawSnapshot, depth = 3): RawSnapshot {
     frontier = next;
   }
 
+  // Whatever else an analysis reads (wake-up analysis: src/graph/prune-wakeups.ts), kept as is.
+  if (extraKeep) for (const n of extraKeep) keep[n] = 1;
+
   const nodeFields = raw.meta.node_fields.length;
   const newOrdinal = new Int32Array(heap.nodeCount).fill(-1);
   let kept = 0;
@@ -91,13 +94,15 @@ export function pruneSnapshot(raw: RawSnapshot, depth = 3): RawSnapshot {
     }
     firstEdge.push(keptEdges.length);
   }
-  const pick = <T extends Uint8Array | Uint32Array>(column: T, rows: number[], value: (row: number) => number = (row) => column[row]): T => {
-    const out = new (column.constructor as new (length: number) => T)(rows.length);
+  type Column = Uint8Array | Uint16Array | Uint32Array;
+  const pick = <T extends Column>(column: Column, rows: number[], value: (row: number) => number = (row) => column[row], make = (length: number) => new (column.constructor as new (length: number) => T)(length)): T => {
+    const out = make(rows.length);
     rows.forEach((row, k) => (out[k] = value(row)));
     return out;
   };
+  const wide = (length: number) => new Uint32Array(length);
   const otherNodeFields = new Map<string, Uint32Array>();
-  for (const [name, column] of raw.otherNodeFields) otherNodeFields.set(name, pick(column, keptNodes));
+  for (const [name, column] of raw.otherNodeFields) otherNodeFields.set(name, pick<Uint32Array>(column, keptNodes));
 
   const locationFields = raw.meta.location_fields?.length ?? 4;
   const locations: number[] = [];
@@ -111,15 +116,15 @@ export function pruneSnapshot(raw: RawSnapshot, depth = 3): RawSnapshot {
     meta: raw.meta,
     nodeCount: kept,
     edgeCount: keptEdges.length,
-    nodeType: pick(raw.nodeType, keptNodes),
-    nodeName: pick(raw.nodeName, keptNodes, (n) => internString(raw.nodeName[n])),
-    nodeId: pick(raw.nodeId, keptNodes),
-    nodeSelfSize: pick(raw.nodeSelfSize, keptNodes),
+    nodeType: pick<Uint8Array>(raw.nodeType, keptNodes),
+    nodeName: pick(raw.nodeName, keptNodes, (n) => internString(raw.nodeName[n]), wide),
+    nodeId: pick<Uint32Array>(raw.nodeId, keptNodes),
+    nodeSelfSize: pick<Uint32Array>(raw.nodeSelfSize, keptNodes),
     firstEdge: Uint32Array.from(firstEdge),
     otherNodeFields,
-    edgeType: pick(raw.edgeType, keptEdges),
-    edgeName: pick(raw.edgeName, keptEdges, (e) => (heap.edgeNameIndex(e) === -1 ? raw.edgeName[e] : internString(raw.edgeName[e]))),
-    edgeTo: pick(raw.edgeTo, keptEdges, (e) => newOrdinal[raw.edgeTo[e]]),
+    edgeType: pick<Uint8Array>(raw.edgeType, keptEdges),
+    edgeName: pick(raw.edgeName, keptEdges, (e) => (heap.edgeNameIndex(e) === -1 ? raw.edgeName[e] : internString(raw.edgeName[e])), wide),
+    edgeTo: pick<Uint32Array>(raw.edgeTo, keptEdges, (e) => newOrdinal[raw.edgeTo[e]]),
     locations: Uint32Array.from(locations),
     strings,
   };

@@ -256,14 +256,14 @@ function describeSocket(reader: HeapReader, node: number, className: string): Om
   };
 }
 
-/** 3600000 → "1h", 90000 → "1m30s", 1500 → "1.5s", 250 → "250ms". */
+/** 3600000 → "1h", 90000 → "1m30s", 1500 → "1.5s", 250 → "250ms"; no seconds past an hour. */
 export function formatDelay(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.round((ms % 60_000) / 1000);
-  return [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('') || '0s';
+  return [h ? `${h}h` : '', m ? `${m}m` : '', s && !h ? `${s}s` : ''].join('') || '0s';
 }
 
 function clip(text: string, max: number): string {

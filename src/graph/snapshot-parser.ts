@@ -51,6 +51,7 @@ const CH_LBRACE = 123;
 const CH_RBRACE = 125;
 
 const MAX_UINT32 = 0xffffffff;
+const MAX_UINT16 = 0xffff;
 const MAX_UINT8 = 0xff;
 const INITIAL_GROWABLE_LENGTH = 1 << 16;
 /** Values parsed before they are distributed into the node/edge columns. */
@@ -121,7 +122,8 @@ interface NodeLayout {
   row: number;
   edgeSum: number;
   type: Uint8Array;
-  name: Uint32Array;
+  /** 16 bits while every value fits (few strings), widened to 32 on the first that does not. */
+  name: Uint16Array | Uint32Array;
   id: Uint32Array;
   selfSize: Uint32Array;
   firstEdge: Uint32Array;
@@ -139,7 +141,8 @@ interface EdgeLayout {
   nodeFields: number;
   nodeValues: number;
   type: Uint8Array;
-  name: Uint32Array;
+  /** 16 bits while every value fits (few strings), widened to 32 on the first that does not. */
+  name: Uint16Array | Uint32Array;
   to: Uint32Array;
 }
 
@@ -476,7 +479,7 @@ export class SnapshotParser {
       row: 0,
       edgeSum: 0,
       type: new Uint8Array(count),
-      name: new Uint32Array(count),
+      name: new Uint16Array(count),
       id: new Uint32Array(count),
       selfSize: new Uint32Array(count),
       firstEdge: new Uint32Array(count + 1),
@@ -497,7 +500,7 @@ export class SnapshotParser {
       nodeFields,
       nodeValues: this.nodeCount * nodeFields,
       type: new Uint8Array(count),
-      name: new Uint32Array(count),
+      name: new Uint16Array(count),
       to: new Uint32Array(count),
     };
   }
@@ -607,14 +610,17 @@ export class SnapshotParser {
 
   /** Copies `rows` whole node rows from the start of `values` into the node columns. */
   private distributeNodes(layout: NodeLayout, values: Uint32Array, rows: number): void {
-    const { fields, typeAt, nameAt, idAt, selfSizeAt, edgeCountAt, type, name, id, selfSize, firstEdge } = layout;
+    const { fields, typeAt, nameAt, idAt, selfSizeAt, edgeCountAt, type, id, selfSize, firstEdge } = layout;
     const first = layout.row;
+    let name = layout.name;
     let edgeSum = layout.edgeSum;
     for (let r = 0, at = 0, row = first; r < rows; r++, at += fields, row++) {
       const t = values[at + typeAt];
       if (t > MAX_UINT8) this.fail(`heap snapshot is malformed: node type ${t} out of range`);
       type[row] = t;
-      name[row] = values[at + nameAt];
+      const n = values[at + nameAt];
+      if (n > MAX_UINT16 && name instanceof Uint16Array) name = layout.name = widen(name, row);
+      name[row] = n;
       id[row] = values[at + idAt];
       if (selfSizeAt >= 0) selfSize[row] = values[at + selfSizeAt];
       edgeSum += values[at + edgeCountAt];
@@ -631,12 +637,15 @@ export class SnapshotParser {
 
   /** Copies `rows` whole edge rows from the start of `values` into the edge columns. */
   private distributeEdges(layout: EdgeLayout, values: Uint32Array, rows: number): void {
-    const { fields, typeAt, nameAt, toAt, type, name, to, nodeFields, nodeValues } = layout;
+    const { fields, typeAt, nameAt, toAt, type, to, nodeFields, nodeValues } = layout;
+    let name = layout.name;
     for (let r = 0, at = 0, row = layout.row; r < rows; r++, at += fields, row++) {
       const t = values[at + typeAt];
       if (t > MAX_UINT8) this.fail(`heap snapshot is malformed: edge type ${t} out of range`);
       type[row] = t;
-      name[row] = values[at + nameAt];
+      const n = values[at + nameAt];
+      if (n > MAX_UINT16 && name instanceof Uint16Array) name = layout.name = widen(name, row);
+      name[row] = n;
       const target = values[at + toAt];
       const node = (target / nodeFields) >>> 0;
       if (node * nodeFields !== target || target >= nodeValues) {
@@ -915,6 +924,13 @@ export class SnapshotParser {
 /** The column's values as an exact-size array (copies only if it was over-allocated). */
 function trimColumn(column: NumberColumn): Uint32Array {
   return column.length === column.data.length ? column.data : column.data.slice(0, column.length);
+}
+
+/** A 32-bit copy of a 16-bit column whose first `filled` values are set. */
+function widen(column: Uint16Array, filled: number): Uint32Array {
+  const wide = new Uint32Array(column.length);
+  wide.set(column.subarray(0, filled));
+  return wide;
 }
 
 /**

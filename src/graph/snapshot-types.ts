@@ -27,8 +27,8 @@ export interface RawSnapshot {
   edgeCount: number;
   /** Per node: index into meta.node_types[0]. */
   nodeType: Uint8Array;
-  /** Per node: index into `strings`. */
-  nodeName: Uint32Array;
+  /** Per node: index into `strings`; 16-bit when every name index fits (a heap with few strings). */
+  nodeName: Uint16Array | Uint32Array;
   /** Per node: V8's heap object id. */
   nodeId: Uint32Array;
   /** Per node: self_size (0 when the snapshot has no such field). */
@@ -39,8 +39,11 @@ export interface RawSnapshot {
   otherNodeFields: Map<string, Uint32Array>;
   /** Per edge: index into meta.edge_types[0]. */
   edgeType: Uint8Array;
-  /** Per edge: name_or_index as in the JSON (a string index, or a number for element/hidden edges). */
-  edgeName: Uint32Array;
+  /**
+   * Per edge: name_or_index as in the JSON (a string index, or a number for element/hidden
+   * edges); 16-bit when every value fits.
+   */
+  edgeName: Uint16Array | Uint32Array;
   /** Per edge: the target's node ordinal (the JSON's `to_node` divided by the node field count). */
   edgeTo: Uint32Array;
   /** [node index, scriptId, line0, col0] × n, exactly as in the JSON (see meta.location_fields). */

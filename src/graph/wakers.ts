@@ -122,6 +122,8 @@ const SKIPPED_EDGES = new Set([
   'descriptors',
   'dependent_code',
   'script',
+  // A suspended method holds its `this`: true, but not who the object belongs to.
+  'receiver',
 ]);
 
 interface PromiseHolders {
@@ -342,13 +344,49 @@ class WakeupAnalyzer {
       }
       frontier = next;
     }
-    const wakers = hits
-      .sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance)
-      .map((hit) => this.hitWaker(hit, parent, (node) => parent.has(node) || starts.has(node)))
-      .filter((waker): waker is FoundWaker => waker !== null);
+    // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
+    hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
+    const best = hits.length > 0 && HIT_RANK[hits[0].kind] <= 1 ? hits.filter((hit) => HIT_RANK[hit.kind] <= 1) : hits;
+    const seen = (node: number) => parent.has(node) || starts.has(node);
+    const found = best
+      .map((hit) => ({ hit, waker: this.hitWaker(hit, parent, seen), alias: this.aliasKey(hit, parent) }))
+      .filter((entry): entry is { hit: Hit; waker: FoundWaker; alias: string } => entry.waker !== null);
+    // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
+    found.sort(
+      (a, b) =>
+        HIT_RANK[a.hit.kind] - HIT_RANK[b.hit.kind] ||
+        a.hit.distance - b.hit.distance ||
+        Number(a.hit.kind === 'global') - Number(b.hit.kind === 'global') ||
+        (a.waker.description < b.waker.description ? -1 : a.waker.description > b.waker.description ? 1 : 0),
+    );
+    // Two variables holding the same object (`held` in a module and `globalThis.held`) are one holder.
+    const aliases = new Set<string>();
+    const wakers = found
+      .filter(({ alias }) => {
+        if (!alias) return true;
+        if (aliases.has(alias)) return false;
+        aliases.add(alias);
+        return true;
+      })
+      .map(({ waker }) => waker);
     const unique = dedupe(wakers);
     if (unique.length === 0) return [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }];
     return unique.slice(0, this.maxWakers);
+  }
+
+  /**
+   * For a variable or global: the object that holds the resolving function itself. Paths from
+   * different variables to one such object (`held` in a module, `globalThis.held`, the module's
+   * `exports.held` through require's cache) name one holder.
+   */
+  private aliasKey(hit: Hit, parent: Map<number, Step>): string {
+    if (hit.kind !== 'variable' && hit.kind !== 'global') return '';
+    const steps = this.pathDown(hit.node, parent);
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const type = this.heap.typeName(steps[i].from);
+      if (type === 'object' && this.heap.nameOf(steps[i].from) !== 'system / Context') return `o${steps[i].from}`;
+    }
+    return '';
   }
 
   /** Whether a retainer edge is worth following up. */

@@ -14,6 +14,8 @@ import type {
 } from './types.js';
 import type { FoundWaker, HeapWakeups } from './wakers.js';
 
+const KIND_ORDER: KeepAliveHandle['kind'][] = ['server', 'socket', 'child-process', 'timer', 'immediate', 'fs-request', 'fs-watcher', 'request', 'worker', 'message-port'];
+
 /** A TCP socket of the target as /proc lists it. */
 export interface TcpRow {
   localAddress: string;
@@ -73,6 +75,23 @@ export function applyWakeups(
     if (wakeups.neverSettles.has(node.id)) node.neverSettles = true;
   }
   for (const handle of keepAlive) handle.wakes.sort((a, b) => a - b);
+  // A fixed order, the same in every capture of one program: by kind, then in the order of the
+  // awaits they wake (nodes are in source order), then by what they are. Heap ids are not stable
+  // between processes.
+  // Leaves have no location (their order is by heap id): order by where they are awaited.
+  const position = new Map(nodes.map((node, index) => [node.id, index]));
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const leafPosition = (id: number) => Math.min(position.get(id) ?? Infinity, ...(byId.get(id)?.awaitedBy ?? []).map((awaiter) => position.get(awaiter) ?? Infinity));
+  const firstWoken = (handle: KeepAliveHandle) => Math.min(Infinity, ...handle.wakes.map(leafPosition));
+  const where = (handle: KeepAliveHandle) => (handle.location ? `${handle.location.url}:${handle.location.line}:${handle.location.column}` : '');
+  keepAlive.sort(
+    (a, b) =>
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+      firstWoken(a) - firstWoken(b) ||
+      a.description.localeCompare(b.description) ||
+      where(a).localeCompare(where(b)) ||
+      a.id - b.id,
+  );
   return { keepAlive, ...(tcpSockets ? { tcpSockets } : {}) };
 }
 

@@ -88,8 +88,8 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
   const holdMs = options.holdPauseMs ?? (Number(process.env.ASYNCGRAPH_TEST_HOLD_PAUSE_MS) || 0);
   // Created before Debugger.enable: a target already paused (by a `debugger;` statement hit
   // meanwhile) reports it right after enable, and is resumed like any other pause.
-  const guard = new PauseGuard(session, holdMs);
   const signal = options.signal;
+  const guard = new PauseGuard(session, holdMs, signal);
   let kick: Promise<unknown> | undefined;
   try {
     if (signal?.aborted) throw abortError(signal);
@@ -205,6 +205,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
 async function leaveAsFound(session: CdpSession, debuggerEnabled: boolean, guard: PauseGuard): Promise<void> {
   const quiet = (promise: Promise<unknown>) => promise.catch(() => {});
   await guard.release();
+  guard.dispose();
   await quiet(session.send('Runtime.releaseObjectGroup', { objectGroup: OBJECT_GROUP }, 2000));
   if (debuggerEnabled) await quiet(session.send('Debugger.disable', undefined, 2000));
   // Drops the heap object id map the snapshot built in the target (V8HeapProfilerAgentImpl::disable).
@@ -222,6 +223,8 @@ function overallState(samples: RawSample[]): ExecutionState {
 /** The promise, or the signal's abort error if that comes first. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
+  // Given up on: its own failure (the session stopped too) is not reported.
+  promise.catch(() => {});
   if (signal.aborted) return Promise.reject(abortError(signal));
   let onAbort!: () => void;
   const aborted = new Promise<never>((_, reject) => {

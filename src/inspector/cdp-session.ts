@@ -1,6 +1,7 @@
 import CDP from 'chrome-remote-interface';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
+import { hardenClient, installEarlyHardening } from './harden-client.js';
 
 type Commands = ProtocolMapping.Commands;
 type Events = ProtocolMapping.Events;
@@ -36,6 +37,7 @@ export interface ConnectOptions {
 /** Opens one websocket session to an inspector target (`ws://host:port/uuid`). */
 export async function connectCdp(webSocketDebuggerUrl: string, options: ConnectOptions): Promise<CdpSession> {
   let timer: NodeJS.Timeout | undefined;
+  installEarlyHardening();
   const connecting = CDP({ target: webSocketDebuggerUrl, local: true });
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -65,15 +67,18 @@ class ChromeRemoteSession implements CdpSession {
   readonly closed: Promise<void>;
   private isClosed = false;
   private readonly closeWaiters = new Set<(error: Error) => void>();
+  /** A malformed message from the peer ends the connection instead of crashing (harden-client.ts). */
+  private readonly hardened: ReturnType<typeof hardenClient>;
 
   constructor(
     private readonly client: CDP.Client,
     private readonly commandTimeoutMs: number,
   ) {
+    this.hardened = hardenClient(client);
     this.closed = new Promise((resolve) => {
       client.on('disconnect', () => {
         this.isClosed = true;
-        const error = new TargetExitedError('the target closed the inspector connection (did the process exit?)');
+        const error = this.hardened.error() ?? new TargetExitedError('the target closed the inspector connection (did the process exit?)');
         for (const waiter of this.closeWaiters) waiter(error);
         resolve();
       });
@@ -81,7 +86,7 @@ class ChromeRemoteSession implements CdpSession {
   }
 
   async send<M extends CommandName>(method: M, params?: CommandParams<M>, timeoutMs = this.commandTimeoutMs): Promise<CommandResult<M>> {
-    if (this.isClosed) throw new TargetExitedError('the inspector connection is closed (did the process exit?)');
+    if (this.isClosed) throw this.hardened.error() ?? new TargetExitedError('the inspector connection is closed (did the process exit?)');
     let timer: NodeJS.Timeout | undefined;
     let onClose: ((error: Error) => void) | undefined;
     const failure = new Promise<never>((_, reject) => {
@@ -95,8 +100,9 @@ class ChromeRemoteSession implements CdpSession {
       return (await Promise.race([sending, failure])) as CommandResult<M>;
     } catch (error) {
       if (error instanceof AsyncgraphError) throw error;
-      if (this.isClosed || /WebSocket connection closed/.test(String((error as Error).message))) {
-        throw new TargetExitedError('the target closed the inspector connection (did the process exit?)');
+      if (this.hardened.error()) throw this.hardened.error();
+      if (this.isClosed || /WebSocket (connection closed|is not open)/.test(String((error as Error).message))) {
+        throw this.hardened.error() ?? new TargetExitedError('the target closed the inspector connection (did the process exit?)');
       }
       const message = (error as { response?: { message?: string } }).response?.message ?? (error as Error).message;
       throw new AsyncgraphError(`${method} failed: ${message}`, ExitCode.Failure);

@@ -5,7 +5,6 @@
 //  3. If there is none, SIGUSR1 makes Node open its inspector (on --inspect-port, default 9229) —
 //     but only if the process has a SIGUSR1 handler: otherwise the signal would kill it.
 
-import { request } from 'node:http';
 import { basename } from 'node:path';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +31,7 @@ import {
   type ListeningSocket,
   type ProcessInfo,
 } from './proc.js';
+import { gentleGet, type HttpAnswer } from './gentle-http.js';
 
 export interface InspectorTarget {
   id: string;
@@ -107,73 +107,16 @@ export function catchesSigusr1(info: Pick<ProcessInfo, 'sigCaught'>): boolean {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-interface HttpAnswer {
-  status: number;
-  body: string;
-}
-
 function hostPort(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** GET with a hard deadline covering connect, headers and body, and a body size cap. */
+/**
+ * GET with a hard deadline covering connect, headers and body, and a body size cap. Never resets
+ * the connection (see gentle-http.ts): the port may be the application's own, fragile server.
+ */
 function httpGet(host: string, port: number, path: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpAnswer> {
-  const where = hostPort(host, port);
-  return new Promise<HttpAnswer>((resolve, reject) => {
-    let settled = false;
-    const chunks: Buffer[] = [];
-    let size = 0;
-
-    const req = request({
-      host,
-      port,
-      path,
-      method: 'GET',
-      agent: false,
-      headers: { accept: 'application/json' },
-    });
-
-    const finish = (err: Error | null, answer?: HttpAnswer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      req.destroy();
-      if (err) reject(err);
-      else resolve(answer!);
-    };
-    const onAbort = () => finish(new AsyncgraphError(`request to ${where} aborted`));
-    const timer = setTimeout(
-      () => finish(new TimeoutError(`${where} did not answer GET ${path} within ${timeoutMs} ms`)),
-      Math.max(0, timeoutMs),
-    );
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED') {
-        finish(new InspectorUnavailableError(`nothing is listening on ${where}`, undefined, { cause: err }));
-      } else if (err.code?.startsWith('HPE_') || err.code === 'ECONNRESET') {
-        finish(new NotAnInspectorError(`${where} did not answer HTTP (${err.code})`, undefined, { cause: err }));
-      } else {
-        finish(new InspectorUnavailableError(`cannot reach ${where}: ${err.message}`, undefined, { cause: err }));
-      }
-    });
-    req.on('response', (res) => {
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          finish(new NotAnInspectorError(`${where} sent more than ${MAX_BODY_BYTES} bytes for ${path}`));
-        } else {
-          chunks.push(chunk);
-        }
-      });
-      res.on('end', () => finish(null, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (err) => finish(new NotAnInspectorError(`${where}: ${err.message}`, undefined, { cause: err })));
-      res.on('close', () => finish(new NotAnInspectorError(`${where} closed the connection mid-response`)));
-    });
-    req.end();
-  });
+  return gentleGet(host, port, path, timeoutMs, { signal, maxBytes: MAX_BODY_BYTES });
 }
 
 function asString(v: unknown): string {

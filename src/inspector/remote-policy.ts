@@ -44,7 +44,7 @@ export function isLoopbackHost(hostIn: string): boolean {
 
 function warnRemote(what: string, policy: RemotePolicy): void {
   policy.onWarning?.(
-    `connecting to ${what}, which is not on this machine (--allow-remote): the inspector protocol is ` +
+    `connecting to ${what}, which is not a loopback address (--allow-remote): the inspector protocol is ` +
       'unauthenticated and unencrypted, anyone who can reach that port can run code in the process',
   );
 }

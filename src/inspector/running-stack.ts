@@ -56,13 +56,14 @@ export class PauseGuard {
   private foreign: RawFrame[] | undefined;
   private waiter: ((frames: RawFrame[]) => void) | undefined;
   private resuming: Promise<void> | undefined;
-  private holdTimer: NodeJS.Timeout | undefined;
+  private held: { timer: NodeJS.Timeout; done: Promise<void>; finish: () => void } | undefined;
   /** Pauses seen, including ones nobody asked for (a `debugger;` statement). */
   pausesSeen = 0;
 
   constructor(
     private readonly session: CdpSession,
     private readonly holdMs = 0,
+    signal?: AbortSignal,
   ) {
     session.on('Debugger.paused', (event) => {
       this.pausedNow = true;
@@ -75,10 +76,13 @@ export class PauseGuard {
       const waiter = this.waiter;
       this.waiter = undefined;
       waiter?.(frames);
-      if (this.holdMs > 0) {
-        clearTimeout(this.holdTimer);
-        this.holdTimer = setTimeout(() => void this.resume(), this.holdMs);
-      } else {
+      if (this.holdMs > 0 && !this.held) {
+        let finish!: () => void;
+        const done = new Promise<void>((resolve) => (finish = resolve));
+        this.held = { timer: setTimeout(() => void this.endHold(), this.holdMs), done, finish };
+        // Tells the test that the target is paused now.
+        process.stderr.write(`asyncgraph: test hook: holding a pause for ${this.holdMs} ms\n`);
+      } else if (!this.held) {
         void this.resume();
       }
     });
@@ -86,7 +90,16 @@ export class PauseGuard {
       this.pausedNow = false;
       this.foreign = undefined;
     });
+    // A stop (SIGINT) ends a test hold at once.
+    if (signal) {
+      const onAbort = () => void this.release();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.dispose = () => signal.removeEventListener('abort', onAbort);
+    }
   }
+
+  /** Forget the signal (end of the capture). */
+  dispose: () => void = () => {};
 
   /** Call once Debugger.enable has answered: from now on every pause is ours to resume. */
   debuggerEnabled(): void {
@@ -115,11 +128,12 @@ export class PauseGuard {
   }
 
   /**
-   * Resumes if paused; never throws. Concurrent calls share one request. A session that is
-   * gone resumes the target by itself (V8 resumes when its debugger session is destroyed).
+   * Resumes if paused (after the test hold, if one runs); never throws. Concurrent calls share
+   * one request. A session that is gone resumes the target by itself (V8 resumes when its
+   * debugger session is destroyed).
    */
   resume(): Promise<void> {
-    clearTimeout(this.holdTimer);
+    if (this.held) return this.held.done;
     if (!this.pausedNow || this.foreign) return Promise.resolve();
     this.resuming ??= this.session
       .send('Debugger.resume', {}, 2000)
@@ -138,9 +152,18 @@ export class PauseGuard {
     return this.resuming;
   }
 
-  /** Resume, then stop holding any later pause (end of the capture). */
+  private async endHold(): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.held = undefined;
+    await this.resume();
+    held.finish();
+  }
+
+  /** Resume now, ending a test hold (end of the capture, or a stop). */
   async release(): Promise<void> {
-    clearTimeout(this.holdTimer);
+    await this.endHold();
     await this.resume();
   }
 }

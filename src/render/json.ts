@@ -34,7 +34,14 @@ export function writeJsonFile(path: string, doc: AwaitGraphDocument): void {
   }
 }
 
-/** JSON.stringify(value, null, 2) in pieces: the object's keys one by one, array elements one by one. */
+/** Elements of a large array stringified together: few calls, no re-indentation. */
+const ELEMENT_BATCH = 1000;
+
+/**
+ * JSON.stringify(value, null, 2) in pieces: the object's keys one by one, and the elements of
+ * its array members a batch at a time. A batch is stringified inside an object with the same
+ * key, which indents it exactly as in the whole document; only that wrapper is cut off.
+ */
 export function* jsonPieces(value: object): Generator<string> {
   const whole = () => JSON.stringify(value, null, 2);
   if (Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
@@ -57,14 +64,17 @@ export function* jsonPieces(value: object): Generator<string> {
   yield '{\n';
   for (let k = 0; k < entries.length; k++) {
     const [key, member] = entries[k];
-    yield `  ${JSON.stringify(key)}: `;
+    const name = JSON.stringify(key);
     if (typeof member === 'string') {
-      yield member;
+      yield `  ${name}: ${member}`;
     } else {
-      yield '[\n';
-      for (let i = 0; i < member.length; i++) {
-        const element = JSON.stringify(member[i], null, 2) ?? 'null';
-        yield `    ${element.replaceAll('\n', '\n    ')}${i < member.length - 1 ? ',\n' : '\n'}`;
+      const head = `{\n  ${name}: [\n`.length;
+      const tail = '\n  ]\n}'.length;
+      yield `  ${name}: [\n`;
+      for (let start = 0; start < member.length; start += ELEMENT_BATCH) {
+        const text = JSON.stringify({ [key]: member.slice(start, start + ELEMENT_BATCH) }, null, 2);
+        yield text.slice(head, text.length - tail);
+        yield start + ELEMENT_BATCH < member.length ? ',\n' : '\n';
       }
       yield '  ]';
     }

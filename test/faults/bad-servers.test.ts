@@ -5,15 +5,18 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnProcess } from '../helpers/processes.js';
 import { startFakeInspector, type FakeInspector } from './fake-inspector.js';
 import { expectUnharmed, oneLineFailure, spawnFaultTarget, startCli } from './helpers.js';
 
 const servers = new Set<Server | ReturnType<typeof createHttpServer>>();
+const sockets = new Set<Socket>();
 const fakes = new Set<FakeInspector>();
 afterEach(async () => {
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
   await Promise.all([...servers].map((server) => new Promise<void>((done) => server.close(() => done()))));
   servers.clear();
   await Promise.all([...fakes].map((fake) => fake.close()));
@@ -21,8 +24,12 @@ afterEach(async () => {
 });
 
 /** A TCP server on 127.0.0.1 (`port` 0: any free one) doing `onConnection`; resolves with its port. */
-function listen(port: number, onConnection: Parameters<typeof createServer>[0]): Promise<number> {
-  const server = createServer(onConnection);
+function listen(port: number, onConnection: (socket: Socket) => void): Promise<number> {
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    onConnection(socket);
+  });
   return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -69,6 +76,7 @@ describe('not an inspector on the port', () => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html><body>hello</body></html>');
     });
+    server.on('connection', (socket: Socket) => sockets.add(socket));
     servers.add(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
@@ -134,9 +142,17 @@ describe('an inspector that misbehaves', () => {
   it('a websocket sending non-JSON frames: one line, no crash', async () => {
     const inspector = await fake({ onConnect: (connection) => connection.raw('\u0000garbage{') });
     const result = await attachPort(inspector.port);
+    expect(result.code, result.stderr).toBe(6);
+    expect(oneLineFailure(result).message).toMatch(/^the inspector sent a message that is not JSON \(.*\): not a V8 inspector, or a broken one$/);
+  });
+
+  it('a websocket sending an event without its parameters: one line, no crash', async () => {
+    const inspector = await fake({
+      handlers: { 'HeapProfiler.takeHeapSnapshot': (_, connection) => connection.raw('{"method":"HeapProfiler.addHeapSnapshotChunk"}') },
+    });
+    const result = await attachPort(inspector.port);
     expect(result.code, result.stderr).not.toBe(0);
-    expect(result.code, result.stderr).not.toBe(1);
-    oneLineFailure(result);
+    expect(oneLineFailure(result).message).toMatch(/^could not handle a message from the inspector \(HeapProfiler\.addHeapSnapshotChunk\): /);
   });
 
   it('a websocket that drops the connection mid-capture: exit 7', async () => {

@@ -39,6 +39,8 @@ export interface FakeInspectorOptions {
   onConnect?: (connection: Connection) => void;
   /** Instead of a websocket handshake, write this to the upgrading socket and close it. */
   upgradeGarbage?: Buffer;
+  /** Address to listen on (default 127.0.0.1); /json/list names it in the websocket URL. */
+  host?: string;
 }
 
 export interface FakeInspector {
@@ -74,13 +76,14 @@ export async function startFakeInspector(options: FakeInspectorOptions = {}): Pr
   let port = 0;
   const sockets = new Set<Socket>();
   const wss = new WebSocket.Server({ noServer: true });
+  const host = options.host ?? '127.0.0.1';
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/json/list' || path === '/json') {
       const answer = options.jsonList?.(port) ?? {
         body: JSON.stringify([
-          { id, type: 'node', title: 'fake', url: 'file:///fake.js', webSocketDebuggerUrl: `ws://127.0.0.1:${port}/${id}` },
+          { id, type: 'node', title: 'fake', url: 'file:///fake.js', webSocketDebuggerUrl: `ws://${host}:${port}/${id}` },
         ]),
       };
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
@@ -134,11 +137,11 @@ export async function startFakeInspector(options: FakeInspectorOptions = {}): Pr
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   port = (server.address() as { port: number }).port;
   return {
     port,
-    wsUrl: `ws://127.0.0.1:${port}/${id}`,
+    wsUrl: `ws://${host}:${port}/${id}`,
     methods,
     commands,
     close: () =>

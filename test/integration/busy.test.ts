@@ -24,6 +24,7 @@ import {
   spawnProcess,
   type CliResult,
   type FixtureTarget,
+  type Spawned,
 } from '../helpers/processes.js';
 
 const nodeTargets = inject('nodeTargets');
@@ -44,17 +45,15 @@ async function expectRunning(target: FixtureTarget, context = ''): Promise<void>
   expect(used, `target ${target.pid} used ${used} ticks of CPU in 500 ms: paused?\n${context}`).toBeGreaterThanOrEqual(10);
 }
 
-/** Resolves once the main thread has used no CPU for 200 ms (it is paused), bounded. */
-async function waitUntilPaused(target: FixtureTarget, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = mainThreadTicks(target.pid);
-  while (Date.now() < deadline) {
-    await sleep(200);
-    const now = mainThreadTicks(target.pid);
-    if (now === last) return;
-    last = now;
-  }
-  throw new Error(`target ${target.pid} never stopped using CPU within ${timeoutMs} ms`);
+/**
+ * Resolves once the tool (run with ASYNCGRAPH_TEST_HOLD_PAUSE_MS) says it holds a pause and the
+ * target's main thread indeed uses no CPU (over 300 ms), bounded.
+ */
+async function waitUntilPaused(target: FixtureTarget, tool: Spawned, timeoutMs = 10_000): Promise<void> {
+  await tool.waitForLine(/^asyncgraph: test hook: holding a pause/, { stream: 'stderr', timeoutMs });
+  const before = mainThreadTicks(target.pid);
+  await sleep(300);
+  expect(mainThreadTicks(target.pid) - before, `target ${target.pid} still runs while the tool holds a pause`).toBe(0);
 }
 
 function busyFixture(path: string, fixture: string): Promise<FixtureTarget> {
@@ -115,7 +114,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     expect(lines[0], text).toMatch(header(target.pid, 'running JavaScript, 1 suspended frame, 0 pending promises'));
     expect(lines[1], text).toMatch(/^running: (\S+ ← ){0,2}hotLoop ← parse ← async handle ← async main$/);
     expect(run.stdout, text).toContain('\n  parse  fixtures/busy-nested.js:27:3\n  async handle  fixtures/busy-nested.js:33:3\n');
-    expect(run.stdout, text).toMatch(/\n└── main {2}fixtures\/busy-nested\.js:37:3\n {4}└── ▶ handle {2}fixtures\/busy-nested\.js:33:3 \[running\]\n$/);
+    expect(run.stdout, text).toMatch(/\n└── main {2}fixtures\/busy-nested\.js:37:3\n {4}└── ▶ handle {2}fixtures\/busy-nested\.js:33:3 \[running\]\n/);
     await expectRunning(target, text);
   });
 
@@ -200,11 +199,22 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     await expectRunning(target, text);
     await kill(target.child);
 
+    // Slow progress: the same job found in different steps (each a third of the time; all ten
+    // samples in one step has a chance of 3 in 3^10).
+    const progress = await busyFixture(path, 'busy-progress.js');
+    const spread = await attachJson(progress.pid, ['--samples', '10', '--sample-interval', '30', '--location-budget', '0']);
+    const steps = new Set(
+      spread.doc.execution!.samples!.map((sample) => sample.stack?.find((frame) => ['tokenize', 'parse', 'render'].includes(frame.functionName))?.functionName),
+    );
+    expect(steps.size, spread.context).toBeGreaterThanOrEqual(2);
+    await expectRunning(progress, spread.context);
+    await kill(progress.child);
+
     const idle = await spawnFixture(path, 'busy-idle.js', { nodeArgs: ['--inspect-port=0'], perTest: true });
     const idleRun = await attachJson(idle.pid, ['--samples', '3', '--sample-interval', '10', '--location-budget', '0']);
     expect(idleRun.doc.execution!.samples!.map((sample) => sample.state), idleRun.context).toEqual(['idle', 'idle', 'idle']);
     await expectAlive(idle);
-  });
+  }, 60_000);
 
   it('never left paused: SIGKILL of the tool while the target is paused', async () => {
     const target = await busyFixture(path, 'busy-nested.js');
@@ -213,7 +223,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
       env: { NO_COLOR: '1', ASYNCGRAPH_TEST_HOLD_PAUSE_MS: '20000' },
       perTest: true,
     });
-    await waitUntilPaused(target);
+    await waitUntilPaused(target, cli);
     await kill(cli.child);
     // V8 resumes when the debugger session goes away with the connection.
     await expectRunning(target, `tool stderr:\n${cli.stderr}`);
@@ -226,13 +236,15 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
         env: { NO_COLOR: '1', ASYNCGRAPH_TEST_HOLD_PAUSE_MS: '20000' },
         perTest: true,
       });
-      await waitUntilPaused(target);
+      await waitUntilPaused(target, cli);
       const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
         cli.child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
       );
       cli.child.kill(signal);
       const result = await Promise.race([exited, sleep(5000).then(() => null)]);
       expect(result, `the tool did not exit within 5 s of ${signal}\nstderr:\n${cli.stderr}`).not.toBeNull();
+      // It stopped (resuming and disabling first), and says so with 128 + the signal's number.
+      expect(result!.code, cli.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(cli.stdout, 'no document after a signal').toBe('');
       await expectRunning(target, `tool: ${JSON.stringify(result)}\nstderr:\n${cli.stderr}`);
     });

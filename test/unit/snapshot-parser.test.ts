@@ -66,8 +66,11 @@ function rows(parsed: RawSnapshot): { nodes: (number | undefined)[]; edges: numb
 function expectColumns(parsed: RawSnapshot): void {
   expect(parsed.nodeType).toBeInstanceOf(Uint8Array);
   expect(parsed.edgeType).toBeInstanceOf(Uint8Array);
-  for (const column of [parsed.nodeName, parsed.nodeId, parsed.nodeSelfSize, parsed.edgeName, parsed.edgeTo, parsed.locations]) {
+  for (const column of [parsed.nodeId, parsed.nodeSelfSize, parsed.edgeTo, parsed.locations]) {
     expect(column).toBeInstanceOf(Uint32Array);
+  }
+  for (const column of [parsed.nodeName, parsed.edgeName]) {
+    expect(column instanceof Uint16Array || column instanceof Uint32Array).toBe(true);
   }
   for (const column of [parsed.nodeType, parsed.nodeName, parsed.nodeId, parsed.nodeSelfSize]) expect(column.length).toBe(parsed.nodeCount);
   for (const column of [parsed.edgeType, parsed.edgeName, parsed.edgeTo]) expect(column.length).toBe(parsed.edgeCount);
@@ -257,6 +260,21 @@ describe('hand-written snapshots', () => {
       'quote " backslash \\ slash / \b\f\n\r\t e\u00e9 emoji \u{1F600} end',
       '',
     ]);
+  });
+
+  it('keeps name columns at 16 bits until a value needs 32', () => {
+    const narrow = parseSnapshot(tinySnapshot());
+    expect(narrow.nodeName).toBeInstanceOf(Uint16Array);
+    expect(narrow.edgeName).toBeInstanceOf(Uint16Array);
+    // A node name and an element index past 65535, after values already stored narrow.
+    const text = tinySnapshot().replace('3,1,3,4294967295', '3,70000,3,4294967295').replace('1 , 1 ,0', '1 , 4294967295 ,0');
+    for (const parsed of [parseSnapshot(text), feed(text.split(''))]) {
+      expectSameAsReference(parsed, text);
+      expect(parsed.nodeName).toBeInstanceOf(Uint32Array);
+      expect(parsed.edgeName).toBeInstanceOf(Uint32Array);
+      expect(Array.from(parsed.nodeName)).toEqual([0, 70000]);
+      expect(Array.from(parsed.edgeName)).toEqual([0, 4294967295, 2]);
+    }
   });
 
   it('gives the same result for every split point and for 1-character chunks', () => {

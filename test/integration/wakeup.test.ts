@@ -1,0 +1,268 @@
+// What will wake each await (issue 5), on live targets under Node 20, 22 and 24: the exact
+// verdict and waker of every case in fixtures/wake-never.js and fixtures/wake-resources.js, the
+// keep-alive section, `--fail-on deadlock`, and `--watch`.
+//
+// wake-resources.js needs a TCP server that accepts and never answers (started here, in the test
+// process) and a FIFO nobody writes (made here with mkfifo); it starts `sleep 3600`, which is
+// killed in teardown with the fixture.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseDocument, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
+import { describeRun, expectAlive, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
+
+const CAPTURE_FLAGS = ['--location-budget', '10000'];
+const HOUR = 3_600_000;
+const nodeTargets = inject('nodeTargets');
+
+/** Times left and Node's own line numbers vary; the rest of a line is exact. */
+function normalize(text: string, replacements: [string, string][] = []): string {
+  let out = text
+    .replace(/ \((?:\d+h)?(?:\d+m)?(?:[\d.]+s)?(?:\d+ms)? left\)/g, ' (… left)')
+    .replace(/node:internal\/[\w/.-]+:\d+:\d+/g, 'node:internal');
+  for (const [from, to] of replacements) out = out.split(from).join(to);
+  return out;
+}
+
+/** `frame → verdict[: waker]` for every leaf, by the frames (or combinators) awaiting it. */
+function verdicts(doc: AwaitGraphDocument): string[] {
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  const lines: string[] = [];
+  for (const leaf of doc.nodes) {
+    if (!leaf.settlement) continue;
+    const awaiters = leaf.awaitedBy.map((id) => byId.get(id)!).map((node) => (node.kind === 'combinator' ? `${node.name} in ${node.awaitedBy.map((id) => byId.get(id)!.name).join(',')}` : node.name));
+    const waker = leaf.settlement.wakers[0];
+    lines.push(`${awaiters.join(',')} → ${leaf.settlement.verdict}${waker ? `: ${waker.kind}` : ''}`);
+  }
+  return lines.sort();
+}
+
+const NEVER_TREE = [
+  '└── awaitsForever  fixtures/wake-never.js:25:3  ✖ deadlock',
+  '    └── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it',
+  '└── loadConfig  fixtures/wake-never.js:37:3  ✖ deadlock',
+  '    └── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it',
+  '└── startServer  fixtures/wake-never.js:40:3  ✖ deadlock',
+  '    └── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it  (shown above)',
+  '└── settledNever  fixtures/wake-never.js:53:3  ✖ deadlock',
+  '    └── Promise.allSettled  ✖ deadlock',
+  '        ├── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it',
+  '        └── Promise <pending>  ← timer 1h (… left)',
+  '└── allWithTimer  fixtures/wake-never.js:66:3',
+  '    └── Promise.all',
+  '        ├── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it',
+  '        └── Promise <pending>  ← timer 1h (… left)',
+  '└── awaitsJob  fixtures/wake-never.js:71:3',
+  "    └── Promise <pending>  ← held in pendingJobs.get('job-1').resolve (fixtures/wake-never.js)",
+  '└── awaitsUnrefTimer  fixtures/wake-never.js:75:3',
+  '    └── Promise <pending>  ← timer 1h (… left), unref()ed',
+  '└── cycleA  fixtures/wake-never.js:45:3  ✖ deadlock',
+  '    └── cycleB  fixtures/wake-never.js:49:3  ✖ deadlock',
+  '        └── ↻ cycleA (await cycle)',
+  '└── raceA  fixtures/wake-never.js:58:3',
+  '    └── Promise.race',
+  '        ├── raceB  fixtures/wake-never.js:62:3',
+  '        │   └── ↻ raceA (await cycle)',
+  '        └── Promise <pending>  ← timer 1h (… left)',
+  'cycle: cycleA → cycleB → cycleA',
+  'cycle: raceA → raceB → Promise.race → raceA',
+  'keeping the event loop alive:',
+  '  stdin, reading',
+  '  timer 1h (… left)  → wakes settledNever',
+  '  timer 1h (… left)  → wakes raceA',
+  '  timer 1h (… left)  → wakes allWithTimer',
+];
+
+const RESOURCES_TREE = [
+  '└── sleepCallback  fixtures/wake-resources.js:31:3',
+  '    └── Promise <pending>  ← timer 1h (… left), callback at fixtures/wake-resources.js:31:45',
+  '└── sleepPromise  fixtures/wake-resources.js:35:3',
+  '    └── Promise <pending>  ← timer 1h (… left)',
+  '└── waitMessage  fixtures/wake-resources.js:39:3',
+  "    └── Promise <pending>  ← 'message' listener on EventEmitter (bus)",
+  '└── waitAbort  fixtures/wake-resources.js:43:3',
+  "    └── Promise <pending>  ← 'abort' listener on AbortSignal (controller.#signal)",
+  '└── waitShutdown  fixtures/wake-resources.js:47:3',
+  "    └── Promise <pending>  ← 'shutdown' listener on EventEmitter (bus) (+1 more)",
+  '└── waitReply  fixtures/wake-resources.js:53:3',
+  "    └── Promise <pending>  ← 'data' listener on TCP socket 127.0.0.1:PORT → 127.0.0.1:REPLY",
+  '└── waitClose  fixtures/wake-resources.js:57:3',
+  "    └── Promise <pending>  ← 'close' listener on server 127.0.0.1:PORT (listening)",
+  '└── waitChild  fixtures/wake-resources.js:61:3',
+  "    └── Promise <pending>  ← 'exit' listener on child process CHILD (sleep 3600)",
+  '└── readFifo  fixtures/wake-resources.js:65:3',
+  '    └── readFile  node:internal',
+  '        └── open  node:internal',
+  '            └── .catch(handleErrorFromBinding)  (defined at node:internal)',
+  '                └── Promise <pending>  ← file-system request (FSReqPromise)',
+  'keeping the event loop alive:',
+  '  server 127.0.0.1:PORT (listening)  → wakes waitClose',
+  '  TCP socket 127.0.0.1:PORT → 127.0.0.1:REPLY, reading  → wakes waitReply',
+  '  stdin, reading',
+  '  child process CHILD (sleep 3600), running  → wakes waitChild',
+  '  timer 1h (… left), callback at fixtures/wake-resources.js:31:45  → wakes sleepCallback',
+  '  timer 1h (… left)  → wakes sleepPromise',
+  '  file-system request (FSReqPromise), in flight  → wakes readFifo',
+];
+
+describe.each(nodeTargets)('node $major', ({ path }) => {
+  describe.concurrent('wake-never.js', () => {
+    let target: FixtureTarget;
+
+    beforeAll(async () => {
+      target = await spawnFixture(path, 'wake-never.js', { nodeArgs: ['--inspect-port=0'] });
+    });
+    afterAll(async () => {
+      if (target) await kill(target.child);
+    });
+
+    it.sequential('attach --fail-on deadlock prints every verdict and exits with 1', async () => {
+      const run = await runCli(['attach', String(target.pid), '--no-color', '--fail-on', 'deadlock', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(1);
+      expect(run.stderr, context).toBe('');
+      const lines = normalize(splitTree(run.stdout).body).split('\n');
+      const idle = lines.findIndex((line) => line.startsWith('  (and '));
+      expect(lines.slice(0, idle).join('\n') + '\n', context).toBe(treeText(NEVER_TREE));
+      expect(lines[idle], context).toMatch(/timer 1h \(… left\), unref\(\)ed/);
+      await expectAlive(target);
+    });
+
+    it.sequential('--json has the same verdicts; without --fail-on the exit code is 0', async () => {
+      const run = await runCli(['attach', String(target.pid), '--json', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      const doc = parseDocument(run.stdout);
+      expect(verdicts(doc), context).toEqual([
+        'Promise.all in allWithTimer → can-settle: timer',
+        'Promise.all in allWithTimer → never',
+        'Promise.allSettled in settledNever → can-settle: timer',
+        'Promise.allSettled in settledNever → never',
+        'Promise.race in raceA → can-settle: timer',
+        'awaitsForever → never',
+        'awaitsJob → can-settle: variable',
+        'awaitsUnrefTimer → can-settle: timer',
+        'loadConfig,startServer → never',
+      ]);
+      const never = doc.nodes.filter((node) => node.neverSettles && node.kind !== 'promise').map((node) => node.name);
+      expect(never.sort(), context).toEqual(['Promise.allSettled', 'awaitsForever', 'cycleA', 'cycleB', 'loadConfig', 'settledNever', 'startServer']);
+      const unref = doc.keepAlive!.find((handle) => handle.timer?.refed === false)!;
+      expect(unref, context).toMatchObject({ kind: 'timer', active: false, refed: false, timer: { delayMs: HOUR, repeat: false } });
+      for (const handle of doc.keepAlive!.filter((h) => h.kind === 'timer')) {
+        expect(handle.timer!.remainingMs, context).toBeGreaterThan(HOUR - 120_000);
+        expect(handle.timer!.remainingMs, context).toBeLessThanOrEqual(HOUR);
+      }
+      await expectAlive(target);
+    });
+
+    it.sequential('--watch 1s marks the frames that did not move', async () => {
+      const run = await runCli(['attach', String(target.pid), '--json', '--watch', '1s', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      const doc = parseDocument(run.stdout);
+      expect(doc.watch, context).toMatchObject({ looks: 2 });
+      expect(doc.watch!.spanMs, context).toBeGreaterThanOrEqual(1000);
+      expect(doc.watch!.snapshotMs.length, context).toBe(1);
+      const frames = doc.nodes.filter((node) => node.kind === 'async-function' && !node.internal);
+      expect(frames.length, context).toBe(11);
+      for (const frame of frames) expect(frame.stuckMs, `${frame.name}\n${context}`).toBe(doc.watch!.spanMs);
+      await expectAlive(target);
+    });
+
+    it.sequential('snapshot --fail-on deadlock still writes the document', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'asyncgraph-wake-'));
+      try {
+        const file = join(dir, 'graph.json');
+        const run = await runCli(['snapshot', '--pid', String(target.pid), '--fail-on', 'deadlock', '-o', file, ...CAPTURE_FLAGS]);
+        expect(run.code, describeRun(run)).toBe(1);
+        expect(run.stderr, describeRun(run)).toBe('');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe.concurrent('wake-resources.js', () => {
+    let target: FixtureTarget;
+    let childPid: number | undefined;
+    let server: Server;
+    const accepted: Socket[] = [];
+    let replyPort = 0;
+    let dir: string;
+
+    beforeAll(async () => {
+      server = createServer((socket) => accepted.push(socket));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      replyPort = (server.address() as { port: number }).port;
+      dir = mkdtempSync(join(tmpdir(), 'asyncgraph-wake-'));
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      target = await spawnFixture(path, 'wake-resources.js', {
+        nodeArgs: ['--inspect-port=0'],
+        env: { FIFO: join(dir, 'fifo'), REPLY_PORT: String(replyPort) },
+      });
+      childPid = Number(/^child (\d+)$/m.exec(target.stdout)?.[1]) || undefined;
+    });
+    afterAll(async () => {
+      if (target) await kill(target.child);
+      if (childPid) {
+        try {
+          process.kill(childPid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => server?.close(resolve));
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it.sequential('attach names the resource behind every await', async () => {
+      const run = await runCli(['attach', String(target.pid), '--no-color', '--fail-on', 'deadlock', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0); // nothing here is a deadlock
+      expect(run.stderr, context).toBe('');
+      const body = normalize(splitTree(run.stdout).body, [
+        [`127.0.0.1:${replyPort}`, '127.0.0.1:REPLY'],
+        [`child process ${childPid}`, 'child process CHILD'],
+      ]).replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT');
+      const lines = body.split('\n');
+      const idle = lines.findIndex((line) => line.startsWith('  (and '));
+      expect(lines.slice(0, idle).join('\n') + '\n', context).toBe(treeText(RESOURCES_TREE));
+      expect(lines[idle], context).toMatch(/interval 1m \(… left\), unref\(\)ed, callback at fixtures\/wake-resources\.js:28:13\)$/);
+      await expectAlive(target);
+    });
+
+    it.sequential('--json has the facts of each resource', async () => {
+      const run = await runCli(['attach', String(target.pid), '--json', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      const doc = parseDocument(run.stdout);
+      expect(verdicts(doc), context).toEqual([
+        'handleErrorFromBinding → can-settle: fs-request',
+        'sleepCallback → can-settle: timer',
+        'sleepPromise → can-settle: timer',
+        'waitAbort → can-settle: abort-signal',
+        'waitChild → can-settle: child-process',
+        'waitClose → can-settle: server',
+        'waitMessage → can-settle: event-listener',
+        'waitReply → can-settle: socket',
+        'waitShutdown → can-settle: event-listener',
+      ]);
+      const byKind = (kind: string) => doc.keepAlive!.filter((handle) => handle.kind === kind);
+      expect(byKind('child-process'), context).toEqual([expect.objectContaining({ pid: childPid, command: 'sleep 3600', active: true })]);
+      const sockets = byKind('socket').filter((handle) => handle.remoteAddress);
+      expect(sockets, context).toEqual([expect.objectContaining({ remoteAddress: `127.0.0.1:${replyPort}`, state: 'reading', active: true })]);
+      const listening = byKind('server')[0];
+      expect(doc.tcpSockets!.find((s) => s.handleId === listening.id), context).toMatchObject({ state: 'LISTEN', localAddress: listening.localAddress });
+      expect(doc.tcpSockets!.filter((s) => s.inspector).length, context).toBeGreaterThan(0);
+      // The AbortSignal-driven wait has two ways out: the event, and the signal.
+      const shutdown = doc.nodes.find((node) => node.settlement?.wakers[0]?.event?.name === 'shutdown')!;
+      expect(shutdown.settlement!.wakers.map((waker) => `${waker.kind} ${waker.event?.name}`), context).toEqual(['event-listener shutdown', 'abort-signal abort']);
+      await expectAlive(target);
+    });
+  });
+});

@@ -1,0 +1,274 @@
+// What will wake each await (src/graph/wakers.ts, keep-alive.ts, wakeup-document.ts), on recorded
+// snapshots of test/recorded/programs/wakeups.js from Node 20, 22 and 24: the exact verdicts and
+// wakers, and the pure pieces around them. Live targets (sockets, child processes, files, the
+// time left on timers, --watch, --fail-on): test/integration/wakeup.test.ts.
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { findAwaitGraph } from '../../src/graph/await-graph.js';
+import { buildDocument } from '../../src/graph/document.js';
+import { HeapGraph } from '../../src/graph/heap-graph.js';
+import { SnapshotParser } from '../../src/graph/snapshot-parser.js';
+import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle } from '../../src/graph/types.js';
+import { findHeapWakeups, newAwaitGraphTrace } from '../../src/graph/wakers.js';
+import { matchTcpSockets, wakeupKey } from '../../src/graph/wakeup-document.js';
+import { applyWatch, frameSignatures } from '../../src/graph/watch.js';
+import { formatDelay } from '../../src/graph/resources.js';
+import { renderTree } from '../../src/render/tree.js';
+import { formatMs } from '../../src/render/wakeup.js';
+import { failOnExitCode, hasDeadlock } from '../../src/cli/wakeup-options.js';
+import { loopNowAt } from '../../src/inspector/proc-facts.js';
+
+const recorded = new URL('../recorded/', import.meta.url);
+
+function documentOf(program: string, major: number, loopNowMs?: number): AwaitGraphDocument {
+  const base = `${program}.node${major}`;
+  const parser = new SnapshotParser();
+  parser.write(gunzipSync(readFileSync(new URL(`${base}.heapsnapshot.gz`, recorded))).toString('utf8'));
+  const heap = new HeapGraph(parser.end());
+  const trace = newAwaitGraphTrace();
+  const nodes = findAwaitGraph(heap, trace);
+  const wakeups = findHeapWakeups(heap, nodes, trace);
+  const scripts = JSON.parse(readFileSync(new URL(`${base}.scripts.json`, recorded), 'utf8')) as Record<string, string>;
+  return buildDocument({
+    nodes,
+    scriptUrls: new Map(Object.entries(scripts)),
+    exact: new Map(),
+    target: { pid: 1, nodeVersion: `v${major}`, url: 'ws://test' },
+    capturedAt: new Date(0),
+    toolVersion: 'test',
+    wakeups: { wakeups, ...(loopNowMs !== undefined ? { loopNowMs } : {}) },
+  });
+}
+
+function treeOf(doc: AwaitGraphDocument): string {
+  return renderTree(doc, { colors: false, cwd: '/programs' })
+    .split('\n')
+    .slice(1)
+    .join('\n');
+}
+
+/** `function → verdict: first waker` for every frame awaiting a leaf directly, sorted. */
+function verdicts(doc: AwaitGraphDocument): string[] {
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  const lines: string[] = [];
+  for (const leaf of doc.nodes) {
+    if (!leaf.settlement) continue;
+    const awaiters = leaf.awaitedBy.map((id) => byId.get(id)!).map((node) => (node.kind === 'combinator' ? `${node.name} in ${node.awaitedBy.map((id) => byId.get(id)!.name).join(',')}` : node.name));
+    const waker = leaf.settlement.wakers[0];
+    lines.push(`${awaiters.join(',')} → ${leaf.settlement.verdict}${waker ? `: ${waker.kind} ${waker.description}` : ''}`);
+  }
+  return lines.sort();
+}
+
+const MAJORS = [20, 22, 24];
+
+describe.each(MAJORS)('recorded wakeups.js from Node %i', (major) => {
+  const doc = documentOf('wakeups', major);
+
+  it('names what can settle each leaf, and proves the never-settling ones', () => {
+    expect(verdicts(doc)).toEqual([
+      'Promise.allSettled in settledNever → can-settle: timer timer 1h',
+      'Promise.allSettled in settledNever → never',
+      'Promise.race in raceA → can-settle: timer timer 1h',
+      'acquire → can-settle: variable held in pool.waiters[0]',
+      'awaitsDropped → never',
+      'awaitsForever → never',
+      "awaitsJob → can-settle: variable held in pendingJobs.get('job-1').resolve",
+      'awaitsUnrefTimer → can-settle: timer timer 1h',
+      'sleepCallback → can-settle: timer timer 1h',
+      'sleepPromise → can-settle: timer timer 1h',
+      "waitAbort → can-settle: abort-signal 'abort' listener on AbortSignal (controller.#signal)",
+      "waitMessage → can-settle: event-listener 'message' listener on EventEmitter (bus)",
+    ]);
+  });
+
+  it('marks every node that can only wait on a never-settling one, cycles included', () => {
+    const never = doc.nodes.filter((node) => node.neverSettles).map((node) => `${node.kind} ${node.name}`);
+    expect(never.sort()).toEqual([
+      'async-function awaitsDropped',
+      'async-function awaitsForever',
+      'async-function cycleA',
+      'async-function cycleB',
+      'async-function settledNever',
+      'combinator Promise.allSettled',
+      'promise Promise',
+      'promise Promise',
+      'promise Promise',
+    ]);
+    // The race's cycle can be broken by its timer: not a deadlock, though it is a cycle.
+    const names = (ids: number[]) => ids.map((id) => doc.nodes.find((node) => node.id === id)!.name);
+    expect(doc.cycles.map(names)).toEqual([['cycleA', 'cycleB'], ['raceA', 'raceB', 'Promise.race']].map((c) => expect.arrayContaining(c)));
+    expect(hasDeadlock(doc)).toBe(true);
+  });
+
+  it('draws the verdicts in the tree and lists what keeps the loop alive', () => {
+    const tree = treeOf(doc).split('\n');
+    // The handles that keep nothing alive differ by version (which stdio streams exist).
+    const idle = tree.findIndex((line) => line.startsWith('  (and '));
+    expect(tree[idle]).toMatch(/^  \(and \d that do not keep it alive: .*timer 1h, unref\(\)ed.*\)$/);
+    expect(tree.slice(0, idle).join('\n') + '\n').toBe(`\
+└── awaitsForever  (defined at wakeups.js:12:29)  ✖ deadlock
+    └── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it
+└── awaitsDropped  (defined at wakeups.js:18:29)  ✖ deadlock
+    └── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it
+└── settledNever  (defined at wakeups.js:32:28)  ✖ deadlock
+    └── Promise.allSettled  ✖ deadlock
+        ├── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it
+        └── Promise <pending>  ← timer 1h
+└── awaitsJob  (defined at wakeups.js:46:25)
+    └── Promise <pending>  ← held in pendingJobs.get('job-1').resolve (wakeups.js)
+└── Pool.acquire  (defined at wakeups.js:54:16)
+    └── Promise <pending>  ← held in pool.waiters[0] (wakeups.js)
+└── sleepCallback  (defined at wakeups.js:65:29)
+    └── Promise <pending>  ← timer 1h, callback at wakeups.js:66:45
+└── sleepPromise  (defined at wakeups.js:69:28)
+    └── Promise <pending>  ← timer 1h
+└── waitMessage  (defined at wakeups.js:74:27)
+    └── Promise <pending>  ← 'message' listener on EventEmitter (bus)
+└── waitAbort  (defined at wakeups.js:79:25)
+    └── Promise <pending>  ← 'abort' listener on AbortSignal (controller.#signal)
+└── awaitsUnrefTimer  (defined at wakeups.js:83:32)
+    └── Promise <pending>  ← timer 1h, unref()ed
+└── cycleA  (defined at wakeups.js:24:22)  ✖ deadlock
+    └── cycleB  (defined at wakeups.js:27:22)  ✖ deadlock
+        └── ↻ cycleA (await cycle)
+└── raceA  (defined at wakeups.js:37:21)
+    └── Promise.race
+        ├── raceB  (defined at wakeups.js:40:21)
+        │   └── ↻ raceA (await cycle)
+        └── Promise <pending>  ← timer 1h
+cycle: cycleA → cycleB → cycleA
+cycle: raceA → raceB → Promise.race → raceA
+keeping the event loop alive:
+  timer 1h, callback at wakeups.js:66:45  → wakes sleepCallback
+  timer 1h  → wakes sleepPromise
+  timer 1h  → wakes settledNever
+  timer 1h  → wakes raceA
+`);
+  });
+
+  it('keeps the facts of each handle in the JSON', () => {
+    const timers = doc.keepAlive!.filter((handle) => handle.kind === 'timer');
+    expect(timers.map((handle) => [handle.timer!.delayMs, handle.timer!.repeat, handle.refed, handle.active])).toEqual(
+      expect.arrayContaining([
+        [3_600_000, false, true, true],
+        [3_600_000, false, false, false],
+      ]),
+    );
+    const leaf = doc.nodes.find((node) => node.settlement?.wakers[0]?.path === 'pool.waiters[0]')!;
+    expect(leaf.settlement!.wakers[0]).toMatchObject({ kind: 'variable', path: 'pool.waiters[0]', scope: 'file:///programs/wakeups.js' });
+  });
+
+  it('gives the time left when the loop clock is known', () => {
+    const withClock = documentOf('wakeups', major, 60_000);
+    const left = withClock.keepAlive!.filter((handle) => handle.timer?.delayMs === 3_600_000).map((handle) => handle.timer!.remainingMs!);
+    // Armed right after the program started: about 59 minutes left a minute in.
+    for (const ms of left) expect(ms).toBeGreaterThan(3_600_000 - 60_000 - 1000);
+    for (const ms of left) expect(ms).toBeLessThanOrEqual(3_600_000 - 60_000 + 1000);
+  });
+});
+
+function handle(partial: Partial<KeepAliveHandle> & Pick<KeepAliveHandle, 'id' | 'kind' | 'description'>): KeepAliveHandle {
+  const draft = { className: partial.kind === 'server' ? 'Server' : 'Socket', state: 'reading', active: true, wakes: [], ...partial } as KeepAliveHandle;
+  // As wakeup-document.ts keeps them: the heap's own description and address, not enumerable.
+  Object.defineProperty(draft, 'heapDescription', { value: partial.description, enumerable: false });
+  Object.defineProperty(draft, 'heapLocal', { value: partial.localAddress, enumerable: false });
+  return draft;
+}
+
+describe('matching the heap with /proc sockets', () => {
+  const rows = [
+    { localAddress: '127.0.0.1', localPort: 9229, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN' },
+    { localAddress: '127.0.0.1', localPort: 9229, remoteAddress: '127.0.0.1', remotePort: 50000, state: 'ESTABLISHED' },
+    { localAddress: '127.0.0.1', localPort: 41000, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN' },
+    { localAddress: '127.0.0.1', localPort: 41000, remoteAddress: '127.0.0.1', remotePort: 50001, state: 'ESTABLISHED' },
+    { localAddress: '127.0.0.1', localPort: 50002, remoteAddress: '127.0.0.1', remotePort: 6379, state: 'ESTABLISHED' },
+  ];
+
+  it('matches a port-0 server, its only connection and the only client socket; marks the inspector', () => {
+    const handles = [
+      handle({ id: 1, kind: 'server', description: 'server 127.0.0.1:0 (listening)', localAddress: '127.0.0.1:0', state: 'listening' }),
+      handle({ id: 2, kind: 'socket', description: 'TCP connection accepted 127.0.0.1:0 → ?', localAddress: '127.0.0.1:0' }),
+      handle({ id: 3, kind: 'socket', description: 'TCP socket' }),
+    ];
+    const sockets = matchTcpSockets(handles, rows, 9229);
+    expect(handles.map((h) => h.description)).toEqual([
+      'server 127.0.0.1:41000 (listening)',
+      'TCP connection accepted 127.0.0.1:41000 → 127.0.0.1:50001',
+      'TCP socket 127.0.0.1:50002 → 127.0.0.1:6379',
+    ]);
+    expect(sockets.map((s) => [s.localAddress, s.state, s.inspector ?? false, s.handleId ?? null])).toEqual([
+      ['127.0.0.1:9229', 'LISTEN', true, null],
+      ['127.0.0.1:9229', 'ESTABLISHED', true, null],
+      ['127.0.0.1:41000', 'LISTEN', false, 1],
+      ['127.0.0.1:41000', 'ESTABLISHED', false, 2],
+      ['127.0.0.1:50002', 'ESTABLISHED', false, 3],
+    ]);
+  });
+
+  it('matches nothing it cannot tell apart: two client sockets, or worker threads in the process', () => {
+    const two = [handle({ id: 3, kind: 'socket', description: 'TCP socket' }), handle({ id: 4, kind: 'socket', description: 'TCP socket' })];
+    matchTcpSockets(two, [...rows, { ...rows[4], localPort: 50003 }], 9229);
+    expect(two.map((h) => h.description)).toEqual(['TCP socket', 'TCP socket']);
+    const withWorker = [handle({ id: 3, kind: 'socket', description: 'TCP socket' }), handle({ id: 9, kind: 'worker', description: 'worker thread 1' })];
+    matchTcpSockets(withWorker, rows, 9229);
+    expect(withWorker[0].description).toBe('TCP socket');
+  });
+});
+
+describe('--watch: frames that did not move', () => {
+  const node = (id: number, kind: AwaitNode['kind'], awaitedBy: number[]): AwaitNode => ({
+    id,
+    kind,
+    name: `n${id}`,
+    location: null,
+    locationSource: 'none',
+    awaitedBy,
+  });
+
+  it('marks a frame that awaits the same objects in every look, not one that awaits a new promise', () => {
+    // Look 1: frame 1 awaits promise 10, frame 2 awaits promise 20.
+    const first = frameSignatures([node(1, 'async-function', []), node(10, 'promise', [1]), node(2, 'async-function', []), node(20, 'promise', [2])]);
+    // Last look: frame 1 still awaits 10; frame 2 now awaits 21 (it went round a loop).
+    const nodes = [node(1, 'async-function', []), node(10, 'promise', [1]), node(2, 'async-function', []), node(21, 'promise', [2])];
+    const watch = applyWatch(nodes, [{ at: new Date(1000), snapshotMs: 120.4, frames: first }], new Date(31_000));
+    expect(watch).toEqual({ looks: 2, spanMs: 30_000, lookedAt: [new Date(1000).toISOString(), new Date(31_000).toISOString()], snapshotMs: [120] });
+    expect(nodes.map((n) => n.stuckMs)).toEqual([30_000, undefined, undefined, undefined]);
+  });
+});
+
+describe('small pieces', () => {
+  it('formats delays and times left', () => {
+    expect([formatDelay(3_600_000), formatDelay(90_000), formatDelay(1500), formatDelay(250), formatDelay(3_661_000)]).toEqual(['1h', '1m30s', '1.5s', '250ms', '1h1m']);
+    expect([formatMs(3_540_000), formatMs(59_000), formatMs(3_599_000)]).toEqual(['59m', '59s', '59m59s']);
+  });
+
+  it('estimates the loop clock at the snapshot from the process age read later', () => {
+    expect(loopNowAt({ ageMs: 10_000, readAt: 5_000 }, new Date(4_000))).toBe(9_000);
+    expect(loopNowAt({ readAt: 5_000 }, new Date(4_000))).toBeUndefined();
+  });
+
+  it('--fail-on deadlock: exit code 1 only with a never-settling node', () => {
+    const base = { schemaVersion: 1, tool: { name: 'asyncgraph', version: 't' }, target: { pid: 1, nodeVersion: null, url: 'ws://x' }, capturedAt: '', cycles: [] } as const;
+    const stuck = { ...base, nodes: [{ id: 1, kind: 'promise', name: 'Promise', location: null, locationSource: 'none', awaitedBy: [], neverSettles: true }] } as AwaitGraphDocument;
+    const fine = { ...base, nodes: [{ id: 1, kind: 'promise', name: 'Promise', location: null, locationSource: 'none', awaitedBy: [] }] } as AwaitGraphDocument;
+    expect(failOnExitCode(stuck, { failOn: 'deadlock' })).toBe(1);
+    expect(failOnExitCode(stuck, {})).toBeUndefined();
+    expect(failOnExitCode(fine, { failOn: 'deadlock' })).toBeUndefined();
+  });
+
+  it('collapses siblings that differ only by a pool index, not ones with different verdicts', () => {
+    const leaf = (description: string, verdict: 'can-settle' | 'never'): AwaitNode => ({
+      id: 1,
+      kind: 'promise',
+      name: 'Promise',
+      location: null,
+      locationSource: 'none',
+      awaitedBy: [],
+      settlement: { verdict, reason: '', wakers: verdict === 'never' ? [] : [{ kind: 'variable', description }] },
+    });
+    expect(wakeupKey(leaf('held in pool.waiters[0]', 'can-settle'))).toBe(wakeupKey(leaf('held in pool.waiters[7]', 'can-settle')));
+    expect(wakeupKey(leaf('held in pool.waiters[0]', 'can-settle'))).not.toBe(wakeupKey(leaf('', 'never')));
+  });
+});
