@@ -26,12 +26,13 @@
 //   lookup s      asyncgraph's own account of the location lookups (stats.locationLookupMs)
 //
 // Options: --sizes 0,10000,100000,300000  --runs 3  --million (adds a run at 1M suspended
-// frames, 333,334 chains, one run each)  --cli bin/asyncgraph.js  --json (also print the rows
+// frames, 333,334 chains, one run each)  --cli PATH (another asyncgraph checkout's
+// bin/asyncgraph.js, e.g. an older version for a before/after table)  --json (also print the rows
 // as JSON). It writes nothing into the repository (outputs go to a temporary directory).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,7 +42,7 @@ const MILLION_CHAINS = 333_334;
 const options = parseArgs(process.argv.slice(2));
 const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 // The bare client takes the very snapshot asyncgraph takes: same captureNumericValue.
-const numericValues = /captureNumericValue:\s*true/.test(readFileSync(join(root, 'dist/inspector/capture.js'), 'utf8'));
+const numericValues = /captureNumericValue:\s*true/.test(readFileSync(join(dirname(options.cli), '../dist/inspector/capture.js'), 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'asyncgraph-bench-'));
 
 printMachine('before');
@@ -73,7 +74,7 @@ function parseArgs(args) {
       result.runs = Number(value());
       if (!Number.isSafeInteger(result.runs) || result.runs < 1) fail('--runs: a positive integer');
     } else if (arg === '--million') result.million = true;
-    else if (arg === '--cli') result.cli = value();
+    else if (arg === '--cli') result.cli = resolve(value());
     else if (arg === '--json') result.json = true;
     else fail(`unknown option ${arg}`);
   }

@@ -52,6 +52,9 @@ export async function captureProcess(pid: number | string, options: CaptureProce
     maxSnapshotBytes,
     onProgress: options.onProgress,
     signal: options.signal,
+    pauseTimeoutMs: options.pauseTimeoutMs,
+    samples: options.samples,
+    sampleIntervalMs: options.sampleIntervalMs,
   };
   options.onProgress?.('finding the inspector');
   return withTargetSession(

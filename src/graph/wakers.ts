@@ -101,6 +101,8 @@ export interface WakeupOptions {
   searchLimit?: number;
   /** Wakers reported per leaf. */
   maxWakers?: number;
+  /** Heap nodes visited by all leaves' searches together (default 2 million). */
+  totalSearchLimit?: number;
 }
 
 const RESOLVE_BUILTINS = new Set(['PromiseCapabilityDefaultResolve', 'PromiseCapabilityDefaultReject']);
@@ -164,6 +166,9 @@ class WakeupAnalyzer {
   private readonly holdersCache = new Map<number, PromiseHolders>();
   private readonly searchLimit: number;
   private readonly maxWakers: number;
+  /** Heap nodes all leaves' searches may visit together; then the rest get no wakers named. */
+  private totalBudget: number;
+  private visitedTotal = 0;
   private readonly nativeContext: number;
   private readonly scriptContext: number;
 
@@ -176,6 +181,9 @@ class WakeupAnalyzer {
     this.reader = new HeapReader(heap);
     this.searchLimit = options.searchLimit ?? 4000;
     this.maxWakers = options.maxWakers ?? 4;
+    this.totalBudget = options.totalSearchLimit ?? 2_000_000;
+    this.generatorFlag = new Uint8Array(heap.nodeCount);
+    this.nativeFlag = new Uint8Array(heap.nodeCount);
     this.nativeContext = heap.stringIndex('system / NativeContext');
     this.scriptContext = heap.stringIndex('system / ScriptContext');
   }
@@ -270,20 +278,34 @@ class WakeupAnalyzer {
     out.unknown.push({ node: from, what: name || type });
   }
 
+  /** Per node: 0 not known yet, 1 no, 2 yes (the checks scan all edges: an array of 100k waiters has 100k). */
+  private readonly generatorFlag: Uint8Array;
+  private readonly nativeFlag: Uint8Array;
+
   private isGenerator(node: number): boolean {
-    return this.reader.get(node, 'parameters_and_registers') >= 0 && this.reader.get(node, 'function') >= 0;
+    let flag = this.generatorFlag[node];
+    if (flag === 0) {
+      flag = this.reader.get(node, 'parameters_and_registers') >= 0 && this.reader.get(node, 'function') >= 0 ? 2 : 1;
+      this.generatorFlag[node] = flag;
+    }
+    return flag === 2;
   }
 
   /** A native wrapper (Node's BaseObject) or an object native code holds directly. */
   private isNativeBacked(node: number): boolean {
-    if (this.reader.get(node, 'javascript_to_native') >= 0) return true;
-    if (isResourceClass(this.reader.className(node))) return true;
-    let held = false;
-    this.heap.forEachRetainer(node, (from) => {
-      if (this.reader.isRoot(from)) held = true;
-      return held;
-    });
-    return held;
+    let flag = this.nativeFlag[node];
+    if (flag === 0) {
+      let native = this.reader.get(node, 'javascript_to_native') >= 0 || isResourceClass(this.reader.className(node));
+      if (!native) {
+        this.heap.forEachRetainer(node, (from) => {
+          if (this.reader.isRoot(from)) native = true;
+          return native;
+        });
+      }
+      flag = native ? 2 : 1;
+      this.nativeFlag[node] = flag;
+    }
+    return flag === 2;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -323,6 +345,18 @@ class WakeupAnalyzer {
 
   /** Who holds the resolving functions: a search up the retainers for resources and variables. */
   private wakersOf(resolvers: number[]): FoundWaker[] {
+    if (this.totalBudget <= 0) {
+      return [{ kind: 'holder', description: 'held by something not traced (the search budget went to other leaves)' }];
+    }
+    const before = this.visitedTotal;
+    try {
+      return this.searchWakers(resolvers);
+    } finally {
+      this.totalBudget -= this.visitedTotal - before;
+    }
+  }
+
+  private searchWakers(resolvers: number[]): FoundWaker[] {
     const parent = new Map<number, Step>();
     const hits: Hit[] = [];
     const starts = new Set(resolvers);
@@ -335,6 +369,7 @@ class WakeupAnalyzer {
           if (parent.has(from) || starts.has(from) || !this.follows(from, edge)) return;
           parent.set(from, { edge, child });
           visited++;
+          this.visitedTotal++;
           const kind = this.hitKind(from, edge);
           if (kind) hits.push({ kind, node: from, distance });
           else next.push(from);
@@ -870,8 +905,16 @@ export function newAwaitGraphTrace(): AwaitGraphTrace {
   return { promiseNode: new Map(), resolvedBy: new Map(), consumed: [] };
 }
 
-/** Wakers and never-settles verdicts of the graph's leaves, and the handles keeping the loop alive. */
-export function findHeapWakeups(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace): HeapWakeups {
-  const { settlements, neverSettles } = analyzeWakeups(heap, nodes, trace);
-  return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
+/**
+ * Wakers and never-settles verdicts of the graph's leaves, and the handles keeping the loop alive.
+ * Undefined if the analysis fails on a snapshot it does not understand: the await graph is still
+ * worth having without it (a missing `settlement` claims nothing).
+ */
+export function findHeapWakeups(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace): HeapWakeups | undefined {
+  try {
+    const { settlements, neverSettles } = analyzeWakeups(heap, nodes, trace);
+    return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
+  } catch {
+    return undefined;
+  }
 }

@@ -86,8 +86,9 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
   let debuggerEnabled = false;
   const pauseTimeoutMs = options.pauseTimeoutMs ?? 300;
   const holdMs = options.holdPauseMs ?? (Number(process.env.ASYNCGRAPH_TEST_HOLD_PAUSE_MS) || 0);
-  // Created before Debugger.enable: a target already paused (by a `debugger;` statement hit
-  // meanwhile) reports it right after enable, and is resumed like any other pause.
+  // Created before Debugger.enable: a target already paused when we attach (another debugger's
+  // breakpoint) reports it during enable, and that pause is left to its owner; every later one
+  // (ours, or a `debugger;` statement hit meanwhile) is resumed at once.
   const signal = options.signal;
   const guard = new PauseGuard(session, holdMs, signal);
   let kick: Promise<unknown> | undefined;
@@ -98,8 +99,8 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     debuggerEnabled = true;
     guard.debuggerEnabled();
 
-    // Pause → stack → resume, before the snapshot: the snapshot and the location lookups
-    // then see the same running generator.
+    // Pause → stack → resume (src/inspector/running-stack.ts), before the snapshot: the lookups
+    // that follow it look at the running frame's generators first.
     let samples: RawSample[] | undefined;
     if (pauseTimeoutMs > 0) {
       options.onProgress?.('checking whether it runs JavaScript');
@@ -134,7 +135,8 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // (takePendingHeapSnapshots): a thread that never returns to its event loop would never be
     // snapshotted. So one more pause round follows the request: a running thread pauses, takes the
     // snapshot in the pause, and is resumed as usual; an idle one cancels the request as usual.
-    if (samples && !guard.foreignPause) kick = pauseOnce(session, guard, { pauseTimeoutMs, signal }).catch(() => undefined);
+    // Its wait ends with the snapshot: a pause landing later is resumed by the guard all the same.
+    if (samples && !guard.foreignPause) kick = pauseOnce(session, guard, { pauseTimeoutMs, signal, until: snapshotTaken }).catch(() => undefined);
     await abortable(snapshotTaken, signal).catch((error: unknown) => {
       if (error instanceof TimeoutError) {
         throw new TimeoutError(
@@ -189,7 +191,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       heapNodes,
       locationLookupMs: lookup.elapsedMs,
       ...(execution ? { execution } : {}),
-      wakeups,
+      ...(wakeups ? { wakeups } : {}),
     };
   } finally {
     // A pause round still waiting (the snapshot failed) ends within its bound; then undo.
@@ -240,7 +242,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
  * lookups and the document building that follow: an async function keeps its locals alive
  * across awaits.
  */
-function analyzeSnapshot(parser: SnapshotParser): { nodes: FoundNode[]; wakeups: HeapWakeups; heapNodes: number } {
+function analyzeSnapshot(parser: SnapshotParser): { nodes: FoundNode[]; wakeups: HeapWakeups | undefined; heapNodes: number } {
   let raw;
   try {
     raw = parser.end();

@@ -103,7 +103,8 @@ export function stuckLeaves(doc: AwaitGraphDocument): StuckLeaf[] {
   }
   const leaves: StuckLeaf[] = [];
   for (const frame of doc.nodes) {
-    if (!isFrame(frame)) continue;
+    // The frame running JavaScript right now is busy, not stuck (src/render/running.ts shows it).
+    if (!isFrame(frame) || frame.state === 'running') continue;
     const direct = awaits.get(frame.id) ?? [];
     // Walk down through non-frames; the first frame found means this one is not a leaf.
     const seen = new Set<number>([frame.id]);

@@ -38,7 +38,11 @@ export function wakerText(waker: Waker, style: LocationStyle): string {
  */
 export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: LocationStyle): string {
   let text = '';
-  if (node.stuckMs !== undefined) text += paint.yellow(`  [stuck ≥ ${formatMs(node.stuckMs)}]`);
+  // A lower bound: whole seconds, rounded down, past ten seconds.
+  if (node.stuckMs !== undefined) {
+    const ms = node.stuckMs >= 10_000 ? Math.floor(node.stuckMs / 1000) * 1000 : node.stuckMs;
+    text += paint.yellow(`  [stuck ≥ ${formatMs(ms)}]`);
+  }
   const settlement = node.settlement;
   if (settlement) {
     if (settlement.verdict === 'never') {

@@ -54,6 +54,8 @@ export interface UnharmedOptions {
   memoryBefore?: Memory;
   /** The inspector must not be listening any more (asyncgraph opened it and should have closed it). */
   inspectorClosed?: boolean;
+  /** The target's own listening ports (its HTTP server), which may stay. */
+  ownPorts?: number[];
 }
 
 /**
@@ -67,7 +69,7 @@ export async function expectUnharmed(target: FixtureTarget, options: UnharmedOpt
     const limit = options.memoryBefore.heapUsed * 1.1 + 4 * 1024 * 1024;
     expect(after.heapUsed, `heap after ${mb(after.heapUsed)} MB, before ${mb(options.memoryBefore.heapUsed)} MB`).toBeLessThanOrEqual(limit);
   }
-  if (options.inspectorClosed) await expectNoInspector(target.pid);
+  if (options.inspectorClosed) await expectNoInspector(target.pid, options.ownPorts);
 }
 
 /** No TCP port of `pid` is listening (the fault target listens on none unless FAULT_HTTP) — polled up to 2 s. */

@@ -53,7 +53,7 @@ describe('another debugger client attached', () => {
     const target = await spawnFaultTarget({ nodeArgs: ['--inspect=0'] });
     const url = (await target.waitForLine(LISTENING, { stream: 'stderr' })).match(LISTENING)![1];
     const other = await otherClient(url);
-    const paused = new Promise<void>((resolve) => other.client.once('Debugger.paused', () => resolve()));
+    const paused = new Promise<void>((resolve) => other.client.on('Debugger.paused', () => resolve()));
     await other.client.send('Debugger.pause');
     target.child.stdin!.write('ping\n'); // a pause needs JavaScript to interrupt
     await paused;

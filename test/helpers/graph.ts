@@ -20,7 +20,7 @@ export function splitTree(stdout: string): { header: string; body: string } {
 /** `pid 123, node v22.1.0 — 3 suspended frames, 1 pending promise[, 1 await cycle]` */
 export function headerPattern(pid: number, major: number, counts?: string): RegExp {
   const rest = counts ? escapeRegExp(counts) : '\\d+ suspended frames?, \\d+ pending promises?(, \\d+ await cycles?)?';
-  return new RegExp(`^pid ${pid}, node v${major}\\.\\d+\\.\\d+ — ${rest}$`);
+  return new RegExp(`^pid ${pid}, node v${major}\\.\\d+\\.\\d+ — (?:idle in event loop, )?${rest}$`);
 }
 
 function escapeRegExp(text: string): string {

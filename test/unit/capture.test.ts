@@ -192,8 +192,8 @@ function runningTarget(callFrames: unknown[], extra: Record<string, Handler> = {
       return { debuggerId: 'x' };
     },
     'Debugger.pause'(this: FakeSession) {
-      // The break comes right after the request is answered.
-      setImmediate(() => {
+      // The break comes as the request is answered (on Node 22 the event may even come first).
+      queueMicrotask(() => {
         state.paused = true;
         this.emit('Debugger.paused', { callFrames, reason: 'other' });
       });

@@ -29,6 +29,7 @@ function documentOf(program: string, major: number, loopNowMs?: number): AwaitGr
   const trace = newAwaitGraphTrace();
   const nodes = findAwaitGraph(heap, trace);
   const wakeups = findHeapWakeups(heap, nodes, trace);
+  if (!wakeups) throw new Error('the wake-up analysis failed');
   const scripts = JSON.parse(readFileSync(new URL(`${base}.scripts.json`, recorded), 'utf8')) as Record<string, string>;
   return buildDocument({
     nodes,
@@ -250,9 +251,17 @@ describe('small pieces', () => {
   });
 
   it('--fail-on deadlock: exit code 1 only with a never-settling node', () => {
-    const base = { schemaVersion: 1, tool: { name: 'asyncgraph', version: 't' }, target: { pid: 1, nodeVersion: null, url: 'ws://x' }, capturedAt: '', cycles: [] } as const;
-    const stuck = { ...base, nodes: [{ id: 1, kind: 'promise', name: 'Promise', location: null, locationSource: 'none', awaitedBy: [], neverSettles: true }] } as AwaitGraphDocument;
-    const fine = { ...base, nodes: [{ id: 1, kind: 'promise', name: 'Promise', location: null, locationSource: 'none', awaitedBy: [] }] } as AwaitGraphDocument;
+    const documentWith = (node: AwaitNode): AwaitGraphDocument => ({
+      schemaVersion: 1,
+      tool: { name: 'asyncgraph', version: 't' },
+      target: { pid: 1, nodeVersion: null, url: 'ws://x' },
+      capturedAt: '',
+      nodes: [node],
+      cycles: [],
+    });
+    const leaf: AwaitNode = { id: 1, kind: 'promise', name: 'Promise', location: null, locationSource: 'none', awaitedBy: [] };
+    const stuck = documentWith({ ...leaf, neverSettles: true });
+    const fine = documentWith(leaf);
     expect(failOnExitCode(stuck, { failOn: 'deadlock' })).toBe(1);
     expect(failOnExitCode(stuck, {})).toBeUndefined();
     expect(failOnExitCode(fine, { failOn: 'deadlock' })).toBeUndefined();
