@@ -730,6 +730,10 @@ class WakeupAnalyzer {
       for (const { source } of sources) inputs[owner].push(varOfPromise(source));
     }
 
+    // The promises each node produces (its own, a step's derived one, a combinator's).
+    const owned: number[][] = nodes.map(() => []);
+    for (const [promise, index] of trace.promiseNode) if (nodes[index].kind !== 'promise') owned[index].push(promise);
+
     type Formula = { op: 'all' | 'any'; deps: number[]; possible: boolean };
     const formulas: Formula[] = [];
     for (let i = 0; i < nodes.length; i++) {
@@ -738,7 +742,9 @@ class WakeupAnalyzer {
         formulas.push({ op: 'all', deps: [varOfPromise(node.heapNode)], possible: true });
       } else {
         const deps = [...new Set(inputs[i])];
-        formulas.push({ op: node.combinator === 'allSettled' ? 'any' : 'all', deps, possible: deps.length > 0 });
+        // A node never settles only if what it produces cannot be settled some other way either.
+        const possible = deps.length > 0 && owned[i].every((promise) => !this.settledOutsideOwner(promise, node));
+        formulas.push({ op: node.combinator === 'allSettled' ? 'any' : 'all', deps, possible });
       }
     }
     // Promises (the list grows while formulas are made: sources of looked-through promises).

@@ -18,7 +18,7 @@
 
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TargetExitedError } from '../errors.js';
+import { TargetExitedError, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
 import { listeningPorts, parseNetTcp, processExists, socketInodes } from './proc.js';
 
@@ -35,7 +35,12 @@ export interface InspectorWeOpened {
   port: number;
 }
 
-export type CloseResult = { closed: true } | { closed: false; reason: string };
+/**
+ * `queued`: the call was sent but the target is busy (still writing a heap snapshot after a
+ * SIGINT): it runs when the target gets to it — messages of a session are dispatched in order,
+ * before the session's end — and we cannot wait to see it.
+ */
+export type CloseResult = { closed: true } | { closed: false; queued?: boolean; reason: string };
 
 const TCP_ESTABLISHED = '01';
 
@@ -100,6 +105,9 @@ export async function closeInspectorWeOpened(session: CdpSession, inspector: Ins
     }
   } catch (error) {
     // The disconnect is the expected outcome.
+    if (error instanceof TimeoutError) {
+      return { closed: false, queued: true, reason: `the target is busy; ${CLOSE_INSPECTOR_EXPRESSION} is queued and runs when it gets to it` };
+    }
     if (!(error instanceof TargetExitedError)) {
       return { closed: false, reason: `${CLOSE_INSPECTOR_EXPRESSION} got no answer: ${(error as Error).message}` };
     }

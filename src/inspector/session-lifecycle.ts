@@ -9,9 +9,9 @@
 // or "the process exited during the capture" when it did, whatever the protocol said.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TargetExitedError } from '../errors.js';
+import { InterruptedError, TargetExitedError } from '../errors.js';
 import { connectCdp, type CdpSession } from './cdp-session.js';
-import { closeInspectorWeOpened } from './close-inspector.js';
+import { closeInspectorWeOpened, type CloseResult } from './close-inspector.js';
 import {
   asSnapshotTooLarge,
   DEFAULT_CLEANUP_MS,
@@ -126,15 +126,25 @@ export async function withTargetSession<E extends Endpoint, T>(
     guardSession(session, { signal, maxSnapshotBytes: options.maxSnapshotBytes, cleanupMs });
   const session = guard(raw);
   watchForExit(raw, session, endpoint);
+  let result: T | undefined;
+  let failure: unknown;
+  let failed = false;
   try {
-    const result = await use({ endpoint, session, guard });
+    result = await use({ endpoint, session, guard });
     if (session.stopReason) throw session.stopReason;
-    return result;
   } catch (error) {
-    throw mapError(error, endpoint, session, options);
-  } finally {
-    await leave(raw, endpoint, session.stopReason ? session.cleanupRemainingMs() : CLOSE_TIMEOUT_MS, options);
+    failed = true;
+    failure = mapError(error, endpoint, session, options);
   }
+  const interrupted = failed && failure instanceof InterruptedError;
+  const closing = await leave(raw, endpoint, session.stopReason ? session.cleanupRemainingMs() : CLOSE_TIMEOUT_MS, options, interrupted);
+  if (!failed) return result as T;
+  if (interrupted && closing && !closing.closed && closing.queued) {
+    // Interrupted while the target is busy (a snapshot): the close call waits in its queue.
+    const stop = failure as InterruptedError;
+    throw new InterruptedError(stop.message, stop.exitCode, `the inspector it opened (port ${endpoint.port}) closes once the target finishes what it is doing: the request is queued`);
+  }
+  throw failure;
 }
 
 /**
@@ -168,8 +178,18 @@ function mapError(error: unknown, endpoint: Endpoint, session: GuardedSession | 
   return error;
 }
 
-/** Last step: close the inspector if we opened it (the one call into the target), then disconnect. */
-async function leave(raw: CdpSession, endpoint: Endpoint, closeBudgetMs: number, options: SessionLifecycleOptions): Promise<void> {
+/**
+ * Last step: close the inspector if we opened it (the one call into the target), then disconnect.
+ * Says (onWarning) when it stays open — except a close left queued while interrupting, which the
+ * caller reports with the interruption (`quietQueued`).
+ */
+async function leave(
+  raw: CdpSession,
+  endpoint: Endpoint,
+  closeBudgetMs: number,
+  options: SessionLifecycleOptions,
+  quietQueued = false,
+): Promise<CloseResult | undefined> {
   try {
     if (endpoint.activated && !options.keepInspector && endpoint.pid !== null && endpoint.port !== undefined) {
       options.onProgress?.('closing the inspector it opened');
@@ -178,8 +198,10 @@ async function leave(raw: CdpSession, endpoint: Endpoint, closeBudgetMs: number,
         { pid: endpoint.pid, host: endpoint.host ?? '127.0.0.1', port: endpoint.port },
         closeBudgetMs,
       );
-      if (!result.closed) warnStillOpen(endpoint, result.reason, options);
+      if (!result.closed && !(quietQueued && result.queued)) warnStillOpen(endpoint, result.reason, options);
+      return result;
     }
+    return undefined;
   } finally {
     await raw.close();
   }

@@ -3,7 +3,7 @@ import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 import { compareNodes, displayName } from '../graph/order.js';
 import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
-import { keepAliveLines, wakeupSuffix } from './wakeup.js';
+import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
 import { executionLines, executionStateText, RUNNING_MARKER, stackNodeIds } from './running.js';
 
 /** Deeper levels are drawn with only the innermost KEPT_DEPTH levels of indentation. */
@@ -39,10 +39,13 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
   const lines: string[] = [headerLine(doc, paint), ...executionLines(doc, paint, options)];
   const drawn = new Set<number>();
   const onStack = stackNodeIds(doc);
+  // What wakes each leaf (src/render/wakeup.ts); generalised inside groups printed once.
+  const grouped = options.collapse === false ? new Set<number>() : groupedNodeIds(doc);
   const label = (node: AwaitNode) => {
     const frame = onStack.get(node.id);
     // A running generator's [[GeneratorLocation]] is its function's start: show where it runs.
-    return frame ? paint.red.bold(RUNNING_MARKER) + nodeLabel({ ...node, location: frame.location, locationSource: 'exact' }, paint, options) : nodeLabel(node, paint, options);
+    return (frame ? paint.red.bold(RUNNING_MARKER) + nodeLabel({ ...node, location: frame.location, locationSource: 'exact' }, paint, options) : nodeLabel(node, paint, options)) +
+      wakeupSuffix(node, paint, options, grouped.has(node.id));
   };
   // Identical sibling subtrees are drawn once, their first member standing for all (src/graph/collapse.ts).
   const signatures = options.collapse === false ? new Map<number, number>() : subtreeSignatures(doc.nodes);
@@ -153,7 +156,7 @@ function nodeLabel(node: AwaitNode, paint: ChalkInstance, style: LocationStyle):
     if (node.locationSource === 'inferred') text += paint.dim(' (inferred)');
   }
   if (node.state && node.state !== 'suspended') text += paint.yellow(` [${node.state}]`);
-  return (node.internal ? paint.dim(stripColor(text)) : text) + wakeupSuffix(node, paint, style);
+  return node.internal ? paint.dim(stripColor(text)) : text;
 }
 
 function stripColor(text: string): string {

@@ -36,7 +36,7 @@ export function wakerText(waker: Waker, style: LocationStyle): string {
  * What follows a node's label: for a pending leaf, what can settle it (`← …`), `✖ never settles`
  * or `? unknown`; for a node that can never settle, `✖ deadlock`; with --watch, `[stuck ≥ 30s]`.
  */
-export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: LocationStyle): string {
+export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: LocationStyle, inGroup = false): string {
   let text = '';
   // A lower bound: whole seconds, rounded down, past ten seconds.
   if (node.stuckMs !== undefined) {
@@ -51,7 +51,9 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
       text += paint.dim(`  ? ${settlement.reason}`);
     } else if (settlement.wakers.length > 0) {
       const [first, ...rest] = settlement.wakers;
-      text += paint.green(`  ← ${wakerText(first, style)}`) + (rest.length > 0 ? paint.dim(` (+${rest.length} more)`) : '');
+      // A leaf printed for a group of identical subtrees stands for all of them: `pool.waiters[…]`.
+      const phrase = inGroup ? generalise(wakerText(first, style)) : wakerText(first, style);
+      text += paint.green(`  ← ${phrase}`) + (rest.length > 0 ? paint.dim(` (+${rest.length} more)`) : '');
     }
     return text;
   }
@@ -60,6 +62,36 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
 }
 
 const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
+
+/** Indexes and Map keys in a waker's text, which differ between the members of a group. */
+function generalise(text: string): string {
+  return text.replace(/\[\d+\]/g, '[…]').replace(/\.get\('[^']*'\)/g, '.get(…)');
+}
+
+/**
+ * Nodes drawn for a group of identical sibling subtrees (`× N`, the document's `groups`): the
+ * members and everything below them.
+ */
+export function groupedNodeIds(doc: AwaitGraphDocument): Set<number> {
+  const out = new Set<number>();
+  if (!doc.groups || doc.groups.length === 0) return out;
+  const awaits = new Map<number, number[]>();
+  for (const node of doc.nodes) {
+    for (const awaiter of node.awaitedBy) {
+      const list = awaits.get(awaiter) ?? [];
+      list.push(node.id);
+      awaits.set(awaiter, list);
+    }
+  }
+  const work = doc.groups.flatMap((group) => group.members);
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (out.has(id)) continue;
+    out.add(id);
+    work.push(...(awaits.get(id) ?? []));
+  }
+  return out;
+}
 
 /**
  * The frames a leaf wakes, for the keep-alive section: up the awaitedBy edges to the first frames
@@ -105,7 +137,8 @@ function handleText(handle: KeepAliveHandle, style: LocationStyle): string {
 export function keepAliveLines(doc: AwaitGraphDocument, paint: ChalkInstance, style: LocationStyle): string[] {
   if (!doc.keepAlive) return [];
   const active = doc.keepAlive.filter((handle) => handle.active);
-  const idle = doc.keepAlive.filter((handle) => !handle.active);
+  // stdout and stderr that are not being written to are in every process: not worth a line.
+  const idle = doc.keepAlive.filter((handle) => !handle.active && handle.description !== 'stdout' && handle.description !== 'stderr');
   const lines: string[] = [];
   lines.push(paint.bold(active.length > 0 ? 'keeping the event loop alive:' : 'nothing keeps the event loop alive'));
   const byId = new Map(doc.nodes.map((node) => [node.id, node]));

@@ -1,5 +1,7 @@
 // The awaited-by graph of each fixture, on every Node.js major the suite targets: the exact tree
-// text of `attach --no-color`, and the same graph in `attach --json`.
+// text of `attach --no-color`, and the same graph in `attach --json`. (What wakes each leaf, after
+// `←`, and the keep-alive lines are covered in depth by wakeup.test.ts: here the harness's
+// `held` array holds every resolver and its stdin keeps each fixture alive.)
 //
 // Each fixture is started once per Node major (with --inspect-port=0, so the CLI opens its
 // inspector with SIGUSR1 on a free port) and every capture is followed by expectAlive: the
@@ -44,7 +46,9 @@ const CASES: GraphCase[] = [
       '└── outer  fixtures/nested.js:18:3',
       '    └── middle  fixtures/nested.js:14:3',
       '        └── inner  fixtures/nested.js:10:3',
-      '            └── Promise <pending>',
+      '            └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function outer fixtures/nested.js:18:3 exact ← (root)',
@@ -60,26 +64,28 @@ const CASES: GraphCase[] = [
       '└── waitAll  fixtures/combinators.js:32:3',
       '    └── Promise.all',
       '        ├── fetchA  fixtures/combinators.js:23:27',
-      '        │   └── Promise <pending>',
+      '        │   └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
       '        └── fetchB  fixtures/combinators.js:24:27',
-      '            └── Promise <pending>',
+      '            └── Promise <pending>  ← held in held[1].resolve (fixtures/lib/harness.cjs)',
       '└── waitAllSettled  fixtures/combinators.js:36:3',
       '    └── Promise.allSettled',
       '        ├── fetchC  fixtures/combinators.js:25:27',
-      '        │   └── Promise <pending>',
-      '        └── Promise <pending>',
+      '        │   └── Promise <pending>  ← held in held[2].resolve (fixtures/lib/harness.cjs)',
+      '        └── Promise <pending>  ← held in held[3].resolve (fixtures/lib/harness.cjs)',
       '└── waitAny  fixtures/combinators.js:40:3',
       '    └── Promise.any',
       '        ├── fetchD  fixtures/combinators.js:26:27',
-      '        │   └── Promise <pending>',
+      '        │   └── Promise <pending>  ← held in held[4].resolve (fixtures/lib/harness.cjs)',
       '        └── fetchE  fixtures/combinators.js:27:27',
-      '            └── Promise <pending>',
+      '            └── Promise <pending>  ← held in held[5].resolve (fixtures/lib/harness.cjs)',
       '└── waitRace  fixtures/combinators.js:44:3',
       '    └── Promise.race',
       '        ├── fetchF  fixtures/combinators.js:28:27',
-      '        │   └── Promise <pending>',
+      '        │   └── Promise <pending>  ← held in held[6].resolve (fixtures/lib/harness.cjs)',
       '        └── fetchG  fixtures/combinators.js:29:27',
-      '            └── Promise <pending>',
+      '            └── Promise <pending>  ← held in held[7].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function waitAll fixtures/combinators.js:32:3 exact ← (root)',
@@ -114,7 +120,9 @@ const CASES: GraphCase[] = [
       // V8 places a frame suspended in `for await` at the loop variable.
       '└── consume  fixtures/async-generator.js:15:20',
       '    └── async* ticks  fixtures/async-generator.js:10:3',
-      '        └── Promise <pending>',
+      '        └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function consume fixtures/async-generator.js:15:20 exact ← (root)',
@@ -128,7 +136,9 @@ const CASES: GraphCase[] = [
     tree: [
       '└── Poller.poll  fixtures/classes.js:16:5',
       '    └── Store.open  fixtures/classes.js:10:5',
-      '        └── Promise <pending>',
+      '        └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function poll (Poller.poll) fixtures/classes.js:16:5 exact ← (root)',
@@ -142,7 +152,9 @@ const CASES: GraphCase[] = [
     tree: [
       '└── (anonymous)  fixtures/arrows.js:14:3',
       '    └── fetchUser  fixtures/arrows.js:9:3',
-      '        └── Promise <pending>',
+      '        └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function (anonymous) fixtures/arrows.js:14:3 exact ← (root)',
@@ -159,7 +171,9 @@ const CASES: GraphCase[] = [
       '    └── .finally(cleanup)  (defined at fixtures/then-chains.js:22:28)',
       '        └── .catch(reportError)  (defined at fixtures/then-chains.js:19:30)',
       '            └── .then(parseConfig)  (defined at fixtures/then-chains.js:16:29)',
-      '                └── Promise <pending>',
+      '                └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function start fixtures/then-chains.js:25:3 exact ← (root)',
@@ -179,10 +193,12 @@ const CASES: GraphCase[] = [
     tree: [
       '└── load  fixtures/then-handlers.js:26:3',
       '    └── .then(onLoaded)  (defined at fixtures/then-handlers.js:13:20)',
-      '        └── Promise <pending>',
+      '        └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
       '└── save  fixtures/then-handlers.js:30:3',
       '    └── .catch(onRejected)  (defined at fixtures/then-handlers.js:21:55)',
-      '        └── Promise <pending>',
+      '        └── Promise <pending>  ← held in held[1].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function load fixtures/then-handlers.js:26:3 exact ← (root)',
@@ -199,7 +215,9 @@ const CASES: GraphCase[] = [
     tree: [
       '└── module esm-tla.mjs  fixtures/esm-tla.mjs:17:1',
       '    └── loadSettings  fixtures/esm-tla.mjs:13:3',
-      '        └── Promise <pending>',
+      '        └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'module esm-tla.mjs fixtures/esm-tla.mjs:17:1 exact ← <internal>',
@@ -211,10 +229,12 @@ const CASES: GraphCase[] = [
     fixture: 'cycle.js',
     counts: '2 suspended frames, 0 pending promises, 1 await cycle',
     tree: [
-      '└── stepA  fixtures/cycle.js:15:3',
-      '    └── stepB  fixtures/cycle.js:20:3',
+      '└── stepA  fixtures/cycle.js:15:3  ✖ deadlock',
+      '    └── stepB  fixtures/cycle.js:20:3  ✖ deadlock',
       '        └── ↻ stepA (await cycle)',
       'cycle: stepA → stepB → stepA',
+      'keeping the event loop alive:',
+      '  stdin, reading',
     ],
     json: [
       'async-function stepA fixtures/cycle.js:15:3 exact ← stepB',

@@ -14,7 +14,9 @@ const NESTED_TREE = treeText([
   '└── outer  fixtures/nested.js:18:3',
   '    └── middle  fixtures/nested.js:14:3',
   '        └── inner  fixtures/nested.js:10:3',
-  '            └── Promise <pending>',
+  '            └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+  'keeping the event loop alive:',
+  '  stdin, reading',
 ]);
 const NESTED_COUNTS = '3 suspended frames, 1 pending promise';
 const LISTENING = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//;
