@@ -160,7 +160,9 @@ export class HeapReader {
     if (node < 0) return undefined;
     const heap = this.heap;
     const typeName = heap.typeName(node);
-    if (typeName === 'string' || typeName === 'sliced string') return heap.nameOf(node);
+    // A sliced string's node is named "(sliced string)": its text is part of its parent's, at an
+    // offset the snapshot does not give. Not known.
+    if (typeName === 'string') return heap.nameOf(node);
     if (typeName !== 'concatenated string' || budget <= 0) return undefined;
     const first = this.stringValue(this.get(node, 'first'), budget - 1);
     const second = this.stringValue(this.get(node, 'second'), budget - 1);

@@ -16,7 +16,8 @@ import { describeResource, type FoundResource } from './resources.js';
 //
 // What the snapshot cannot tell: whether a handle is referenced. Timers and immediates carry
 // `Symbol(refed)`, and a net.Server `_unref`; sockets, child processes and watchers keep their
-// ref state in libuv only, so for them `refed` is absent. A socket or pipe keeps the loop alive
+// ref state in libuv only, so for them `refed` is absent. Signal handles are always unref()ed by
+// Node itself. A socket or pipe keeps the loop alive
 // only while it reads or writes: `reading` on its handle says whether it reads.
 
 /** libuv handle and request wrappers worth listing, by the class Node names in its embedder graph. */
@@ -89,7 +90,7 @@ export function findKeepAlive(heap: HeapGraph): FoundHandle[] {
   return handles.sort((a, b) => KIND_ORDER.indexOf(a.resource.kind) - KIND_ORDER.indexOf(b.resource.kind) || heap.idOf(a.resource.node) - heap.idOf(b.resource.node));
 }
 
-const KIND_ORDER: FoundResource['kind'][] = ['server', 'socket', 'child-process', 'timer', 'immediate', 'fs-request', 'fs-watcher', 'request', 'worker', 'message-port'];
+const KIND_ORDER: FoundResource['kind'][] = ['server', 'socket', 'child-process', 'timer', 'immediate', 'fs-request', 'fs-watcher', 'request', 'worker', 'message-port', 'signal'];
 
 function armedTimer(reader: HeapReader, node: number): FoundHandle | null {
   const resource = describeResource(reader, node);
@@ -131,6 +132,9 @@ function describeHandle(reader: HeapReader, js: number, kind: 'handle' | 'reques
     }
     case 'child-process':
       return { resource, active: true, state: 'running' };
+    case 'signal':
+      // Node unref()s every signal handle (lib/internal/process/signal.js): it keeps nothing alive.
+      return { resource, active: false, refed: false, state: 'unref()ed' };
     default:
       return { resource, active: true, state: 'open' };
   }

@@ -16,7 +16,8 @@ export type ResourceKind =
   | 'fs-watcher'
   | 'request'
   | 'worker'
-  | 'message-port';
+  | 'message-port'
+  | 'signal';
 
 /** 0-based definition site of a closure, as in snapshot.locations. */
 export interface RawLocation {
@@ -69,6 +70,26 @@ const PORT_CLASSES = new Set(['MessagePort']);
 /** Native handle objects whose `Symbol(owner_symbol)` is the JS object people know. */
 const HANDLE_CLASSES = new Set(['TCP', 'Pipe', 'TTY', 'Process', 'UDP']);
 
+/**
+ * `process.on('SIGTERM', …)` keeps a Signal handle in lib/internal/process/signal.js's
+ * `signalWraps` Map, keyed by the signal's name: the key before the handle's slot in the table.
+ */
+function signalName(reader: HeapReader, node: number): string | undefined {
+  let name: string | undefined;
+  reader.heap.forEachRetainer(node, (table, edge) => {
+    const slot = Number(reader.heap.edgeName(edge));
+    if (!Number.isInteger(slot) || reader.heap.typeName(table) !== 'array') return false;
+    for (let e = reader.heap.firstEdgeOf(table), end = reader.heap.endEdgeOf(table); e < end; e++) {
+      if (Number(reader.heap.edgeName(e)) === slot - 1) {
+        const key = reader.stringValue(reader.heap.edgeTo(e));
+        if (key?.startsWith('SIG')) name = key;
+      }
+    }
+    return name !== undefined;
+  });
+  return name;
+}
+
 /** Names of classes recognised as resources (for a quick check before describing). */
 export function isResourceClass(name: string): boolean {
   return (
@@ -82,7 +103,8 @@ export function isResourceClass(name: string): boolean {
     REQUEST_CLASSES.has(name) ||
     WORKER_CLASSES.has(name) ||
     PORT_CLASSES.has(name) ||
-    HANDLE_CLASSES.has(name)
+    HANDLE_CLASSES.has(name) ||
+    name === 'Signal'
   );
 }
 
@@ -141,6 +163,7 @@ function describe(reader: HeapReader, node: number): Omit<FoundResource, 'id'> |
     return { kind: 'worker', node, className, description: `worker thread${typeof threadId === 'number' ? ` ${threadId}` : ''}` };
   }
   if (PORT_CLASSES.has(className)) return { kind: 'message-port', node, className, description: 'MessagePort' };
+  if (className === 'Signal') return { kind: 'signal', node, className, description: `${signalName(reader, node) ?? 'signal'} handler` };
   return null;
 }
 

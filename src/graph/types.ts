@@ -224,6 +224,7 @@ export type WakerKind =
   | 'request'
   | 'worker'
   | 'message-port'
+  | 'signal'
   | 'event-listener'
   | 'abort-signal'
   | 'variable'
@@ -283,7 +284,8 @@ export type KeepAliveKind =
   | 'fs-watcher'
   | 'request'
   | 'worker'
-  | 'message-port';
+  | 'message-port'
+  | 'signal';
 
 /** A libuv handle or request (or an armed timer) found in the heap. */
 export interface KeepAliveHandle {

@@ -14,7 +14,7 @@ import type {
 } from './types.js';
 import type { FoundWaker, HeapWakeups } from './wakers.js';
 
-const KIND_ORDER: KeepAliveHandle['kind'][] = ['server', 'socket', 'child-process', 'timer', 'immediate', 'fs-request', 'fs-watcher', 'request', 'worker', 'message-port'];
+const KIND_ORDER: KeepAliveHandle['kind'][] = ['server', 'socket', 'child-process', 'timer', 'immediate', 'fs-request', 'fs-watcher', 'request', 'worker', 'message-port', 'signal'];
 
 /** A TCP socket of the target as /proc lists it. */
 export interface TcpRow {
