@@ -26,7 +26,8 @@
 //   lookup s      asyncgraph's own account of the location lookups (stats.locationLookupMs)
 //
 // Options: --sizes 0,10000,100000,300000  --runs 3  --million (adds a run at 1M suspended
-// frames, 333,334 chains, one run each)  --cli PATH (another asyncgraph checkout's
+// frames, 333,334 chains, one run each)  --budget MS (asyncgraph's --location-budget; default:
+// its own default)  --cli PATH (another asyncgraph checkout's
 // bin/asyncgraph.js, e.g. an older version for a before/after table)  --json (also print the rows
 // as JSON). It writes nothing into the repository (outputs go to a temporary directory).
 import { spawn } from 'node:child_process';
@@ -76,13 +77,17 @@ function parseArgs(args) {
     } else if (arg === '--million') result.million = true;
     else if (arg === '--cli') result.cli = resolve(value());
     else if (arg === '--json') result.json = true;
+    else if (arg === '--budget') {
+      result.budget = Number(value());
+      if (!Number.isFinite(result.budget) || result.budget < 0) fail('--budget: milliseconds');
+    }
     else fail(`unknown option ${arg}`);
   }
   return result;
 }
 
 function fail(message) {
-  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--json]\n`);
+  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--budget MS] [--cli PATH] [--json]\n`);
   process.exit(2);
 }
 
@@ -107,7 +112,7 @@ async function benchSize(chains, runs) {
   const target = await startTarget(chains);
   try {
     const bare = [];
-    const ours = [];
+    let ours = [];
     for (let round = 0; round < runs; round++) {
       const order = round % 2 === 0 ? ['bare', 'ours'] : ['ours', 'bare'];
       for (const which of order) {
@@ -115,10 +120,14 @@ async function benchSize(chains, runs) {
         else ours.push(await runOurs(target, round));
       }
       process.stderr.write(
-        `  N=${chains} round ${round + 1}/${runs}: bare ${bare.at(-1).seconds.toFixed(2)} s, ours ${ours.at(-1).seconds.toFixed(2)} s\n`,
+        `  N=${chains} round ${round + 1}/${runs}: bare ${bare.at(-1).seconds.toFixed(2)} s, ours ${ours.at(-1).seconds.toFixed(2)} s` +
+          `${ours.at(-1).error ? ' (failed)' : ''}, ours RSS ${(ours.at(-1).rssBytes / MIB).toFixed(0)} MB\n`,
       );
     }
     const snapshotChars = median(bare.map((r) => r.snapshotChars));
+    const failures = ours.filter((r) => r.error).map((r) => r.error);
+    // Timings and memory of the runs that produced a graph.
+    ours = ours.filter((r) => !r.error);
     const oursRss = median(ours.map((r) => r.rssBytes));
     const row = {
       chains,
@@ -138,6 +147,7 @@ async function benchSize(chains, runs) {
       lookupSeconds: median(ours.map((r) => r.lookupMs)) / 1000,
       exactLocations: median(ours.map((r) => r.exactLocations)),
       runs,
+      failures,
     };
     row.ratio = row.oursSeconds / row.bareSeconds;
     row.addedStallSeconds = row.oursStallSeconds - row.bareStallSeconds;
@@ -219,9 +229,15 @@ async function runBare(target) {
 
 async function runOurs(target, round) {
   const out = join(work, `graph-${target.pid}-${round}.json`);
+  const budget = options.budget === undefined ? [] : ['--location-budget', String(options.budget)];
   return measureStall(target, async () => {
-    const run = await runMeasured([options.cli, 'snapshot', '--pid', String(target.pid), '-o', out]);
-    if (run.code !== 0) throw new Error(`asyncgraph failed (exit ${run.code}): ${run.stderr.trim()}`);
+    const run = await runMeasured([options.cli, 'snapshot', '--pid', String(target.pid), '-o', out, ...budget]);
+    if (run.code !== 0) {
+      // Reported in the table rather than ending the benchmark.
+      const error = `exit ${run.code}: ${run.stderr.trim().split('\n')[0]}`;
+      process.stderr.write(`  asyncgraph failed (${error})\n`);
+      return { ...run, error, heapNodes: NaN, graphNodes: NaN, lookupMs: NaN, exactLocations: NaN };
+    }
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     rmSync(out, { force: true });
     return {
@@ -310,4 +326,9 @@ function printTable(rows) {
   console.log(`|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|`);
   for (const row of cells) console.log(line(row));
   console.log(`\nmedians of ${rows.map((r) => r.runs).join('/')} alternated runs per size; "lookup s" is asyncgraph's location lookup time (exact locations found)`);
+  for (const row of rows) {
+    if (row.failures.length > 0) {
+      console.log(`N=${row.chains}: asyncgraph failed in ${row.failures.length} of ${row.runs} runs (its columns are of the others): ${row.failures.join('; ')}`);
+    }
+  }
 }

@@ -681,8 +681,8 @@ class WakeupAnalyzer {
         const slot = steps[i + 1];
         const kind = reader.className(from);
         if (slot && kind === 'Map') {
-          const key = this.mapKey(to, heap.edgeName(slot.edge));
-          text += `.get(${key === undefined ? '…' : JSON.stringify(key).replace(/^"|"$/g, "'")})`;
+          // Map keys are program data: never printed (docs/safety.md), like values.
+          text += '.get(…)';
           i++;
         } else if (slot) {
           text += kind === 'Set' ? ' (a Set entry)' : '.get(…)';
@@ -895,7 +895,8 @@ function propertyText(key: string, first: boolean): string {
   if (symbol) return `[${symbol[1]}]`;
   if (/^[A-Za-z_$][\w$]*$/.test(key)) return first ? key : `.${key}`;
   if (/^#[A-Za-z_$][\w$]*$/.test(key)) return first ? key : `.${key}`;
-  return `[${JSON.stringify(key)}]`;
+  // Any other key is likely data (`waiters[\`session:${token}\`]`): never printed, like values.
+  return '[…]';
 }
 
 

@@ -61,7 +61,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     expect(byPort.code, byPortContext).toBe(0);
     const tree = splitTree(byPort.stdout);
     expect(tree.header, byPortContext).toMatch(
-      new RegExp(`^ws://127\\.0\\.0\\.1:${port}/[\\w-]+, node v${major}\\.\\d+\\.\\d+ — ${NESTED_COUNTS}$`),
+      new RegExp(`^ws://127\\.0\\.0\\.1:${port}/[\\w-]+, node v${major}\\.\\d+\\.\\d+ — (?:idle in event loop, )?${NESTED_COUNTS}$`),
     );
     expect(tree.body, byPortContext).toBe(NESTED_TREE);
     await expectAlive(target);

@@ -57,7 +57,7 @@ const NEVER_TREE = [
   '        ├── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it',
   '        └── Promise <pending>  ← timer 1h (… left)',
   '└── awaitsJob  fixtures/wake-never.js:71:3',
-  "    └── Promise <pending>  ← held in pendingJobs.get('job-1').resolve (fixtures/wake-never.js)",
+  "    └── Promise <pending>  ← held in pendingJobs.get(…).resolve (fixtures/wake-never.js)",
   '└── awaitsUnrefTimer  fixtures/wake-never.js:75:3',
   '    └── Promise <pending>  ← timer 1h (… left), unref()ed',
   '└── cycleA  fixtures/wake-never.js:45:3  ✖ deadlock',

@@ -75,7 +75,7 @@ describe.each(MAJORS)('recorded wakeups.js from Node %i', (major) => {
       'acquire → can-settle: variable held in pool.waiters[0]',
       'awaitsDropped → never',
       'awaitsForever → never',
-      "awaitsJob → can-settle: variable held in pendingJobs.get('job-1').resolve",
+      "awaitsJob → can-settle: variable held in pendingJobs.get(…).resolve",
       'awaitsUnrefTimer → can-settle: timer timer 1h',
       'sleepCallback → can-settle: timer timer 1h',
       'sleepPromise → can-settle: timer timer 1h',
@@ -118,7 +118,7 @@ describe.each(MAJORS)('recorded wakeups.js from Node %i', (major) => {
         ├── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it
         └── Promise <pending>  ← timer 1h
 └── awaitsJob  (defined at wakeups.js:46:25)
-    └── Promise <pending>  ← held in pendingJobs.get('job-1').resolve (wakeups.js)
+    └── Promise <pending>  ← held in pendingJobs.get(…).resolve (wakeups.js)
 └── Pool.acquire  (defined at wakeups.js:54:16)
     └── Promise <pending>  ← held in pool.waiters[0] (wakeups.js)
 └── sleepCallback  (defined at wakeups.js:65:29)
