@@ -36,13 +36,13 @@ function mainThreadTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** The busy target still burns CPU: at least 0.1 s of CPU in 0.5 s (a paused one uses none). */
+/** The busy target still burns CPU (a paused one uses none; a loaded machine gives it less than a core). */
 async function expectRunning(target: FixtureTarget, context = ''): Promise<void> {
   expect(target.child.exitCode, `target exited\n${target.stderr}`).toBeNull();
   const before = mainThreadTicks(target.pid);
   await sleep(500);
   const used = mainThreadTicks(target.pid) - before;
-  expect(used, `target ${target.pid} used ${used} ticks of CPU in 500 ms: paused?\n${context}`).toBeGreaterThanOrEqual(10);
+  expect(used, `target ${target.pid} used ${used} ticks of CPU in 500 ms: paused?\n${context}`).toBeGreaterThanOrEqual(2);
 }
 
 /**
@@ -77,6 +77,11 @@ function nodeById(doc: AwaitGraphDocument, id: number | undefined) {
   return doc.nodes.find((node) => node.id === id);
 }
 
+// A busy target on a loaded machine (CI runs test files in parallel, and busy fixtures each burn
+// a core) can take longer than the default 300 ms to answer a pause; these tests are about what
+// the pause finds, not how fast it comes.
+const BUSY_FLAGS = ['--pause-timeout', '2000'];
+
 async function attachJson(pid: number, extra: string[] = []): Promise<{ run: CliResult; doc: AwaitGraphDocument; context: string }> {
   const run = await runCli(['attach', String(pid), '--json', ...extra]);
   const context = describeRun(run);
@@ -107,7 +112,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     expect(main!.location?.line, context).toBe(37);
     await expectRunning(target, context);
 
-    const run = await runCli(['attach', String(target.pid), '--no-color']);
+    const run = await runCli(['attach', String(target.pid), '--no-color', ...BUSY_FLAGS]);
     const text = describeRun(run);
     expect(run.code, text).toBe(0);
     const lines = run.stdout.split('\n');
@@ -133,7 +138,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     expect(doc.nodes.filter((node) => !node.internal), context).toEqual([]);
     await expectRunning(target, context);
 
-    const run = await runCli(['attach', String(target.pid), '--no-color']);
+    const run = await runCli(['attach', String(target.pid), '--no-color', ...BUSY_FLAGS]);
     const lines = run.stdout.split('\n');
     expect(lines[0], describeRun(run)).toMatch(header(target.pid, 'running JavaScript, 0 suspended frames, 0 pending promises'));
     expect(lines[1], describeRun(run)).toBe('running: (top level) busy-toplevel.js');
@@ -156,7 +161,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     expect(nodeById(doc, checkUploads!.awaitedBy[0])?.name, context).toBe('main');
     await expectRunning(target, context);
 
-    const run = await runCli(['attach', String(target.pid), '--no-color']);
+    const run = await runCli(['attach', String(target.pid), '--no-color', ...BUSY_FLAGS]);
     expect(run.stdout.split('\n')[1], describeRun(run)).toBe('running: validate ← async checkUploads ← async main');
     await expectRunning(target);
   });
@@ -175,7 +180,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     await sleep(300);
     await expectAlive(target);
 
-    const run = await runCli(['attach', String(target.pid), '--no-color']);
+    const run = await runCli(['attach', String(target.pid), '--no-color', ...BUSY_FLAGS]);
     expect(run.stdout.split('\n')[0], describeRun(run)).toMatch(header(target.pid, 'idle in event loop, 1 suspended frame, 1 pending promise'));
     await sleep(300);
     await expectAlive(target);
@@ -183,7 +188,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
 
   it('--samples: every round sees the same tight loop; an idle target stays idle', async () => {
     const target = await busyFixture(path, 'busy-nested.js');
-    const { doc, context } = await attachJson(target.pid, ['--samples', '5', '--sample-interval', '50', '--location-budget', '0']);
+    const { doc, context } = await attachJson(target.pid, [...BUSY_FLAGS, '--samples', '5', '--sample-interval', '50', '--location-budget', '0']);
     const samples = doc.execution!.samples!;
     expect(samples.length, context).toBe(5);
     for (const sample of samples) {
@@ -193,7 +198,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     expect(samples.map((sample) => sample.atMs), context).toEqual([...samples.map((sample) => sample.atMs)].sort((a, b) => a - b));
     expect(doc.execution!.sampleIntervalMs, context).toBe(50);
 
-    const run = await runCli(['attach', String(target.pid), '--no-color', '--samples', '4', '--sample-interval', '50']);
+    const run = await runCli(['attach', String(target.pid), '--no-color', ...BUSY_FLAGS, '--samples', '4', '--sample-interval', '50']);
     const text = describeRun(run);
     expect(run.stdout, text).toMatch(/\nsamples: 4 every 50 ms — 4 running, 0 idle\n {2}\d×  (\S+ {2}\S+ ← )?hotLoop( {2}fixtures\/busy-nested\.js:2[0-2]:\d+)? ← parse ← async handle\n/);
     await expectRunning(target, text);
@@ -202,7 +207,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     // Slow progress: the same job found in different steps (each a third of the time; all ten
     // samples in one step has a chance of 3 in 3^10).
     const progress = await busyFixture(path, 'busy-progress.js');
-    const spread = await attachJson(progress.pid, ['--samples', '10', '--sample-interval', '30', '--location-budget', '0']);
+    const spread = await attachJson(progress.pid, [...BUSY_FLAGS, '--samples', '10', '--sample-interval', '30', '--location-budget', '0']);
     const steps = new Set(
       spread.doc.execution!.samples!.map((sample) => sample.stack?.find((frame) => ['tokenize', 'parse', 'render'].includes(frame.functionName))?.functionName),
     );
