@@ -24,6 +24,9 @@
 //                 lateness), for the bare client and for asyncgraph; "added" is the difference,
 //                 the stall asyncgraph adds on top of V8's own snapshot (location lookups…)
 //   lookup s      asyncgraph's own account of the location lookups (stats.locationLookupMs)
+//   core …        with --core: scripts/bench-core-client.js, asyncgraph's snapshot parsing and
+//                 await-graph rebuilding alone (no lookups, wake-ups, inference or document),
+//                 a third client in the alternation
 //
 // Options: --sizes 0,10000,100000,300000  --runs 3  --million (adds a run at 1M suspended
 // frames, 333,334 chains, one run each)  --budget MS (asyncgraph's --location-budget; default:
@@ -77,6 +80,7 @@ function parseArgs(args) {
     } else if (arg === '--million') result.million = true;
     else if (arg === '--cli') result.cli = resolve(value());
     else if (arg === '--json') result.json = true;
+    else if (arg === '--core') result.core = true;
     else if (arg === '--budget') {
       result.budget = Number(value());
       if (!Number.isFinite(result.budget) || result.budget < 0) fail('--budget: milliseconds');
@@ -87,7 +91,7 @@ function parseArgs(args) {
 }
 
 function fail(message) {
-  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--budget MS] [--cli PATH] [--json]\n`);
+  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--budget MS] [--core] [--cli PATH] [--json]\n`);
   process.exit(2);
 }
 
@@ -112,11 +116,14 @@ async function benchSize(chains, runs) {
   const target = await startTarget(chains);
   try {
     const bare = [];
+    const core = [];
     let ours = [];
     for (let round = 0; round < runs; round++) {
-      const order = round % 2 === 0 ? ['bare', 'ours'] : ['ours', 'bare'];
+      const forward = options.core ? ['bare', 'core', 'ours'] : ['bare', 'ours'];
+      const order = round % 2 === 0 ? forward : [...forward].reverse();
       for (const which of order) {
         if (which === 'bare') bare.push(await runBare(target));
+        else if (which === 'core') core.push(await runCore(target, round));
         else ours.push(await runOurs(target, round));
       }
       process.stderr.write(
@@ -150,6 +157,12 @@ async function benchSize(chains, runs) {
       failures,
     };
     row.ratio = row.oursSeconds / row.bareSeconds;
+    if (options.core) {
+      row.coreSeconds = median(core.map((r) => r.seconds));
+      row.coreRatio = row.coreSeconds / row.bareSeconds;
+      row.coreRssMiB = median(core.map((r) => r.rssBytes)) / MIB;
+      row.coreRssPerSnapshot = (row.coreRssMiB * MIB) / snapshotChars;
+    }
     row.addedStallSeconds = row.oursStallSeconds - row.bareStallSeconds;
     return row;
   } finally {
@@ -225,6 +238,14 @@ async function runBare(target) {
     if (!Number.isFinite(chars)) throw new Error(`the bare client failed: ${run.stderr.trim()}`);
     return { ...run, snapshotChars: chars, firstChunkMs, snapshotMs };
   });
+}
+
+async function runCore(target, round) {
+  const out = join(work, `core-${target.pid}-${round}.json`);
+  const run = await runMeasured([join(root, 'scripts/bench-core-client.js'), target.url, out, ...(numericValues ? ['--numeric-values'] : [])]);
+  rmSync(out, { force: true });
+  if (run.code !== 0) throw new Error(`the core client failed: ${run.stderr.trim()}`);
+  return run;
 }
 
 async function runOurs(target, round) {
@@ -318,6 +339,16 @@ function printTable(rows) {
     ['added stall s', (r) => r.addedStallSeconds.toFixed(2)],
     ['lookup s', (r) => `${r.lookupSeconds.toFixed(2)} (${r.exactLocations})`],
   ];
+  if (options.core) {
+    columns.splice(
+      10,
+      0,
+      ['core s', (r) => r.coreSeconds.toFixed(2)],
+      ['core ratio', (r) => r.coreRatio.toFixed(2)],
+      ['core RSS MB', (r) => r.coreRssMiB.toFixed(0)],
+      ['core RSS/snap', (r) => r.coreRssPerSnapshot.toFixed(2)],
+    );
+  }
   const cells = rows.map((row) => columns.map(([, cell]) => cell(row)));
   const widths = columns.map(([title], k) => Math.max(title.length, ...cells.map((row) => row[k].length)));
   const line = (values) => `| ${values.map((v, k) => v.padStart(widths[k])).join(' | ')} |`;

@@ -895,6 +895,7 @@ function propertyText(key: string, first: boolean): string {
   if (symbol) return `[${symbol[1]}]`;
   if (/^[A-Za-z_$][\w$]*$/.test(key)) return first ? key : `.${key}`;
   if (/^#[A-Za-z_$][\w$]*$/.test(key)) return first ? key : `.${key}`;
+  if (/^\d+$/.test(key)) return `[${key}]`;
   // Any other key is likely data (`waiters[\`session:${token}\`]`): never printed, like values.
   return '[…]';
 }
