@@ -33,3 +33,16 @@ export function compareNodes(a: AwaitNode, b: AwaitNode): number {
   if (na !== nb) return na < nb ? -1 : 1;
   return a.id - b.id;
 }
+
+/** The inverse of `awaitedBy`: for each node id, the nodes it awaits (in input order). */
+export function awaitsIndex<T extends { awaitedBy: readonly number[] }>(nodes: readonly T[]): Map<number, T[]> {
+  const awaits = new Map<number, T[]>();
+  for (const node of nodes) {
+    for (const awaiter of node.awaitedBy) {
+      const list = awaits.get(awaiter);
+      if (list) list.push(node);
+      else awaits.set(awaiter, [node]);
+    }
+  }
+  return awaits;
+}

@@ -1,3 +1,4 @@
+import type { ResourceKind } from './types.js';
 import type { HeapReader } from './heap-reader.js';
 
 // Node.js resources as their JavaScript objects appear in a heap snapshot: timers, sockets,
@@ -6,18 +7,7 @@ import type { HeapReader } from './heap-reader.js';
 // lib/internal/timers.js (Timeout, Immediate), lib/net.js (Socket, Server), lib/internal/
 // child_process.js (ChildProcess), src/node_file.cc (FSReqCallback, FSReqPromise, FileHandle).
 
-export type ResourceKind =
-  | 'timer'
-  | 'immediate'
-  | 'socket'
-  | 'server'
-  | 'child-process'
-  | 'fs-request'
-  | 'fs-watcher'
-  | 'request'
-  | 'worker'
-  | 'message-port'
-  | 'signal';
+export type { ResourceKind };
 
 /** 0-based definition site of a closure, as in snapshot.locations. */
 export interface RawLocation {

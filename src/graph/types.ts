@@ -214,17 +214,7 @@ export interface Settlement {
 }
 
 export type WakerKind =
-  | 'timer'
-  | 'immediate'
-  | 'socket'
-  | 'server'
-  | 'child-process'
-  | 'fs-request'
-  | 'fs-watcher'
-  | 'request'
-  | 'worker'
-  | 'message-port'
-  | 'signal'
+  | ResourceKind
   | 'event-listener'
   | 'abort-signal'
   | 'variable'
@@ -274,7 +264,8 @@ export interface TimerInfo {
   destroyed?: true;
 }
 
-export type KeepAliveKind =
+/** The libuv handles and requests (and armed timers) asyncgraph recognises in a heap. */
+export type ResourceKind =
   | 'timer'
   | 'immediate'
   | 'socket'
@@ -286,6 +277,8 @@ export type KeepAliveKind =
   | 'worker'
   | 'message-port'
   | 'signal';
+
+export type KeepAliveKind = ResourceKind;
 
 /** A libuv handle or request (or an armed timer) found in the heap. */
 export interface KeepAliveHandle {

@@ -1,3 +1,4 @@
+import type { WakerKind } from './types.js';
 import type { AwaitGraphTrace, FoundNode } from './await-graph.js';
 import type { HeapGraph } from './heap-graph.js';
 import { HeapReader } from './heap-reader.js';
@@ -43,17 +44,7 @@ import { describeResource, isResourceClass, type FoundResource, type RawLocation
 //    so an await cycle with no way in from outside is a deadlock, and a cycle through a
 //    Promise.race with a live timer input is not.
 
-export type WakerKind =
-  | FoundResource['kind']
-  | 'event-listener'
-  | 'abort-signal'
-  | 'variable'
-  | 'global'
-  | 'frame'
-  | 'promise-reaction'
-  | 'microtask'
-  | 'native'
-  | 'holder';
+export type { WakerKind };
 
 /** Something alive that can settle a leaf promise (by calling its resolve/reject, or natively). */
 export interface FoundWaker {

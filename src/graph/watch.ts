@@ -12,6 +12,7 @@
 
 import type { FoundNode } from './await-graph.js';
 import type { AwaitNode, WatchInfo } from './types.js';
+import { awaitsIndex } from './order.js';
 
 const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
 
@@ -25,18 +26,11 @@ export interface WatchLook {
 
 /** What each suspended frame of a graph awaits: the ids of the nodes whose awaitedBy names it. */
 export function frameSignatures(nodes: readonly Pick<FoundNode, 'id' | 'kind' | 'awaitedBy'>[]): Map<number, string> {
-  const awaits = new Map<number, number[]>();
-  for (const node of nodes) {
-    for (const awaiter of node.awaitedBy) {
-      const list = awaits.get(awaiter) ?? [];
-      list.push(node.id);
-      awaits.set(awaiter, list);
-    }
-  }
+  const awaits = awaitsIndex(nodes);
   const signatures = new Map<number, string>();
   for (const node of nodes) {
     if (!FRAME_KINDS.has(node.kind)) continue;
-    const awaited = awaits.get(node.id);
+    const awaited = awaits.get(node.id)?.map((awaitedNode) => awaitedNode.id);
     // A frame awaiting nothing visible (a settled promise whose continuation is queued) has no signature.
     if (awaited && awaited.length > 0) signatures.set(node.id, awaited.sort((a, b) => a - b).join(','));
   }

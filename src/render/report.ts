@@ -5,7 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { basename } from 'node:path';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { compareNodes, displayName } from '../graph/order.js';
+import { awaitsIndex, compareNodes, displayName } from '../graph/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
 import { renderTree } from './tree.js';
 
@@ -93,14 +93,7 @@ const ORIGIN_RANK: Record<CodeOrigin, number> = { user: 0, library: 1, unknown: 
  * then libraries (node_modules), then Node's own; in source order within each.
  */
 export function stuckLeaves(doc: AwaitGraphDocument): StuckLeaf[] {
-  const awaits = new Map<number, AwaitNode[]>();
-  for (const node of doc.nodes) {
-    for (const awaiter of node.awaitedBy) {
-      const list = awaits.get(awaiter) ?? [];
-      list.push(node);
-      awaits.set(awaiter, list);
-    }
-  }
+  const awaits = awaitsIndex(doc.nodes);
   const leaves: StuckLeaf[] = [];
   for (const frame of doc.nodes) {
     // The frame running JavaScript right now is busy, not stuck (src/render/running.ts shows it).

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { compareNodes, displayName } from '../graph/order.js';
+import { awaitsIndex, compareNodes, displayName } from '../graph/order.js';
 import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
@@ -24,14 +24,7 @@ export interface TreeOptions extends LocationStyle {
 export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): string {
   const paint = new Chalk({ level: options.colors ? 1 : 0 });
   const byId = new Map(doc.nodes.map((node) => [node.id, node]));
-  const awaits = new Map<number, AwaitNode[]>();
-  for (const node of doc.nodes) {
-    for (const awaiter of node.awaitedBy) {
-      const list = awaits.get(awaiter) ?? [];
-      list.push(node);
-      awaits.set(awaiter, list);
-    }
-  }
+  const awaits = awaitsIndex(doc.nodes);
   for (const list of awaits.values()) list.sort(compareNodes);
 
   // With a running stack: the stack joined with its awaiters, then the forest with the stack's

@@ -5,6 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../graph/types.js';
 import { displayName } from '../graph/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
+import { awaitsIndex } from '../graph/order.js';
 
 /** 3600000 → "1h", 3540000 → "59m", 90000 → "1m30s", 1500 → "1.5s", 250 → "250ms". */
 export function formatMs(ms: number): string {
@@ -75,20 +76,13 @@ function generalise(text: string): string {
 export function groupedNodeIds(doc: AwaitGraphDocument): Set<number> {
   const out = new Set<number>();
   if (!doc.groups || doc.groups.length === 0) return out;
-  const awaits = new Map<number, number[]>();
-  for (const node of doc.nodes) {
-    for (const awaiter of node.awaitedBy) {
-      const list = awaits.get(awaiter) ?? [];
-      list.push(node.id);
-      awaits.set(awaiter, list);
-    }
-  }
+  const awaits = awaitsIndex(doc.nodes);
   const work = doc.groups.flatMap((group) => group.members);
   while (work.length > 0) {
     const id = work.pop()!;
     if (out.has(id)) continue;
     out.add(id);
-    work.push(...(awaits.get(id) ?? []));
+    for (const awaited of awaits.get(id) ?? []) work.push(awaited.id);
   }
   return out;
 }
