@@ -9,6 +9,10 @@ import { HeapGraph } from '../dist/graph/heap-graph.js';
 import { SnapshotParser } from '../dist/graph/snapshot-parser.js';
 import { connectCdp } from '../dist/inspector/cdp-session.js';
 import { writeJsonFile } from '../dist/render/json.js';
+import { setFlagsFromString } from 'node:v8';
+
+// As bin/asyncgraph.js does.
+setFlagsFromString('--heap-growing-percent=50');
 
 const [target, out] = process.argv.slice(2);
 if (!target || !out) {

@@ -1,4 +1,4 @@
-import type { RawSnapshot } from './snapshot-types.js';
+import { NAME_ESCAPE, overflowValue, type NameOverflow, type RawSnapshot } from './snapshot-types.js';
 
 /**
  * Indexed, read-only view over a parsed heap snapshot. Nodes are addressed by ordinal
@@ -13,10 +13,12 @@ export class HeapGraph {
   private readonly firstEdge: Uint32Array;
   private readonly nodeType: Uint8Array;
   private readonly nodeName: Uint16Array | Uint32Array;
+  private readonly nodeNameOverflow: NameOverflow | null;
   private readonly nodeId: Uint32Array;
   private readonly nodeSelfSize: Uint32Array;
   private readonly edgeTypes: Uint8Array;
   private readonly edgeNames: Uint16Array | Uint32Array;
+  private readonly edgeNameOverflow: NameOverflow | null;
   private readonly edgeTargets: Uint32Array;
   /** The JSON's node field count: `locations` hold node indexes in its units. */
   private readonly nodeFieldCount: number;
@@ -37,10 +39,12 @@ export class HeapGraph {
     this.firstEdge = raw.firstEdge;
     this.nodeType = raw.nodeType;
     this.nodeName = raw.nodeName;
+    this.nodeNameOverflow = raw.nodeNameOverflow;
     this.nodeId = raw.nodeId;
     this.nodeSelfSize = raw.nodeSelfSize;
     this.edgeTypes = raw.edgeType;
     this.edgeNames = raw.edgeName;
+    this.edgeNameOverflow = raw.edgeNameOverflow;
     this.edgeTargets = raw.edgeTo;
     this.nodeFieldCount = meta.node_fields.length;
     this.nodeTypeNames = meta.node_types[0];
@@ -79,7 +83,8 @@ export class HeapGraph {
   }
 
   nameIndexOf(node: number): number {
-    return this.nodeName[node];
+    const value = this.nodeName[node];
+    return value === NAME_ESCAPE && this.nodeNameOverflow ? overflowValue(this.nodeNameOverflow, node) : value;
   }
 
   nameOf(node: number): string {
@@ -109,12 +114,18 @@ export class HeapGraph {
   /** String-table index of a named edge's name, or -1 for element/hidden edges. */
   edgeNameIndex(edge: number): number {
     if (this.numericEdgeType[this.edgeTypes[edge]]) return -1;
-    return this.edgeNames[edge];
+    return this.edgeNameOrIndex(edge);
   }
 
   edgeName(edge: number): string | number {
-    const raw = this.edgeNames[edge];
+    const raw = this.edgeNameOrIndex(edge);
     return this.numericEdgeType[this.edgeTypes[edge]] ? raw : (this.strings[raw] ?? '');
+  }
+
+  /** name_or_index as in the JSON. */
+  private edgeNameOrIndex(edge: number): number {
+    const value = this.edgeNames[edge];
+    return value === NAME_ESCAPE && this.edgeNameOverflow ? overflowValue(this.edgeNameOverflow, edge) : value;
   }
 
   /** Target node ordinal of an edge (the JSON stores a flat index into `nodes`). */
@@ -128,6 +139,13 @@ export class HeapGraph {
     const names = this.edgeNames;
     const types = this.edgeTypes;
     const numeric = this.numericEdgeType;
+    if (nameIndex >= NAME_ESCAPE && this.edgeNameOverflow) {
+      // The name is escaped in a 16-bit column: compare real values.
+      for (let e = this.firstEdge[node], end = this.firstEdge[node + 1]; e < end; e++) {
+        if (this.edgeNameOrIndex(e) === nameIndex && !numeric[types[e]]) return this.edgeTargets[e];
+      }
+      return -1;
+    }
     for (let e = this.firstEdge[node], end = this.firstEdge[node + 1]; e < end; e++) {
       if (names[e] === nameIndex && !numeric[types[e]]) return this.edgeTargets[e];
     }

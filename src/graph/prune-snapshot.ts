@@ -1,5 +1,5 @@
 import { HeapGraph } from './heap-graph.js';
-import type { RawSnapshot } from './snapshot-types.js';
+import { nameAt, type RawSnapshot } from './snapshot-types.js';
 
 // Edges the await graph never follows; dropping them keeps a pruned snapshot small.
 const IGNORED_EDGES = new Set([
@@ -117,13 +117,18 @@ export function pruneSnapshot(raw: RawSnapshot, depth = 3, extraKeep?: Iterable<
     nodeCount: kept,
     edgeCount: keptEdges.length,
     nodeType: pick<Uint8Array>(raw.nodeType, keptNodes),
-    nodeName: pick(raw.nodeName, keptNodes, (n) => internString(raw.nodeName[n]), wide),
+    nodeName: pick(raw.nodeName, keptNodes, (n) => internString(heap.nameIndexOf(n)), wide),
+    nodeNameOverflow: null,
     nodeId: pick<Uint32Array>(raw.nodeId, keptNodes),
     nodeSelfSize: pick<Uint32Array>(raw.nodeSelfSize, keptNodes),
     firstEdge: Uint32Array.from(firstEdge),
     otherNodeFields,
     edgeType: pick<Uint8Array>(raw.edgeType, keptEdges),
-    edgeName: pick(raw.edgeName, keptEdges, (e) => (heap.edgeNameIndex(e) === -1 ? raw.edgeName[e] : internString(raw.edgeName[e])), wide),
+    edgeName: pick(raw.edgeName, keptEdges, (e) => {
+      const name = heap.edgeName(e);
+      return typeof name === 'number' ? name : internString(heap.edgeNameIndex(e));
+    }, wide),
+    edgeNameOverflow: null,
     edgeTo: pick<Uint32Array>(raw.edgeTo, keptEdges, (e) => newOrdinal[raw.edgeTo[e]]),
     locations: Uint32Array.from(locations),
     strings,
@@ -141,7 +146,7 @@ export function serializeSnapshot(raw: RawSnapshot): string {
       case 'type':
         return (n) => raw.nodeType[n];
       case 'name':
-        return (n) => raw.nodeName[n];
+        return (n) => nameAt(raw.nodeName, raw.nodeNameOverflow, n);
       case 'id':
         return (n) => raw.nodeId[n];
       case 'self_size':
@@ -156,7 +161,7 @@ export function serializeSnapshot(raw: RawSnapshot): string {
   });
   const edgeFields = meta.edge_fields.map((field): ((e: number) => number) => {
     if (field === 'type') return (e) => raw.edgeType[e];
-    if (field === 'name_or_index') return (e) => raw.edgeName[e];
+    if (field === 'name_or_index') return (e) => nameAt(raw.edgeName, raw.edgeNameOverflow, e);
     if (field === 'to_node') return (e) => raw.edgeTo[e] * meta.node_fields.length;
     return () => 0;
   });

@@ -10,7 +10,7 @@
 // JSON.parse'd; single strings containing escapes are decoded with JSON.parse, and every string
 // kept is copied out of its chunk (a slice would keep the whole 100 KB chunk alive).
 
-import type { RawSnapshot, SnapshotMeta } from './snapshot-types.js';
+import { NAME_ESCAPE, type NameOverflow, type RawSnapshot, type SnapshotMeta } from './snapshot-types.js';
 
 /** Malformed, truncated or oversized heap snapshot. The message is one line, fit to show users. */
 export class SnapshotParseError extends Error {
@@ -51,7 +51,6 @@ const CH_LBRACE = 123;
 const CH_RBRACE = 125;
 
 const MAX_UINT32 = 0xffffffff;
-const MAX_UINT16 = 0xffff;
 const MAX_UINT8 = 0xff;
 const INITIAL_GROWABLE_LENGTH = 1 << 16;
 /** Values parsed before they are distributed into the node/edge columns. */
@@ -122,8 +121,7 @@ interface NodeLayout {
   row: number;
   edgeSum: number;
   type: Uint8Array;
-  /** 16 bits while every value fits (few strings), widened to 32 on the first that does not. */
-  name: Uint16Array | Uint32Array;
+  name: NameColumn;
   id: Uint32Array;
   selfSize: Uint32Array;
   firstEdge: Uint32Array;
@@ -141,9 +139,49 @@ interface EdgeLayout {
   nodeFields: number;
   nodeValues: number;
   type: Uint8Array;
-  /** 16 bits while every value fits (few strings), widened to 32 on the first that does not. */
-  name: Uint16Array | Uint32Array;
+  name: NameColumn;
   to: Uint32Array;
+}
+
+/**
+ * A name column being filled, row by row: 16 bits per value, values from NAME_ESCAPE up set
+ * aside (overflow) while they are rare, 32 bits from the moment they are not (a heap with more
+ * than 65k strings). A few huge arrays (element indexes) then cost a few entries, not 2 bytes
+ * more for every edge.
+ */
+interface NameColumn {
+  values: Uint16Array | Uint32Array;
+  wide: boolean;
+  rows: number[];
+  big: number[];
+  /** Overflow entries beyond which the column widens. */
+  limit: number;
+}
+
+function nameColumn(count: number): NameColumn {
+  return { values: new Uint16Array(count), wide: false, rows: [], big: [], limit: Math.max(4096, count >>> 6) };
+}
+
+/** Stores a value from NAME_ESCAPE up in a 16-bit column. */
+function putOverflow(column: NameColumn, row: number, value: number): void {
+  column.values[row] = NAME_ESCAPE;
+  column.rows.push(row);
+  column.big.push(value);
+  if (column.rows.length > column.limit) {
+    const wide = new Uint32Array(column.values.length);
+    wide.set(column.values);
+    column.rows.forEach((at, k) => (wide[at] = column.big[k]));
+    column.values = wide;
+    column.wide = true;
+    column.rows = [];
+    column.big = [];
+  }
+}
+
+function finishNameColumn(column: NameColumn): { values: Uint16Array | Uint32Array; overflow: NameOverflow | null } {
+  const overflow =
+    column.wide || column.rows.length === 0 ? null : { rows: Uint32Array.from(column.rows), values: Uint32Array.from(column.big) };
+  return { values: column.values, overflow };
 }
 
 function isWhitespace(c: number): boolean {
@@ -314,6 +352,8 @@ export class SnapshotParser {
     }
     if (!this.strings) this.fail('heap snapshot has no "strings" array');
 
+    const nodeName = finishNameColumn(nodes.name);
+    const edgeName = finishNameColumn(edges.name);
     const otherNodeFields = new Map<string, Uint32Array>();
     for (const { name, column } of nodes.other) otherNodeFields.set(name, column);
     const snapshot: RawSnapshot = {
@@ -321,13 +361,15 @@ export class SnapshotParser {
       nodeCount: this.nodeCount,
       edgeCount: this.edgeCount,
       nodeType: nodes.type,
-      nodeName: nodes.name,
+      nodeName: nodeName.values,
+      nodeNameOverflow: nodeName.overflow,
       nodeId: nodes.id,
       nodeSelfSize: nodes.selfSize,
       firstEdge: nodes.firstEdge,
       otherNodeFields,
       edgeType: edges.type,
-      edgeName: edges.name,
+      edgeName: edgeName.values,
+      edgeNameOverflow: edgeName.overflow,
       edgeTo: edges.to,
       locations,
       strings: this.strings,
@@ -479,7 +521,7 @@ export class SnapshotParser {
       row: 0,
       edgeSum: 0,
       type: new Uint8Array(count),
-      name: new Uint16Array(count),
+      name: nameColumn(count),
       id: new Uint32Array(count),
       selfSize: new Uint32Array(count),
       firstEdge: new Uint32Array(count + 1),
@@ -500,7 +542,7 @@ export class SnapshotParser {
       nodeFields,
       nodeValues: this.nodeCount * nodeFields,
       type: new Uint8Array(count),
-      name: new Uint16Array(count),
+      name: nameColumn(count),
       to: new Uint32Array(count),
     };
   }
@@ -612,15 +654,20 @@ export class SnapshotParser {
   private distributeNodes(layout: NodeLayout, values: Uint32Array, rows: number): void {
     const { fields, typeAt, nameAt, idAt, selfSizeAt, edgeCountAt, type, id, selfSize, firstEdge } = layout;
     const first = layout.row;
-    let name = layout.name;
+    let names = layout.name.values;
+    let wide = layout.name.wide;
     let edgeSum = layout.edgeSum;
     for (let r = 0, at = 0, row = first; r < rows; r++, at += fields, row++) {
       const t = values[at + typeAt];
       if (t > MAX_UINT8) this.fail(`heap snapshot is malformed: node type ${t} out of range`);
       type[row] = t;
       const n = values[at + nameAt];
-      if (n > MAX_UINT16 && name instanceof Uint16Array) name = layout.name = widen(name, row);
-      name[row] = n;
+      if (n < NAME_ESCAPE || wide) names[row] = n;
+      else {
+        putOverflow(layout.name, row, n);
+        names = layout.name.values;
+        wide = layout.name.wide;
+      }
       id[row] = values[at + idAt];
       if (selfSizeAt >= 0) selfSize[row] = values[at + selfSizeAt];
       edgeSum += values[at + edgeCountAt];
@@ -638,14 +685,19 @@ export class SnapshotParser {
   /** Copies `rows` whole edge rows from the start of `values` into the edge columns. */
   private distributeEdges(layout: EdgeLayout, values: Uint32Array, rows: number): void {
     const { fields, typeAt, nameAt, toAt, type, to, nodeFields, nodeValues } = layout;
-    let name = layout.name;
+    let names = layout.name.values;
+    let wide = layout.name.wide;
     for (let r = 0, at = 0, row = layout.row; r < rows; r++, at += fields, row++) {
       const t = values[at + typeAt];
       if (t > MAX_UINT8) this.fail(`heap snapshot is malformed: edge type ${t} out of range`);
       type[row] = t;
       const n = values[at + nameAt];
-      if (n > MAX_UINT16 && name instanceof Uint16Array) name = layout.name = widen(name, row);
-      name[row] = n;
+      if (n < NAME_ESCAPE || wide) names[row] = n;
+      else {
+        putOverflow(layout.name, row, n);
+        names = layout.name.values;
+        wide = layout.name.wide;
+      }
       const target = values[at + toAt];
       const node = (target / nodeFields) >>> 0;
       if (node * nodeFields !== target || target >= nodeValues) {
@@ -924,13 +976,6 @@ export class SnapshotParser {
 /** The column's values as an exact-size array (copies only if it was over-allocated). */
 function trimColumn(column: NumberColumn): Uint32Array {
   return column.length === column.data.length ? column.data : column.data.slice(0, column.length);
-}
-
-/** A 32-bit copy of a 16-bit column whose first `filled` values are set. */
-function widen(column: Uint16Array, filled: number): Uint32Array {
-  const wide = new Uint32Array(column.length);
-  wide.set(column.subarray(0, filled));
-  return wide;
 }
 
 /**

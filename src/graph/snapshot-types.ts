@@ -27,8 +27,9 @@ export interface RawSnapshot {
   edgeCount: number;
   /** Per node: index into meta.node_types[0]. */
   nodeType: Uint8Array;
-  /** Per node: index into `strings`; 16-bit when every name index fits (a heap with few strings). */
+  /** Per node: index into `strings` (a NameColumn: read it with nameAt). */
   nodeName: Uint16Array | Uint32Array;
+  nodeNameOverflow: NameOverflow | null;
   /** Per node: V8's heap object id. */
   nodeId: Uint32Array;
   /** Per node: self_size (0 when the snapshot has no such field). */
@@ -40,13 +41,46 @@ export interface RawSnapshot {
   /** Per edge: index into meta.edge_types[0]. */
   edgeType: Uint8Array;
   /**
-   * Per edge: name_or_index as in the JSON (a string index, or a number for element/hidden
-   * edges); 16-bit when every value fits.
+   * Per edge: name_or_index as in the JSON, a string index or a number for element/hidden edges
+   * (a NameColumn: read it with nameAt).
    */
   edgeName: Uint16Array | Uint32Array;
+  edgeNameOverflow: NameOverflow | null;
   /** Per edge: the target's node ordinal (the JSON's `to_node` divided by the node field count). */
   edgeTo: Uint32Array;
   /** [node index, scriptId, line0, col0] × n, exactly as in the JSON (see meta.location_fields). */
   locations: Uint32Array;
   strings: string[];
+}
+
+/**
+ * Name columns (nodeName, edgeName) take 16 bits per value unless too many values need more:
+ * values from NAME_ESCAPE up are then stored as NAME_ESCAPE with the real value here, by row,
+ * rows ascending. A 32-bit column has no overflow.
+ */
+export interface NameOverflow {
+  rows: Uint32Array;
+  values: Uint32Array;
+}
+
+export const NAME_ESCAPE = 0xffff;
+
+/** The value of row `row` of a name column. */
+export function nameAt(column: Uint16Array | Uint32Array, overflow: NameOverflow | null, row: number): number {
+  const value = column[row];
+  return value === NAME_ESCAPE && overflow ? overflowValue(overflow, row) : value;
+}
+
+/** The escaped value of a row (binary search). */
+export function overflowValue(overflow: NameOverflow, row: number): number {
+  const rows = overflow.rows;
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid] === row) return overflow.values[mid];
+    if (rows[mid] < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return NAME_ESCAPE;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSnapshot, SnapshotParseError, SnapshotParser, type SnapshotParserOptions } from '../../src/graph/snapshot-parser.js';
-import type { RawSnapshot } from '../../src/graph/snapshot-types.js';
+import { nameAt, type RawSnapshot } from '../../src/graph/snapshot-types.js';
 
 // ---- Helpers ----
 
@@ -45,7 +45,7 @@ function rows(parsed: RawSnapshot): { nodes: (number | undefined)[]; edges: numb
   for (let n = 0; n < parsed.nodeCount; n++) {
     for (const field of nodeFields) {
       if (field === 'type') nodes.push(parsed.nodeType[n]);
-      else if (field === 'name') nodes.push(parsed.nodeName[n]);
+      else if (field === 'name') nodes.push(nameAt(parsed.nodeName, parsed.nodeNameOverflow, n));
       else if (field === 'id') nodes.push(parsed.nodeId[n]);
       else if (field === 'self_size') nodes.push(parsed.nodeSelfSize[n]);
       else if (field === 'edge_count') nodes.push(parsed.firstEdge[n + 1] - parsed.firstEdge[n]);
@@ -56,7 +56,7 @@ function rows(parsed: RawSnapshot): { nodes: (number | undefined)[]; edges: numb
   for (let e = 0; e < parsed.edgeCount; e++) {
     for (const field of parsed.meta.edge_fields) {
       if (field === 'type') edges.push(parsed.edgeType[e]);
-      else if (field === 'name_or_index') edges.push(parsed.edgeName[e]);
+      else if (field === 'name_or_index') edges.push(nameAt(parsed.edgeName, parsed.edgeNameOverflow, e));
       else if (field === 'to_node') edges.push(parsed.edgeTo[e] * nodeFields.length);
     }
   }
@@ -262,19 +262,33 @@ describe('hand-written snapshots', () => {
     ]);
   });
 
-  it('keeps name columns at 16 bits until a value needs 32', () => {
+  it('keeps name columns at 16 bits, with rare larger values set aside', () => {
     const narrow = parseSnapshot(tinySnapshot());
     expect(narrow.nodeName).toBeInstanceOf(Uint16Array);
     expect(narrow.edgeName).toBeInstanceOf(Uint16Array);
-    // A node name and an element index past 65535, after values already stored narrow.
+    expect(narrow.nodeNameOverflow).toBeNull();
+    // A node name and an element index past 65534.
     const text = tinySnapshot().replace('3,1,3,4294967295', '3,70000,3,4294967295').replace('1 , 1 ,0', '1 , 4294967295 ,0');
     for (const parsed of [parseSnapshot(text), feed(text.split(''))]) {
       expectSameAsReference(parsed, text);
-      expect(parsed.nodeName).toBeInstanceOf(Uint32Array);
-      expect(parsed.edgeName).toBeInstanceOf(Uint32Array);
-      expect(Array.from(parsed.nodeName)).toEqual([0, 70000]);
-      expect(Array.from(parsed.edgeName)).toEqual([0, 4294967295, 2]);
+      expect(parsed.nodeName).toBeInstanceOf(Uint16Array);
+      expect(parsed.edgeName).toBeInstanceOf(Uint16Array);
+      expect(Array.from(parsed.nodeName)).toEqual([0, 0xffff]);
+      expect(parsed.nodeNameOverflow).toEqual({ rows: Uint32Array.of(1), values: Uint32Array.of(70000) });
+      expect(parsed.edgeNameOverflow).toEqual({ rows: Uint32Array.of(1), values: Uint32Array.of(4294967295) });
     }
+  });
+
+  it('widens a name column to 32 bits when large values are not rare', () => {
+    // One node with 10000 element edges, half of them past 65534 (more than the 4096 set aside).
+    const count = 10_000;
+    const edges = Array.from({ length: count }, (_, k) => `1,${k % 2 ? 65535 + k : k},0`).join(',');
+    const text = `{"snapshot":{"meta":${JSON.stringify(META)},"node_count":1,"edge_count":${count}},` +
+      `"nodes":[3,0,1,0,${count},0,0],"edges":[${edges}],"locations":[],"strings":["a"]}`;
+    const parsed = feed(fixedChunks(text, 4096));
+    expectSameAsReference(parsed, text);
+    expect(parsed.edgeName).toBeInstanceOf(Uint32Array);
+    expect(parsed.edgeNameOverflow).toBeNull();
   });
 
   it('gives the same result for every split point and for 1-character chunks', () => {
