@@ -161,6 +161,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const lookup = await abortable(lookupExactLocations(session, nodes, {
       budgetMs: options.locationBudgetMs,
       objectGroup: OBJECT_GROUP,
+      heapNodes,
       first: candidates.filter((ids) => ids.length > 0),
     }), signal);
     let execution: CapturedExecution | undefined;
