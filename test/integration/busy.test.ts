@@ -207,10 +207,15 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     // Slow progress: the same job found in different steps (each a third of the time; all ten
     // samples in one step has a chance of 3 in 3^10).
     const progress = await busyFixture(path, 'busy-progress.js');
-    const spread = await attachJson(progress.pid, [...BUSY_FLAGS, '--samples', '10', '--sample-interval', '30', '--location-budget', '0']);
-    const steps = new Set(
-      spread.doc.execution!.samples!.map((sample) => sample.stack?.find((frame) => ['tokenize', 'parse', 'render'].includes(frame.functionName))?.functionName),
-    );
+    // Sampling is statistical and a loaded machine skews it: up to three tries of ten samples.
+    let spread!: Awaited<ReturnType<typeof attachJson>>;
+    let steps = new Set<string | undefined>();
+    for (let attempt = 0; attempt < 3 && steps.size < 2; attempt++) {
+      spread = await attachJson(progress.pid, [...BUSY_FLAGS, '--samples', '10', '--sample-interval', '30', '--location-budget', '0']);
+      steps = new Set(
+        spread.doc.execution!.samples!.map((sample) => sample.stack?.find((frame) => ['tokenize', 'parse', 'render'].includes(frame.functionName))?.functionName),
+      );
+    }
     expect(steps.size, spread.context).toBeGreaterThanOrEqual(2);
     await expectRunning(progress, spread.context);
     await kill(progress.child);
