@@ -2,11 +2,9 @@
 // graph.svg`). Edges point from the awaiter to what it awaits, as the tree reads top down; await
 // cycles are red; identical sibling subtrees are drawn once, labelled `× N`. Pure.
 
-import { foldGroups } from '../graph/collapse.js';
-import { displayName } from '../graph/order.js';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { nodeLocationText, type LocationStyle } from './location.js';
-import { cycleEdges, graphTitle, readingOrder } from './graph-common.js';
+import type { LocationStyle } from './location.js';
+import { drawableGraph, graphTitle, nodeLabelLines } from './graph-common.js';
 
 export type DotOptions = Pick<LocationStyle, 'cwd'>;
 
@@ -20,13 +18,7 @@ const KIND_STYLE: Record<AwaitNode['kind'], string> = {
 };
 
 export function renderDot(doc: AwaitGraphDocument, options: DotOptions = {}): string {
-  const folded = foldGroups(doc.nodes);
-  // In the tree's reading order, which Graphviz and Mermaid keep left to right.
-  const nodes = readingOrder(folded.nodes);
-  const counts = folded.counts;
-  const visible = new Set(nodes.map((node) => node.id));
-  const cycles = cycleEdges(doc);
-  const onCycle = new Set(doc.cycles.flat());
+  const { nodes, counts, visible, cycleEdges: cycles, onCycle } = drawableGraph(doc);
   const out = [
     'digraph asyncgraph {',
     `  graph [label=${quote(graphTitle(doc))}, labelloc=t, fontname="Helvetica", rankdir=TB];`,
@@ -35,12 +27,8 @@ export function renderDot(doc: AwaitGraphDocument, options: DotOptions = {}): st
     '  // an edge A -> B: A awaits B',
   ];
   for (const node of nodes) {
-    const lines = [displayName(node)];
-    const where = nodeLocationText(node, { cwd: options.cwd });
-    if (where) lines.push(where);
+    const lines = nodeLabelLines(node, counts, options);
     const count = counts.get(node.id);
-    if (count) lines.push(`× ${count}`);
-    if (node.truncated) lines.push('…');
     const attributes = [`label=${quote(lines.join('\n'))}`, KIND_STYLE[node.kind]];
     if (node.internal) attributes.push('color="#999999", fontcolor="#999999"');
     if (count) attributes.push('peripheries=2');

@@ -1,7 +1,8 @@
 // What the graph drawings (dot, mermaid) share. Pure.
 
-import { childrenOf } from '../graph/collapse.js';
-import { compareNodes } from '../graph/order.js';
+import { childrenOf, foldGroups } from '../graph/collapse.js';
+import { compareNodes, displayName } from '../graph/order.js';
+import { nodeLocationText, type LocationStyle } from './location.js';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 
 /** `awaiter>awaited` for every edge between two nodes of the same await cycle. */
@@ -52,3 +53,38 @@ export function readingOrder(nodes: readonly AwaitNode[]): AwaitNode[] {
   return out;
 }
 
+
+/** What both picture formats draw: groups folded, nodes in reading order, cycle marks. */
+export interface DrawableGraph {
+  nodes: AwaitNode[];
+  /** Member count of each folded group's representative. */
+  counts: Map<number, number>;
+  visible: Set<number>;
+  /** `awaiter>awaited` keys of edges on a cycle. */
+  cycleEdges: Set<string>;
+  onCycle: Set<number>;
+}
+
+export function drawableGraph(doc: AwaitGraphDocument): DrawableGraph {
+  const folded = foldGroups(doc.nodes);
+  // In the tree's reading order, which Graphviz and Mermaid keep left to right.
+  const nodes = readingOrder(folded.nodes);
+  return {
+    nodes,
+    counts: folded.counts,
+    visible: new Set(nodes.map((node) => node.id)),
+    cycleEdges: cycleEdges(doc),
+    onCycle: new Set(doc.cycles.flat()),
+  };
+}
+
+/** A node's label lines: its name, where it waits, its group count, a depth cut. */
+export function nodeLabelLines(node: AwaitNode, counts: Map<number, number>, style: Pick<LocationStyle, 'cwd'>): string[] {
+  const lines = [displayName(node)];
+  const where = nodeLocationText(node, style);
+  if (where) lines.push(where);
+  const count = counts.get(node.id);
+  if (count) lines.push(`× ${count}`);
+  if (node.truncated) lines.push('…');
+  return lines;
+}

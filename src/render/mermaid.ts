@@ -2,11 +2,9 @@
 // editors render inside a ```mermaid block. Edges point from the awaiter to what it awaits; await
 // cycles are red; identical sibling subtrees are drawn once, labelled `× N`. Pure.
 
-import { foldGroups } from '../graph/collapse.js';
-import { displayName } from '../graph/order.js';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { nodeLocationText, type LocationStyle } from './location.js';
-import { cycleEdges, graphTitle, readingOrder } from './graph-common.js';
+import type { LocationStyle } from './location.js';
+import { drawableGraph, graphTitle, nodeLabelLines } from './graph-common.js';
 
 export type MermaidOptions = Pick<LocationStyle, 'cwd'>;
 
@@ -30,23 +28,13 @@ const CLASSES = [
 ];
 
 export function renderMermaid(doc: AwaitGraphDocument, options: MermaidOptions = {}): string {
-  const folded = foldGroups(doc.nodes);
-  // In the tree's reading order, which Graphviz and Mermaid keep left to right.
-  const nodes = readingOrder(folded.nodes);
-  const counts = folded.counts;
-  const visible = new Set(nodes.map((node) => node.id));
-  const cycles = cycleEdges(doc);
-  const onCycle = new Set(doc.cycles.flat());
+  const { nodes, counts, visible, cycleEdges: cycles, onCycle } = drawableGraph(doc);
   const out = ['flowchart TD', `  %% ${escapeComment(graphTitle(doc))}`, '  %% an edge A --> B: A awaits B'];
   const classes = new Map<string, number[]>();
   const classify = (name: string, id: number) => classes.set(name, [...(classes.get(name) ?? []), id]);
   for (const node of nodes) {
-    const lines = [displayName(node)];
-    const where = nodeLocationText(node, { cwd: options.cwd });
-    if (where) lines.push(where);
+    const lines = nodeLabelLines(node, counts, options);
     const count = counts.get(node.id);
-    if (count) lines.push(`× ${count}`);
-    if (node.truncated) lines.push('…');
     const [open, close] = SHAPES[node.kind];
     out.push(`  n${node.id}${open}"${lines.map(escapeLabel).join('<br/>')}"${close}`);
     if (node.kind === 'combinator' || node.kind === 'then' || node.kind === 'promise') classify(node.kind, node.id);
