@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { captureToDocument } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { UsageError } from './errors.js';
-import { captureOnSession } from './inspector/capture.js';
+import { captureOnSession, type CaptureOptions } from './inspector/capture.js';
 import { readProcessFacts } from './inspector/proc-facts.js';
 import { takeWatchLooks } from './inspector/watch.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
@@ -53,6 +53,23 @@ export interface CaptureGraphOptions {
   watch?: { looks: number; spanMs: number };
 }
 
+/**
+ * The per-session capture options, defaults applied: one place for both `captureGraph` and
+ * `captureProcess` (main thread and workers), so an option cannot reach one and not the other.
+ */
+export function sessionCaptureOptions(options: CaptureGraphOptions): CaptureOptions {
+  return {
+    locationBudgetMs: options.locationBudgetMs ?? 1000,
+    snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
+    maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
+    onProgress: options.onProgress,
+    signal: options.signal,
+    pauseTimeoutMs: options.pauseTimeoutMs,
+    samples: options.samples,
+    sampleIntervalMs: options.sampleIntervalMs,
+  };
+}
+
 /** Attach, take one consistent picture of the target's awaits, detach (see docs/safety.md). */
 export async function captureGraph(spec: TargetSpec, options: CaptureGraphOptions = {}): Promise<AwaitGraphDocument> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
@@ -65,16 +82,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       const looks = options.watch
         ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
         : undefined;
-      const capture = await captureOnSession(session, {
-        locationBudgetMs: options.locationBudgetMs ?? 1000,
-        snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
-        maxSnapshotBytes,
-        onProgress: options.onProgress,
-        signal: options.signal,
-        pauseTimeoutMs: options.pauseTimeoutMs,
-        samples: options.samples,
-        sampleIntervalMs: options.sampleIntervalMs,
-      });
+      const capture = await captureOnSession(session, sessionCaptureOptions(options));
       // Infers what the location budget did not reach (reading sources through the session) and
       // maps positions through source maps.
       return captureToDocument(session, capture, {

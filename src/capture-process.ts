@@ -1,7 +1,7 @@
 import { captureToDocument } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { AsyncgraphError } from './errors.js';
-import { defaultWarning, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
+import { defaultWarning, sessionCaptureOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
 import { captureOnSession, type Capture } from './inspector/capture.js';
 import type { CdpSession } from './inspector/cdp-session.js';
 import { resolveTarget } from './inspector/discover.js';
@@ -46,16 +46,7 @@ export async function captureProcess(pid: number | string, options: CaptureProce
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
   const maxSnapshotBytes = options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024;
   const onWarning = options.onWarning ?? defaultWarning;
-  const captureOptions = {
-    locationBudgetMs: options.locationBudgetMs ?? 1000,
-    snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
-    maxSnapshotBytes,
-    onProgress: options.onProgress,
-    signal: options.signal,
-    pauseTimeoutMs: options.pauseTimeoutMs,
-    samples: options.samples,
-    sampleIntervalMs: options.sampleIntervalMs,
-  };
+  const captureOptions = sessionCaptureOptions(options);
   options.onProgress?.('finding the inspector');
   return withTargetSession(
     async () => {
