@@ -82,7 +82,10 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       const looks = options.watch
         ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
         : undefined;
-      const capture = await captureOnSession(session, sessionCaptureOptions(options));
+      const capture = await captureOnSession(session, {
+        ...sessionCaptureOptions(options),
+        ...(endpoint.pid !== null ? { mainThreadOf: endpoint.pid } : {}),
+      });
       // Infers what the location budget did not reach (reading sources through the session) and
       // maps positions through source maps.
       return captureToDocument(session, capture, {

@@ -62,7 +62,7 @@ export async function captureProcess(pid: number | string, options: CaptureProce
           locationBudgetMs: captureOptions.locationBudgetMs,
           onProgress: options.onProgress,
         });
-      const main = await toDocument(session, await captureOnSession(session, captureOptions));
+      const main = await toDocument(session, await captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid }));
       const result: ProcessCapture = { pid: target.pid, argv: target.argv, main, workers: [] };
       if (options.workers === false) return result;
       await captureWorkers(session, result, captureOptions, toDocument, guard);

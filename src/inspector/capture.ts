@@ -5,6 +5,7 @@ import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js'
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
 import { lookupExactLocations } from './locations.js';
+import { threadCpuMs } from './proc.js';
 import type { ExactPoint, ExecutionInput } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import {
@@ -41,6 +42,8 @@ export interface CaptureOptions {
   sampleIntervalMs?: number;
   /** Cancels the capture; everything the capture did to the target is undone first. */
   signal?: AbortSignal;
+  /** The local pid whose main thread this session inspects (for its CPU clock); not for workers. */
+  mainThreadOf?: number;
   /**
    * Tests only: keep each pause this long before resuming it, so a test can kill the tool while
    * the target is paused. Defaults to ASYNCGRAPH_TEST_HOLD_PAUSE_MS.
@@ -109,6 +112,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
         samples: Math.max(1, options.samples ?? 1),
         intervalMs: options.sampleIntervalMs ?? 100,
         signal,
+        ...(options.mainThreadOf !== undefined ? { threadCpuMs: threadCpuMs.bind(null, options.mainThreadOf) } : {}),
       });
     }
 

@@ -166,6 +166,22 @@ export function readEnviron(pid: number): Map<string, string> | null {
   return env;
 }
 
+/**
+ * CPU time (user + system, ms) one thread of PID has used so far; the main thread by default.
+ * Undefined when unreadable. /proc counts in USER_HZ ticks, 100 per second on Linux's ABI.
+ */
+export function threadCpuMs(pid: number, tid = pid): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** True if PID is a live process: /proc/PID exists and it is not a zombie waiting to be reaped. */
 export function processExists(pid: number): boolean {
   try {

@@ -44,6 +44,11 @@ export interface SamplingOptions {
   /** Time from the start of one round to the start of the next (default 100 ms). */
   intervalMs: number;
   signal?: AbortSignal;
+  /**
+   * CPU time the target's thread has used so far (ms), where it can be read (a local process's
+   * main thread). A round that saw no pause while the thread kept burning CPU is asked again.
+   */
+  threadCpuMs?: () => number | undefined;
 }
 
 /**
@@ -284,10 +289,35 @@ export async function sampleExecution(session: CdpSession, guard: PauseGuard, op
       if (due > 0) await sleep(due, options.signal);
     }
     const atMs = Math.round(performance.now() - start);
-    const round = await pauseOnce(session, guard, options);
+    const round = await pauseRound(session, guard, options);
     samples.push({ atMs, ...round });
   }
   return samples;
+}
+
+/** Attempts of one round whose thread ran on the CPU while no pause came. */
+const BUSY_ROUND_ATTEMPTS = 3;
+
+/**
+ * One round, asked again when it came back idle although the thread kept using the CPU through
+ * the wait. On a loaded machine Node's inspector thread may hand the three commands of a round to
+ * the main thread in two interrupts; the break requested by the first then runs while
+ * breakpoints are off and V8 drops it. The CPU clock tells that apart from a real idle loop.
+ */
+async function pauseRound(session: CdpSession, guard: PauseGuard, options: SamplingOptions): Promise<{ state: ExecutionState; frames?: RawFrame[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const cpuBefore = options.threadCpuMs?.();
+    const started = performance.now();
+    const round = await pauseOnce(session, guard, options);
+    if (round.state !== 'idle' || attempt >= BUSY_ROUND_ATTEMPTS || cpuBefore === undefined) return round;
+    const cpuAfter = options.threadCpuMs?.();
+    if (cpuAfter === undefined || !keptBusy(cpuAfter - cpuBefore, performance.now() - started)) return round;
+  }
+}
+
+/** A thread that used at least a quarter of the wait on the CPU (and more than clock noise). */
+export function keptBusy(cpuMs: number, wallMs: number): boolean {
+  return cpuMs >= 30 && cpuMs >= wallMs / 4;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -118,7 +118,7 @@ export async function withTargetSession<E extends Endpoint, T>(
     } else {
       warnStillOpen(endpoint, 'could not connect to close it', options);
     }
-    throw mapError(error, endpoint, undefined, options);
+    throw await mapError(error, endpoint, undefined, options);
   }
 
   // 3. Use it, guarded; 4. leave.
@@ -134,7 +134,7 @@ export async function withTargetSession<E extends Endpoint, T>(
     if (session.stopReason) throw session.stopReason;
   } catch (error) {
     failed = true;
-    failure = mapError(error, endpoint, session, options);
+    failure = await mapError(error, endpoint, session, options);
   }
   const interrupted = failed && failure instanceof InterruptedError;
   const closing = await leave(raw, endpoint, session.stopReason ? session.cleanupRemainingMs() : CLOSE_TIMEOUT_MS, options, interrupted);
@@ -165,17 +165,39 @@ function watchForExit(raw: CdpSession, session: GuardedSession, endpoint: Endpoi
 }
 
 /** What the user should hear about a failed capture. */
-function mapError(error: unknown, endpoint: Endpoint, session: GuardedSession | undefined, options: SessionLifecycleOptions): unknown {
+async function mapError(
+  error: unknown,
+  endpoint: Endpoint,
+  session: GuardedSession | undefined,
+  options: SessionLifecycleOptions,
+): Promise<unknown> {
   if (options.signal?.aborted) return interruptionOf(options.signal);
   if (session?.stopReason) return session.stopReason;
   const tooLarge = asSnapshotTooLarge(error, options.maxSnapshotBytes);
   if (tooLarge) return tooLarge;
   // The process went away: whatever the protocol said last ("Cannot find context with specified
-  // id", a closed socket, a timeout), that is the reason.
-  if (endpoint.pid !== null && !processExists(endpoint.pid)) {
-    return new TargetExitedError(`process ${endpoint.pid} exited during the capture`);
+  // id", a closed socket, a timeout), that is the reason. A killed process closes its sockets
+  // before /proc shows it dead (the kernel releases its files, then its memory, then makes it a
+  // zombie), so a closed connection gets a short wait for the process to finish dying.
+  if (endpoint.pid !== null) {
+    const graceMs = error instanceof TargetExitedError ? EXIT_GRACE_MS : 0;
+    if (!(await processAliveAfter(endpoint.pid, graceMs))) {
+      return new TargetExitedError(`process ${endpoint.pid} exited during the capture`);
+    }
   }
   return error;
+}
+
+const EXIT_GRACE_MS = 1500;
+
+/** False as soon as the process is gone, polling for up to `graceMs`. */
+async function processAliveAfter(pid: number, graceMs: number): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    if (!processExists(pid)) return false;
+    if (Date.now() >= deadline) return true;
+    await sleep(20);
+  }
 }
 
 /**

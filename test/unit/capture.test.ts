@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CdpSession } from '../../src/inspector/cdp-session.js';
 import { captureOnSession } from '../../src/inspector/capture.js';
+import { keptBusy, PauseGuard, sampleExecution } from '../../src/inspector/running-stack.js';
 import { InterruptedError, TargetExitedError } from '../../src/errors.js';
 
 // The capture's protocol logic against a fake session: what it asks of the target, in which
@@ -376,5 +377,54 @@ describe('captureOnSession: the pause step', () => {
     expect(session.calls).not.toContain('HeapProfiler.takeHeapSnapshot');
     expect(session.calls.filter((call) => call === 'Debugger.pause')).toHaveLength(1);
     expect(session.calls.slice(-3)).toEqual(['Runtime.releaseObjectGroup', 'Debugger.disable', 'HeapProfiler.disable']);
+  });
+});
+
+describe('sampleExecution: a lost break on a busy thread', () => {
+  // The first Debugger.pause is answered but no break follows (V8 dropped it); later ones break.
+  function droppingFirstBreak(callFrames: unknown[]): Record<string, Handler> {
+    let pauses = 0;
+    return {
+      'Debugger.pause'(this: FakeSession) {
+        if (++pauses > 1) queueMicrotask(() => this.emit('Debugger.paused', { callFrames, reason: 'other' }));
+        return {};
+      },
+      'Debugger.resume'(this: FakeSession) {
+        setImmediate(() => this.emit('Debugger.resumed', {}));
+        return {};
+      },
+    };
+  }
+
+  async function sample(session: FakeSession, threadCpuMs?: () => number) {
+    const guard = new PauseGuard(session, 0);
+    await session.send('Debugger.enable', {});
+    guard.debuggerEnabled();
+    return sampleExecution(session, guard, { pauseTimeoutMs: 60, samples: 1, intervalMs: 10, ...(threadCpuMs ? { threadCpuMs } : {}) });
+  }
+
+  it('asks again when the thread kept using the CPU through an idle-looking round', async () => {
+    const session = new FakeSession(droppingFirstBreak([frame('hotLoop', 11)]));
+    const start = performance.now();
+    const samples = await sample(session, () => performance.now() - start); // one full core
+    expect(samples.map((s) => s.state)).toEqual(['running']);
+    expect(samples[0].frames?.[0].functionName).toBe('hotLoop');
+    expect(session.calls.filter((call) => call === 'Debugger.pause')).toHaveLength(2);
+  });
+
+  it('believes the idle round when the thread used no CPU, or when its clock is unknown', async () => {
+    for (const clock of [() => 0, undefined]) {
+      const session = new FakeSession(droppingFirstBreak([frame('hotLoop', 11)]));
+      const samples = await sample(session, clock);
+      expect(samples.map((s) => s.state)).toEqual(['idle']);
+      expect(session.calls.filter((call) => call === 'Debugger.pause')).toHaveLength(1);
+    }
+  });
+
+  it('keptBusy: a quarter of the wall time on the CPU, beyond tick noise', () => {
+    expect(keptBusy(150, 300)).toBe(true);
+    expect(keptBusy(80, 300)).toBe(true);
+    expect(keptBusy(60, 300)).toBe(false);
+    expect(keptBusy(20, 40)).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import {
   parseNetTcp,
   parseProcStatus,
   procError,
+  threadCpuMs,
 } from '../../src/inspector/proc.js';
 import { ExitCode, NoSuchProcessError, PermissionDeniedError } from '../../src/errors.js';
 
@@ -166,5 +167,21 @@ describe('procError', () => {
   it('passes other errors through', () => {
     const e = errno('EIO');
     expect(procError(e, 1, 'x')).toBe(e);
+  });
+});
+
+describe('threadCpuMs', () => {
+  it("reads this process's main-thread CPU time, which grows while it computes", () => {
+    const before = threadCpuMs(process.pid)!;
+    expect(before).toBeGreaterThanOrEqual(0);
+    // Spin until the clock shows 50 ms more (a loaded machine gives us less than a core).
+    const giveUp = Date.now() + 10_000;
+    let now = before;
+    while (now - before < 50 && Date.now() < giveUp) now = threadCpuMs(process.pid)!;
+    expect(now - before).toBeGreaterThanOrEqual(50);
+  });
+
+  it('is undefined for a process that does not exist', () => {
+    expect(threadCpuMs(2 ** 22 + 17)).toBeUndefined();
   });
 });
