@@ -4,12 +4,11 @@
 
 import { buildDocument } from './graph/document.js';
 import type { WakeupInput } from './graph/wakeup-document.js';
-import { inferLocations, scriptsToInfer } from './graph/infer-await.js';
 import { createSourceMapper } from './graph/source-map.js';
 import type { AwaitGraphDocument, TargetInfo } from './graph/types.js';
 import type { Capture } from './inspector/capture.js';
 import type { CdpSession } from './inspector/cdp-session.js';
-import { fetchScriptSources, readLocalSourceMap } from './inspector/script-sources.js';
+import { readLocalSourceMap } from './inspector/script-sources.js';
 import { loopNowAt, type ProcessFacts } from './inspector/proc-facts.js';
 import type { WatchLook } from './graph/watch.js';
 
@@ -26,10 +25,7 @@ export interface DocumentOptions {
 
 /** Call before closing `session`: sources are fetched through it. */
 export async function captureToDocument(session: CdpSession, capture: Capture, options: DocumentOptions): Promise<AwaitGraphDocument> {
-  const needed = scriptsToInfer(capture.nodes, capture.exact);
-  if (needed.length > 0) options.onProgress?.('inferring the remaining await locations');
-  const sources = await fetchScriptSources(session, needed);
-  const inferred = inferLocations(capture.nodes, capture.exact, sources);
+  const inferred = capture.inferred;
   const scriptUrls = new Map([...capture.scripts].map(([id, script]) => [id, script.url]));
   return buildDocument({
     nodes: capture.nodes,

@@ -15,45 +15,106 @@ import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
  * it differently (`(shown above)`, `↻`) the second time.
  */
 export function subtreeSignatures(nodes: readonly AwaitNode[]): Map<number, number> {
-  const byId = new Map(nodes.map((node) => [node.id, node]));
-  const children = childrenOf(nodes);
-  const signature = new Map<number, number>();
-  const keys = new Map<string, number>();
-  const unique = (node: AwaitNode) => -node.id - 1;
-  const IN_PROGRESS = 0;
+  const signatures = signaturesByPosition(nodes, indexGraph(nodes));
+  const byId = new Map<number, number>();
+  for (let i = 0; i < nodes.length; i++) byId.set(nodes[i].id, signatures[i]);
+  return byId;
+}
 
-  for (const start of nodes) {
-    if (signature.has(start.id)) continue;
-    // Iterative post-order, so chains thousands deep do not overflow the stack.
-    const stack: { node: AwaitNode; next: number; tainted: boolean }[] = [{ node: start, next: 0, tainted: false }];
-    signature.set(start.id, IN_PROGRESS);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1];
-      const kids = children.get(frame.node.id) ?? [];
-      if (frame.next < kids.length) {
-        const child = kids[frame.next++];
-        const known = signature.get(child.id);
-        if (known === undefined) {
-          signature.set(child.id, IN_PROGRESS);
-          stack.push({ node: child, next: 0, tainted: false });
-        } else if (known === IN_PROGRESS) {
+/** The nodes by position, and each node's children (the nodes it awaits) as positions, in document order. */
+interface IndexedGraph {
+  position: Map<number, number>;
+  /** Children of node i: childList[childStart[i] .. childStart[i + 1]). */
+  childStart: Int32Array;
+  childList: Int32Array;
+}
+
+function indexGraph(nodes: readonly AwaitNode[]): IndexedGraph {
+  const count = nodes.length;
+  const position = new Map<number, number>();
+  for (let i = 0; i < count; i++) position.set(nodes[i].id, i);
+  const childStart = new Int32Array(count + 1);
+  for (const node of nodes) {
+    for (const awaiter of node.awaitedBy) {
+      const at = position.get(awaiter);
+      if (at !== undefined) childStart[at + 1]++;
+    }
+  }
+  for (let i = 0; i < count; i++) childStart[i + 1] += childStart[i];
+  const fill = childStart.slice(0, count);
+  const childList = new Int32Array(childStart[count]);
+  for (let i = 0; i < count; i++) {
+    for (const awaiter of nodes[i].awaitedBy) {
+      const at = position.get(awaiter);
+      if (at !== undefined) childList[fill[at]++] = i;
+    }
+  }
+  return { position, childStart, childList };
+}
+
+/** subtreeSignatures by node position (iterative post-order: chains thousands deep are fine). */
+function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph): Int32Array {
+  const { position, childStart, childList } = graph;
+  const count = nodes.length;
+  const signature = new Int32Array(count);
+  const NEW = 0;
+  const IN_PROGRESS = 1;
+  const DONE = 2;
+  const state = new Uint8Array(count);
+  // Node keys and subtree keys are interned to small numbers, so a subtree key is a short string.
+  const nodeKeys = new Map<string, number>();
+  const subtreeKeys = new Map<string, number>();
+  const stackNode = new Int32Array(count);
+  const stackNext = new Int32Array(count);
+  const stackTainted = new Uint8Array(count);
+  const kidSignatures: number[] = [];
+
+  for (let start = 0; start < count; start++) {
+    if (state[start] !== NEW) continue;
+    let depth = 0;
+    stackNode[0] = start;
+    stackNext[0] = childStart[start];
+    stackTainted[0] = 0;
+    state[start] = IN_PROGRESS;
+    while (depth >= 0) {
+      const at = stackNode[depth];
+      if (stackNext[depth] < childStart[at + 1]) {
+        const child = childList[stackNext[depth]++];
+        if (state[child] === NEW) {
+          state[child] = IN_PROGRESS;
+          depth++;
+          stackNode[depth] = child;
+          stackNext[depth] = childStart[child];
+          stackTainted[depth] = 0;
+        } else if (state[child] === IN_PROGRESS) {
           // A cycle: everything on it (and above it) is one of a kind.
-          frame.tainted = true;
+          stackTainted[depth] = 1;
         }
         continue;
       }
-      stack.pop();
-      const node = frame.node;
-      const kidSignatures = kids.map((kid) => signature.get(kid.id)!);
-      let value: number;
-      if (frame.tainted || node.awaitedBy.length > 1 || node.awaitedBy.some((id) => !byId.has(id)) || kidSignatures.some((s) => s <= 0)) {
-        value = unique(node);
-      } else {
-        const key = `${nodeKey(node)}\u0000${runLength(kidSignatures)}`;
-        value = keys.get(key) ?? keys.size + 1;
-        keys.set(key, value);
+      depth--;
+      const node = nodes[at];
+      let plain = stackTainted[depth + 1] === 0 && node.awaitedBy.length <= 1;
+      if (plain && node.awaitedBy.length === 1 && !position.has(node.awaitedBy[0])) plain = false;
+      kidSignatures.length = 0;
+      for (let k = childStart[at]; plain && k < childStart[at + 1]; k++) {
+        const kid = signature[childList[k]];
+        if (kid <= 0) plain = false;
+        kidSignatures.push(kid);
       }
-      signature.set(node.id, value);
+      let value: number;
+      if (!plain) {
+        value = -node.id - 1;
+      } else {
+        const local = nodeKey(node);
+        let localId = nodeKeys.get(local);
+        if (localId === undefined) nodeKeys.set(local, (localId = nodeKeys.size));
+        const key = kidSignatures.length === 0 ? `${localId}` : kidSignatures.length === 1 ? `${localId}|${kidSignatures[0]}*1` : `${localId}|${runLength(kidSignatures)}`;
+        value = subtreeKeys.get(key) ?? subtreeKeys.size + 1;
+        subtreeKeys.set(key, value);
+      }
+      signature[at] = value;
+      state[at] = DONE;
     }
   }
   return signature;
@@ -172,21 +233,39 @@ export function collapseSiblings(siblings: readonly AwaitNode[], signatures: Rea
  * order of their first member in `nodes`.
  */
 export function siblingGroups(nodes: readonly AwaitNode[]): SiblingGroup[] {
-  const signatures = subtreeSignatures(nodes);
-  const position = new Map(nodes.map((node, index) => [node.id, index]));
-  const found: { awaiter: number | null; members: AwaitNode[] }[] = [];
-  const collect = (awaiter: number | null, siblings: AwaitNode[]) => {
-    for (const entry of collapseSiblings(siblings, signatures)) {
-      if (entry.members.length > 1) found.push({ awaiter, members: entry.members });
+  const graph = indexGraph(nodes);
+  const signatures = signaturesByPosition(nodes, graph);
+  const found: { awaiter: number | null; first: number; members: number[] }[] = [];
+  // Siblings as positions in document order; only lists with two plain members can hold a group.
+  const collect = (awaiter: number | null, siblings: ArrayLike<number>, from: number, to: number) => {
+    if (to - from < 2) return;
+    const bySignature = new Map<number, number[]>();
+    const order: number[][] = [];
+    for (let k = from; k < to; k++) {
+      const at = siblings[k];
+      const signature = signatures[at];
+      if (signature <= 0) continue;
+      const members = bySignature.get(signature);
+      if (members) members.push(at);
+      else {
+        const fresh = [at];
+        bySignature.set(signature, fresh);
+        order.push(fresh);
+      }
+    }
+    for (const members of order) {
+      if (members.length > 1) found.push({ awaiter, first: members[0], members: members.map((at) => nodes[at].id) });
     }
   };
-  collect(null, nodes.filter((node) => node.awaitedBy.length === 0));
-  for (const [awaiter, kids] of childrenOf(nodes)) collect(awaiter, kids);
-  found.sort((a, b) => position.get(a.members[0].id)! - position.get(b.members[0].id)!);
+  const roots: number[] = [];
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].awaitedBy.length === 0) roots.push(i);
+  collect(null, roots, 0, roots.length);
+  for (let i = 0; i < nodes.length; i++) collect(nodes[i].id, graph.childList, graph.childStart[i], graph.childStart[i + 1]);
+  found.sort((a, b) => a.first - b.first);
   return found.map((group, index) => ({
     id: index + 1,
     awaiter: group.awaiter,
-    members: group.members.map((member) => member.id).sort((a, b) => a - b),
+    members: group.members.sort((a, b) => a - b),
   }));
 }
 

@@ -180,10 +180,26 @@ class WakeupAnalyzer {
   }
 
   run(): WakeupAnalysis {
-    const settlements = new Map<number, FoundSettlement>();
-    for (const node of this.nodes) {
-      if (node.kind === 'promise') settlements.set(node.id, this.settleLeaf(node.heapNode));
+    const steps = this.steps();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
     }
+  }
+
+  /** The analysis, pausing every few leaves so a caller can interleave other work. */
+  *steps(): Generator<void, WakeupAnalysis> {
+    const settlements = new Map<number, FoundSettlement>();
+    let sinceYield = 0;
+    for (const node of this.nodes) {
+      if (node.kind !== 'promise') continue;
+      settlements.set(node.id, this.settleLeaf(node.heapNode));
+      if (++sinceYield === LEAVES_PER_STEP) {
+        sinceYield = 0;
+        yield;
+      }
+    }
+    yield;
     return { settlements, neverSettles: this.neverSettling() };
   }
 
@@ -698,81 +714,198 @@ class WakeupAnalyzer {
   // ---------------------------------------------------------------------------------------------
   // Never settles: a greatest fixpoint over the graph
 
+  /**
+   * Ids of the graph nodes proven never to settle. Variables: node i is i; promise p is
+   * nodes.length + the order in which p is first met. Each variable is the "all" (Promise.allSettled:
+   * "any") of what it waits for, and needs `possible` (nothing outside the graph settles it),
+   * which is worked out only when the rest would say "never". Flat typed arrays, no object or
+   * array per variable: 100k pending chains make about 800k variables.
+   */
   private neverSettling(): Set<number> {
     const nodes = this.nodes;
     const trace = this.trace;
-    // Variables: node i is i; promise p is nodes.length + its index in `promises`.
-    const promises: number[] = [];
-    const promiseVar = new Map<number, number>();
+    const nodeCount = nodes.length;
+    // 1 a bare leaf promise, 2 Promise.allSettled (an "any"), 0 any other node (an "all").
+    const nodeKind = new Uint8Array(nodeCount);
+    for (let i = 0; i < nodeCount; i++) {
+      const node = nodes[i];
+      nodeKind[i] = node.kind === 'promise' ? 1 : node.combinator === 'allSettled' ? 2 : 0;
+    }
+
+    // The promises each node produces (its own, a step's derived one, a combinator's), in trace
+    // order; and every promise's producer by heap ordinal (the trace's promises are ordinals of
+    // this heap), read below once per promise variable: cheaper than Map lookups.
+    const heapCount = this.heap.nodeCount;
+    const ownerPlusOne = new Int32Array(heapCount); // 0: no producer
+    const ownedNode = new IntList(trace.promiseNode.size);
+    const ownedPromise = new IntList(trace.promiseNode.size);
+    // forEach, not for-of: no [key, value] array per entry.
+    trace.promiseNode.forEach((index, promise) => {
+      ownerPlusOne[promise] = index + 1;
+      if (nodeKind[index] === 1) return;
+      ownedNode.push(index);
+      ownedPromise.push(promise);
+    });
+    const owned = groupBy(ownedNode, ownedPromise, nodeCount);
+
+    // Promise variables in the order first met.
+    const promises = new IntList(1024);
+    const varPlusOne = new Int32Array(heapCount); // 0: no variable yet
     const varOfPromise = (promise: number): number => {
-      let v = promiseVar.get(promise);
-      if (v === undefined) {
-        v = nodes.length + promises.length;
-        promises.push(promise);
-        promiseVar.set(promise, v);
-      }
+      const known = varPlusOne[promise];
+      if (known !== 0) return known - 1;
+      const v = nodeCount + promises.length;
+      promises.push(promise);
+      varPlusOne[promise] = v + 1;
       return v;
     };
-    const inputs: number[][] = nodes.map(() => []);
-    for (const { promise, consumer } of trace.consumed) inputs[consumer].push(varOfPromise(promise));
-    for (const [promise, sources] of trace.resolvedBy) {
-      const owner = trace.promiseNode.get(promise);
-      if (owner === undefined || nodes[owner].kind === 'promise') continue;
-      for (const { source } of sources) inputs[owner].push(varOfPromise(source));
+
+    // What each node waits for, as (node, variable) pairs, then grouped by node.
+    const inputNode = new IntList(trace.consumed.length + trace.resolvedBy.size);
+    const inputVar = new IntList(trace.consumed.length + trace.resolvedBy.size);
+    for (const { promise, consumer } of trace.consumed) {
+      inputNode.push(consumer);
+      inputVar.push(varOfPromise(promise));
     }
+    trace.resolvedBy.forEach((sources, promise) => {
+      const owner = ownerPlusOne[promise] - 1;
+      if (owner < 0 || nodeKind[owner] === 1) return;
+      for (const { source } of sources) {
+        inputNode.push(owner);
+        inputVar.push(varOfPromise(source));
+      }
+    });
+    const inputs = groupBy(inputNode, inputVar, nodeCount);
 
-    // The promises each node produces (its own, a step's derived one, a combinator's).
-    const owned: number[][] = nodes.map(() => []);
-    for (const [promise, index] of trace.promiseNode) if (nodes[index].kind !== 'promise') owned[index].push(promise);
-
-    type Formula = { op: 'all' | 'any'; deps: number[]; possible: boolean };
-    const formulas: Formula[] = [];
-    for (let i = 0; i < nodes.length; i++) {
-      const node = nodes[i];
-      if (node.kind === 'promise') {
-        formulas.push({ op: 'all', deps: [varOfPromise(node.heapNode)], possible: true });
-      } else {
-        const deps = [...new Set(inputs[i])];
-        // A node never settles only if what it produces cannot be settled some other way either.
-        const possible = deps.length > 0 && owned[i].every((promise) => !this.settledOutsideOwner(promise, node));
-        formulas.push({ op: node.combinator === 'allSettled' ? 'any' : 'all', deps, possible });
+    // Dependencies of every variable, in variable order (CSR: depStart[v]..depStart[v + 1]).
+    const depStart = new IntList(2 * nodeCount + promises.length + 1);
+    const deps = new IntList(inputVar.length + nodeCount + promises.length);
+    const seen = new Int32Array(nodeCount + promises.length); // node i + 1: already a dep of node i
+    for (let i = 0; i < nodeCount; i++) {
+      depStart.push(deps.length);
+      if (nodeKind[i] === 1) {
+        deps.push(varOfPromise(nodes[i].heapNode));
+        continue;
+      }
+      for (let j = inputs.start[i], end = inputs.start[i + 1]; j < end; j++) {
+        const dep = inputs.list[j];
+        if (seen[dep] === i + 1) continue;
+        seen[dep] = i + 1;
+        deps.push(dep);
       }
     }
-    // Promises (the list grows while formulas are made: sources of looked-through promises).
+    // Promises (the list grows meanwhile: sources of looked-through promises get variables too).
+    const promiseKind = new IntList(promises.length);
     for (let k = 0; k < promises.length; k++) {
-      const promise = promises[k];
-      const owner = trace.promiseNode.get(promise);
-      const sources = trace.resolvedBy.get(promise) ?? [];
-      if (owner !== undefined && nodes[owner].kind !== 'promise') {
-        formulas.push({ op: 'all', deps: [owner], possible: !this.settledOutsideOwner(promise, nodes[owner]) });
-      } else if (sources.length > 0) {
-        const deps = sources.map(({ source }) => varOfPromise(source));
-        formulas.push({ op: 'all', deps, possible: !this.settledOutsideSources(promise, sources.map(({ reaction }) => reaction)) });
+      const promise = promises.data[k];
+      depStart.push(deps.length);
+      const owner = ownerPlusOne[promise] - 1;
+      if (owner >= 0 && nodeKind[owner] !== 1) {
+        promiseKind.push(OWNED);
+        deps.push(owner);
+        continue;
+      }
+      const sources = trace.resolvedBy.get(promise);
+      if (sources !== undefined && sources.length > 0) {
+        promiseKind.push(LOOKED_THROUGH);
+        for (const { source } of sources) deps.push(varOfPromise(source));
       } else {
-        formulas.push({ op: 'all', deps: [], possible: this.settleLeafVerdict(promise) === 'never' });
+        promiseKind.push(LEAF);
       }
     }
+    depStart.push(deps.length);
+    const count = nodeCount + promises.length;
+    const start = depStart.data;
+    const depList = deps.data;
+    const depCount = deps.length;
 
-    const count = formulas.length;
-    const never = new Uint8Array(count).fill(1);
-    const dependents: number[][] = Array.from({ length: count }, () => []);
-    formulas.forEach((formula, v) => formula.deps.forEach((dep) => dependents[dep].push(v)));
-    const evaluate = (v: number): boolean => {
-      const { op, deps, possible } = formulas[v];
-      if (!possible) return false;
-      if (deps.length === 0) return v >= nodes.length; // a bare leaf promise: its own verdict
-      return op === 'all' ? deps.every((dep) => never[dep] === 1) : deps.some((dep) => never[dep] === 1);
+    // Who depends on each variable, for the worklist.
+    const dependentStart = new Int32Array(count + 1);
+    for (let j = 0; j < depCount; j++) dependentStart[depList[j] + 1]++;
+    for (let v = 0; v < count; v++) dependentStart[v + 1] += dependentStart[v];
+    const fill = dependentStart.slice(0, count);
+    const dependents = new Int32Array(depCount);
+    for (let v = 0; v < count; v++) {
+      for (let j = start[v], end = start[v + 1]; j < end; j++) dependents[fill[depList[j]]++] = v;
+    }
+
+    // `possible` per variable (nothing outside the graph can settle it): 0 not known yet, 1 no,
+    // 2 yes. Worked out only when the dependencies alone say "never" (the checks read the heap).
+    const possibleFlag = new Uint8Array(count);
+    const promiseList = promises.data;
+    const promiseKindList = promiseKind.data;
+    const possible = (v: number): boolean => {
+      if (possibleFlag[v] === 0) possibleFlag[v] = settledOnlyInGraph(v) ? 2 : 1;
+      return possibleFlag[v] === 2;
     };
-    const work: number[] = [];
-    for (let v = 0; v < count; v++) work.push(v);
-    while (work.length > 0) {
-      const v = work.pop()!;
-      if (never[v] === 0 || evaluate(v)) continue;
+    // A node: none of the promises it produces can be settled some other way.
+    // A promise: by how it is settled (its producer, the promises it was resolved with, a leaf's own verdict).
+    const settledOnlyInGraph = (v: number): boolean => {
+      if (v < nodeCount) {
+        if (nodeKind[v] === 1) return true;
+        const node = nodes[v];
+        for (let j = owned.start[v], end = owned.start[v + 1]; j < end; j++) {
+          if (this.settledOutsideOwner(owned.list[j], node)) return false;
+        }
+        return true;
+      }
+      const promise = promiseList[v - nodeCount];
+      const kind = promiseKindList[v - nodeCount];
+      if (kind === OWNED) return !this.settledOutsideOwner(promise, nodes[depList[start[v]]]);
+      if (kind === LOOKED_THROUGH) {
+        const sources = trace.resolvedBy.get(promise)!;
+        return !this.settledOutsideSources(
+          promise,
+          sources.map(({ reaction }) => reaction),
+        );
+      }
+      return this.settleLeafVerdict(promise) === 'never';
+    };
+
+    // Greatest fixpoint: everything starts as "never" and is cleared by evidence.
+    const never = new Uint8Array(count).fill(1);
+    const work = new Int32Array(count + depCount); // each variable once, plus one push per dependency edge at most
+    let top = 0;
+    // Variables without dependencies on top: clearing those first clears what waits on them
+    // before its `possible` is ever needed (the result does not depend on the order).
+    for (let v = 0; v < count; v++) if (start[v] !== start[v + 1]) work[top++] = v;
+    for (let v = 0; v < count; v++) if (start[v] === start[v + 1]) work[top++] = v;
+    while (top > 0) {
+      const v = work[--top];
+      if (never[v] === 0) continue;
+      const from = start[v];
+      const end = start[v + 1];
+      let stays: boolean;
+      if (from === end) {
+        stays = v >= nodeCount && possible(v); // a bare leaf promise: its own verdict
+      } else if (v < nodeCount && nodeKind[v] === 2) {
+        stays = false;
+        for (let j = from; j < end; j++) {
+          if (never[depList[j]] === 1) {
+            stays = true;
+            break;
+          }
+        }
+        stays = stays && possible(v);
+      } else {
+        stays = true;
+        for (let j = from; j < end; j++) {
+          if (never[depList[j]] === 0) {
+            stays = false;
+            break;
+          }
+        }
+        stays = stays && possible(v);
+      }
+      if (stays) continue;
       never[v] = 0;
-      for (const dependent of dependents[v]) if (never[dependent] === 1) work.push(dependent);
+      for (let j = dependentStart[v], jEnd = dependentStart[v + 1]; j < jEnd; j++) {
+        const dependent = dependents[j];
+        if (never[dependent] === 1) work[top++] = dependent;
+      }
     }
     const result = new Set<number>();
-    for (let i = 0; i < nodes.length; i++) if (never[i] === 1) result.add(nodes[i].id);
+    for (let i = 0; i < nodeCount; i++) if (never[i] === 1) result.add(nodes[i].id);
     return result;
   }
 
@@ -845,6 +978,49 @@ const HIT_RANK: Record<HitKind, number> = {
   root: 3,
 };
 
+/** How a promise variable of neverSettling is settled: by its producer node, by the promises it was resolved with, or a leaf. */
+const OWNED = 0;
+const LOOKED_THROUGH = 1;
+const LEAF = 2;
+
+/** A growable Int32Array, to collect numbers without a JavaScript array per item. */
+class IntList {
+  data: Int32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.data = new Int32Array(Math.max(16, capacity));
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+}
+
+/** Values grouped by key (CSR): those of key k are list[start[k]] .. list[start[k + 1] - 1], in push order. */
+interface Grouped {
+  start: Int32Array;
+  list: Int32Array;
+}
+
+function groupBy(keys: IntList, values: IntList, keyCount: number): Grouped {
+  const start = new Int32Array(keyCount + 1);
+  const n = keys.length;
+  const keyData = keys.data;
+  const valueData = values.data;
+  for (let j = 0; j < n; j++) start[keyData[j] + 1]++;
+  for (let k = 0; k < keyCount; k++) start[k + 1] += start[k];
+  const fill = start.slice(0, keyCount);
+  const list = new Int32Array(n);
+  for (let j = 0; j < n; j++) list[fill[keyData[j]]++] = valueData[j];
+  return { start, list };
+}
+
 function resourceWaker(resource: FoundResource): FoundWaker {
   return {
     kind: resource.kind,
@@ -910,10 +1086,23 @@ export function newAwaitGraphTrace(): AwaitGraphTrace {
  * worth having without it (a missing `settlement` claims nothing).
  */
 export function findHeapWakeups(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace): HeapWakeups | undefined {
+  const steps = heapWakeupSteps(heap, nodes, trace);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** findHeapWakeups in steps (a few leaves each), for a caller that handles I/O in between. */
+export function* heapWakeupSteps(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace): Generator<void, HeapWakeups | undefined> {
   try {
-    const { settlements, neverSettles } = analyzeWakeups(heap, nodes, trace);
+    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, {}).steps();
+    yield;
     return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
   } catch {
     return undefined;
   }
 }
+
+/** Leaves settled between two pauses of the analysis (a leaf takes a few microseconds). */
+const LEAVES_PER_STEP = 64;

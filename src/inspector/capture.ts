@@ -1,11 +1,13 @@
 import { findAwaitGraph, type FoundNode } from '../graph/await-graph.js';
 import { HeapGraph } from '../graph/heap-graph.js';
-import { findHeapWakeups, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
+import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
+import { inferLocations, scriptsToInfer } from '../graph/infer-await.js';
+import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
 import { lookupExactLocations } from './locations.js';
-import { threadCpuMs } from './proc.js';
+import { threadActivity } from './proc.js';
 import type { ExactPoint, ExecutionInput } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import {
@@ -64,6 +66,8 @@ export interface Capture {
   nodes: FoundNode[];
   scripts: Map<string, ScriptInfo>;
   exact: Map<number, ExactPoint>;
+  /** Suspension points inferred from the sources, for every frame inference could place. */
+  inferred: Map<number, ExactPoint>;
   snapshotBytes: number;
   heapNodes: number;
   locationLookupMs: number;
@@ -112,7 +116,10 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
         samples: Math.max(1, options.samples ?? 1),
         intervalMs: options.sampleIntervalMs ?? 100,
         signal,
-        ...(options.mainThreadOf !== undefined ? { threadCpuMs: threadCpuMs.bind(null, options.mainThreadOf) } : {}),
+        // Tests that kill the tool while it waits for a pause turn the early end of idle rounds off.
+        ...(options.mainThreadOf !== undefined && !process.env.ASYNCGRAPH_TEST_FULL_PAUSE_WAIT
+          ? { thread: threadActivity.bind(null, options.mainThreadOf, options.mainThreadOf) }
+          : {}),
       });
     }
 
@@ -153,21 +160,33 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     await kick;
     if (parseError) throw snapshotError(parseError);
     options.onProgress?.('rebuilding the await graph');
-    // The parsed snapshot is garbage once this returns: nothing below holds its arrays.
-    const { nodes, wakeups, heapNodes } = analyzeSnapshot(parser);
+    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser);
+    const { nodes, heapNodes } = analysis;
 
     // The latest round that caught JavaScript running (or another debugger's pause) is the
     // stack joined with the graph.
     const running = samples && [...samples].reverse().find((sample) => sample.frames !== undefined);
     const candidates = running?.frames ? frameCandidates(running.frames, nodes) : [];
 
+    // Sources first, while the target is idle (a lookup keeps its thread busy for up to a
+    // second), so frames can be placed by inference and lookups spent only where it cannot.
     options.onProgress?.('locating suspended frames');
-    const lookup = await abortable(lookupExactLocations(session, nodes, {
+    const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, new Map()), { debuggerEnabled: true }), signal);
+    let inferred: Map<number, ExactPoint> | undefined;
+    // The target works on the lookups while this process analyses the heap: their times overlap.
+    const lookingUp = lookupExactLocations(session, nodes, {
       budgetMs: options.locationBudgetMs,
       objectGroup: OBJECT_GROUP,
       heapNodes,
       first: candidates.filter((ids) => ids.length > 0),
-    }), signal);
+      placed: (id) => inferred?.has(id) ?? false,
+    });
+    lookingUp.catch(() => {});
+    inferred = inferLocations(nodes, new Map(), sources);
+    const wakeups = await abortable(finishAnalysis(analysis, signal), signal);
+    // The snapshot's arrays are garbage from here on.
+    analysis = undefined;
+    const lookup = await abortable(lookingUp, signal);
     let execution: CapturedExecution | undefined;
     if (samples) {
       const kindOf = new Map(nodes.map((node) => [node.id, node.kind]));
@@ -192,6 +211,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       nodes,
       scripts,
       exact: lookup.exact,
+      inferred,
       snapshotBytes: parser.bytesSeen,
       heapNodes,
       locationLookupMs: lookup.elapsedMs,
@@ -241,13 +261,14 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
-/**
- * The await graph (and wakers) of the parsed snapshot. A function of its own so that the
- * snapshot's typed arrays (about half the snapshot's size) are unreachable during the location
- * lookups and the document building that follow: an async function keeps its locals alive
- * across awaits.
- */
-function analyzeSnapshot(parser: SnapshotParser): { nodes: FoundNode[]; wakeups: HeapWakeups | undefined; heapNodes: number } {
+/** The parsed snapshot with its await graph, and the wake-up analysis still to run over it. */
+interface SnapshotAnalysis {
+  nodes: FoundNode[];
+  heapNodes: number;
+  wakeups: Generator<void, HeapWakeups | undefined>;
+}
+
+function startAnalysis(parser: SnapshotParser): SnapshotAnalysis {
   let raw;
   try {
     raw = parser.end();
@@ -257,9 +278,25 @@ function analyzeSnapshot(parser: SnapshotParser): { nodes: FoundNode[]; wakeups:
   const heap = new HeapGraph(raw);
   const trace = newAwaitGraphTrace();
   const nodes = findAwaitGraph(heap, trace);
-  const wakeups = findHeapWakeups(heap, nodes, trace);
-  return { nodes, wakeups, heapNodes: raw.nodeCount };
+  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace) };
 }
+
+/** Runs the wake-up analysis in slices, so the session's replies (the lookups) are handled meanwhile. */
+async function finishAnalysis(analysis: SnapshotAnalysis, signal: AbortSignal | undefined): Promise<HeapWakeups | undefined> {
+  const steps = analysis.wakeups;
+  let sliceEnd = performance.now() + ANALYSIS_SLICE_MS;
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() >= sliceEnd) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted) throw abortError(signal);
+      sliceEnd = performance.now() + ANALYSIS_SLICE_MS;
+    }
+  }
+}
+
+const ANALYSIS_SLICE_MS = 10;
 
 function snapshotError(error: unknown): AsyncgraphError {
   if (error instanceof AsyncgraphError) return error;

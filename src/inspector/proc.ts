@@ -166,20 +166,30 @@ export function readEnviron(pid: number): Map<string, string> | null {
   return env;
 }
 
-/**
- * CPU time (user + system, ms) one thread of PID has used so far; the main thread by default.
- * Undefined when unreadable. /proc counts in USER_HZ ticks, 100 per second on Linux's ABI.
- */
-export function threadCpuMs(pid: number, tid = pid): number | undefined {
+/** What a thread is doing, from /proc/PID/task/TID/stat. */
+export interface ThreadActivity {
+  /** CPU time (user + system) used so far, ms. /proc counts in USER_HZ ticks: 100 per second. */
+  cpuMs: number;
+  /** The scheduler state: R running or runnable, S sleeping (an idle event loop waits in epoll), D, Z… */
+  state: string;
+}
+
+/** One thread of PID (the main thread by default); undefined when unreadable. */
+export function threadActivity(pid: number, tid = pid): ThreadActivity | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
     // Fields after the command name: state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+    return Number.isFinite(ticks) ? { cpuMs: ticks * 10, state: fields[0] } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (ms) one thread of PID has used so far; undefined when unreadable. */
+export function threadCpuMs(pid: number, tid = pid): number | undefined {
+  return threadActivity(pid, tid)?.cpuMs;
 }
 
 /** True if PID is a live process: /proc/PID exists and it is not a zombie waiting to be reaped. */

@@ -33,6 +33,7 @@ import type { CdpSession } from './cdp-session.js';
 import { AsyncgraphError, InterruptedError } from '../errors.js';
 import type { RawFrame, RawSample } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
+import type { ThreadActivity } from './proc.js';
 
 export type { ExecutionState, RawFrame, RawSample };
 
@@ -45,10 +46,12 @@ export interface SamplingOptions {
   intervalMs: number;
   signal?: AbortSignal;
   /**
-   * CPU time the target's thread has used so far (ms), where it can be read (a local process's
-   * main thread). A round that saw no pause while the thread kept burning CPU is asked again.
+   * The target thread's CPU time and scheduler state, where they can be read (a local process's
+   * main thread). A round ends early when the thread sleeps without using the CPU after answering
+   * (an idle event loop), and is asked again when it saw no pause while the thread kept using the
+   * CPU.
    */
-  threadCpuMs?: () => number | undefined;
+  thread?: () => ThreadActivity | undefined;
 }
 
 /**
@@ -213,7 +216,7 @@ export function isCallbackEntry(frames: RawFrame[]): boolean {
 export async function pauseOnce(
   session: CdpSession,
   guard: PauseGuard,
-  options: { pauseTimeoutMs: number; signal?: AbortSignal; until?: Promise<unknown> },
+  options: { pauseTimeoutMs: number; signal?: AbortSignal; until?: Promise<unknown>; looksIdle?: () => boolean },
 ): Promise<{ state: ExecutionState; frames?: RawFrame[] }> {
   const pausedFrames = guard.nextPause();
   let answered = false;
@@ -245,13 +248,26 @@ export async function pauseOnce(
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener('abort', onAbort, { once: true });
   });
+  // `looksIdle`: once the requests are answered, a thread seen idle on a few polls in a row will
+  // not break; the rest of the bound need not be waited for.
+  let poll: NodeJS.Timeout | undefined;
+  const idle = new Promise<'timeout'>((resolve) => {
+    const looksIdle = options.looksIdle;
+    if (!looksIdle) return;
+    let streak = 0;
+    poll = setInterval(() => {
+      if (!answered) return;
+      streak = looksIdle() ? streak + 1 : 0;
+      if (streak >= IDLE_POLLS) resolve('timeout');
+    }, IDLE_POLL_MS);
+  });
   try {
     // `until`: stop waiting early (the guard still resumes a pause that comes later).
     const enough = options.until?.then(
       () => 'timeout' as const,
       () => 'timeout' as const,
     );
-    const outcome = await Promise.race([pausedFrames, timedOut, failed, aborted, ...(enough ? [enough] : [])]);
+    const outcome = await Promise.race([pausedFrames, timedOut, failed, aborted, idle, ...(enough ? [enough] : [])]);
     if (outcome === 'timeout') {
       guard.cancelWait();
       return { state: answered ? 'idle' : 'blocked' };
@@ -263,6 +279,7 @@ export async function pauseOnce(
     throw error;
   } finally {
     clearTimeout(timer);
+    clearInterval(poll);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     // The guard resumes on its own; make sure that happened before anything else is sent, and
     // try once more if that resume failed (the cleanup tries again, then Debugger.disable and
@@ -305,14 +322,29 @@ const BUSY_ROUND_ATTEMPTS = 3;
  * breakpoints are off and V8 drops it. The CPU clock tells that apart from a real idle loop.
  */
 async function pauseRound(session: CdpSession, guard: PauseGuard, options: SamplingOptions): Promise<{ state: ExecutionState; frames?: RawFrame[] }> {
+  const thread = options.thread;
   for (let attempt = 1; ; attempt++) {
-    const cpuBefore = options.threadCpuMs?.();
+    const before = thread?.();
     const started = performance.now();
-    const round = await pauseOnce(session, guard, options);
-    if (round.state !== 'idle' || attempt >= BUSY_ROUND_ATTEMPTS || cpuBefore === undefined) return round;
-    const cpuAfter = options.threadCpuMs?.();
-    if (cpuAfter === undefined || !keptBusy(cpuAfter - cpuBefore, performance.now() - started)) return round;
+    const looksIdle = before && thread ? () => sleptIdle(before, thread()) : undefined;
+    const round = await pauseOnce(session, guard, { ...options, ...(looksIdle ? { looksIdle } : {}) });
+    if (round.state !== 'idle' || attempt >= BUSY_ROUND_ATTEMPTS || before === undefined) return round;
+    const after = thread?.();
+    if (after === undefined || !keptBusy(after.cpuMs - before.cpuMs, performance.now() - started)) return round;
   }
+}
+
+/** Polls of an idle-looking thread, IDLE_POLL_MS apart, that end a round early. */
+const IDLE_POLLS = 3;
+const IDLE_POLL_MS = 25;
+
+/**
+ * Asleep (an event loop waits in epoll_wait: state S) and at most one clock tick of CPU since the
+ * round began (answering the three commands takes microseconds). JavaScript that runs, even when
+ * the machine is too loaded to give it the CPU, is runnable (R), never asleep.
+ */
+export function sleptIdle(before: ThreadActivity, now: ThreadActivity | undefined): boolean {
+  return now !== undefined && now.state === 'S' && now.cpuMs - before.cpuMs <= 10;
 }
 
 /** A thread that used at least a quarter of the wait on the CPU (and more than clock noise). */

@@ -13,12 +13,14 @@ export interface FetchSourcesOptions {
   maxChars?: number;
   /** Requests in flight at once (default 4). */
   concurrency?: number;
+  /** The Debugger domain is already enabled (during a capture): leave it as it is. */
+  debuggerEnabled?: boolean;
 }
 
 /**
- * The sources of the given scripts, by scriptId, through `Debugger.getScriptSource`. The capture
- * left the Debugger domain disabled, and getScriptSource needs it, so it is enabled for the fetch
- * and disabled again (no breakpoint, no pause: the target keeps running). Best effort: a script
+ * The sources of the given scripts, by scriptId, through `Debugger.getScriptSource`, which needs
+ * the Debugger domain: unless it is on already, it is enabled for the fetch and disabled again (no
+ * breakpoint, no pause: the target keeps running). Best effort: a script
  * that cannot be fetched, a timeout or a closed connection only leaves sources out.
  */
 export async function fetchScriptSources(
@@ -33,8 +35,10 @@ export async function fetchScriptSources(
   const remaining = () => Math.max(1, Math.round(deadline - performance.now()));
   let enabled = false;
   try {
-    await session.send('Debugger.enable', {}, remaining());
-    enabled = true;
+    if (!options.debuggerEnabled) {
+      await session.send('Debugger.enable', {}, remaining());
+      enabled = true;
+    }
     let next = 0;
     let chars = 0;
     const worker = async () => {

@@ -262,9 +262,9 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
 
   it('never left paused: SIGKILL of the tool while it waits for an idle target to pause', async () => {
     const target = await spawnFixture(path, 'busy-idle.js', { nodeArgs: ['--inspect-port=0'], perTest: true });
-    // A long bound: the tool is still waiting when it is killed.
+    // A long bound, waited for in full: the tool is still waiting when it is killed.
     const cli = spawnProcess(process.execPath, [CLI, 'attach', String(target.pid), '--json', '--pause-timeout', '10000'], {
-      env: { NO_COLOR: '1' },
+      env: { NO_COLOR: '1', ASYNCGRAPH_TEST_FULL_PAUSE_WAIT: '1' },
       perTest: true,
     });
     await target.waitForLine('Debugger attached.', { stream: 'stderr', timeoutMs: 10_000 });

@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CdpSession } from '../../src/inspector/cdp-session.js';
 import { captureOnSession } from '../../src/inspector/capture.js';
-import { keptBusy, PauseGuard, sampleExecution } from '../../src/inspector/running-stack.js';
+import { keptBusy, PauseGuard, sampleExecution, sleptIdle } from '../../src/inspector/running-stack.js';
+import { lookupExactLocations } from '../../src/inspector/locations.js';
 import { InterruptedError, TargetExitedError } from '../../src/errors.js';
 
 // The capture's protocol logic against a fake session: what it asks of the target, in which
@@ -83,8 +84,8 @@ describe('captureOnSession', () => {
     expect(capture.exact.size).toBe(17); // 16 async functions + 1 async generator
     expect([...capture.exact.values()][0]).toEqual({ scriptId: '81', lineNumber: 2, columnNumber: 25, state: 'suspended' });
     // Order matters: scripts first; then one pause round, whose leftover pause request (the target
-    // is idle: no Debugger.paused) is cancelled in the same batch; the snapshot; lookups after it;
-    // cleanup last.
+    // is idle: no Debugger.paused) is cancelled in the same batch; the snapshot; the sources of
+    // the frames' scripts (for inference) while the target is idle; lookups after them; cleanup last.
     const distinct = session.calls.filter((call, i) => call !== session.calls[i - 1]);
     expect(distinct).toEqual([
       'Debugger.enable',
@@ -95,6 +96,7 @@ describe('captureOnSession', () => {
       // only in a pause); idle here, so cancelled the same way.
       'Debugger.pause',
       'Debugger.setBreakpointsActive',
+      'Debugger.getScriptSource',
       ...Array(17).fill(['HeapProfiler.getObjectByHeapObjectId', 'Runtime.getProperties']).flat(),
       'Runtime.releaseObjectGroup',
       'Debugger.disable',
@@ -116,7 +118,7 @@ describe('captureOnSession', () => {
   it('sends no pause at all with --pause-timeout 0', async () => {
     const session = new FakeSession({ 'HeapProfiler.takeHeapSnapshot': streamingSnapshot });
     const capture = await captureOnSession(session, { ...options, pauseTimeoutMs: 0, locationBudgetMs: 0 });
-    expect(session.calls).toEqual(['Debugger.enable', 'HeapProfiler.takeHeapSnapshot', 'Runtime.releaseObjectGroup', 'Debugger.disable', 'HeapProfiler.disable']);
+    expect(session.calls).toEqual(['Debugger.enable', 'HeapProfiler.takeHeapSnapshot', 'Debugger.getScriptSource', 'Runtime.releaseObjectGroup', 'Debugger.disable', 'HeapProfiler.disable']);
     expect(capture.execution).toBeUndefined();
   });
 
@@ -229,7 +231,7 @@ describe('captureOnSession: the pause step', () => {
     );
     const capture = await captureOnSession(session, options);
     const distinct = session.calls.filter((call, i) => call !== session.calls[i - 1]);
-    expect(distinct.slice(0, 9)).toEqual([
+    expect(distinct.slice(0, 10)).toEqual([
       'Debugger.enable',
       'Debugger.pause',
       'Debugger.setBreakpointsActive',
@@ -238,6 +240,7 @@ describe('captureOnSession: the pause step', () => {
       'Debugger.pause',
       'Debugger.setBreakpointsActive',
       'Debugger.resume',
+      'Debugger.getScriptSource',
       'HeapProfiler.getObjectByHeapObjectId',
     ]);
     // The running frame's candidate is looked up first.
@@ -396,17 +399,18 @@ describe('sampleExecution: a lost break on a busy thread', () => {
     };
   }
 
-  async function sample(session: FakeSession, threadCpuMs?: () => number) {
+  async function sample(session: FakeSession, cpuMs?: () => number, state = 'R') {
     const guard = new PauseGuard(session, 0);
     await session.send('Debugger.enable', {});
     guard.debuggerEnabled();
-    return sampleExecution(session, guard, { pauseTimeoutMs: 60, samples: 1, intervalMs: 10, ...(threadCpuMs ? { threadCpuMs } : {}) });
+    const thread = cpuMs ? () => ({ cpuMs: cpuMs(), state }) : undefined;
+    return sampleExecution(session, guard, { pauseTimeoutMs: 300, samples: 1, intervalMs: 10, ...(thread ? { thread } : {}) });
   }
 
   it('asks again when the thread kept using the CPU through an idle-looking round', async () => {
     const session = new FakeSession(droppingFirstBreak([frame('hotLoop', 11)]));
     const start = performance.now();
-    const samples = await sample(session, () => performance.now() - start); // one full core
+    const samples = await sample(session, () => Math.floor((performance.now() - start) / 10) * 10); // one full core
     expect(samples.map((s) => s.state)).toEqual(['running']);
     expect(samples[0].frames?.[0].functionName).toBe('hotLoop');
     expect(session.calls.filter((call) => call === 'Debugger.pause')).toHaveLength(2);
@@ -421,10 +425,51 @@ describe('sampleExecution: a lost break on a busy thread', () => {
     }
   });
 
+  it('ends an idle round early once the thread sleeps without using the CPU', async () => {
+    const session = new FakeSession({});
+    const started = performance.now();
+    const samples = await sample(session, () => 0, 'S');
+    expect(samples.map((s) => s.state)).toEqual(['idle']);
+    expect(performance.now() - started).toBeLessThan(250); // the bound is 300 ms
+    // Asleep but using the CPU, or using none but runnable: not idle.
+    expect(sleptIdle({ cpuMs: 100, state: 'S' }, { cpuMs: 150, state: 'S' })).toBe(false);
+    expect(sleptIdle({ cpuMs: 100, state: 'S' }, { cpuMs: 100, state: 'R' })).toBe(false);
+    expect(sleptIdle({ cpuMs: 100, state: 'R' }, { cpuMs: 110, state: 'S' })).toBe(true);
+  });
+
   it('keptBusy: a quarter of the wall time on the CPU, beyond tick noise', () => {
     expect(keptBusy(150, 300)).toBe(true);
     expect(keptBusy(80, 300)).toBe(true);
     expect(keptBusy(60, 300)).toBe(false);
     expect(keptBusy(20, 40)).toBe(false);
+  });
+});
+
+describe('lookupExactLocations: where the budget goes', () => {
+  const definition = { scriptId: 81, line: 3, column: 0 };
+  const nodes = [1, 2, 3].map((id) => ({ id, heapNode: id, kind: 'async-function' as const, name: 'f', definition, awaitedBy: [] }));
+  const located = () =>
+    new FakeSession({
+      'HeapProfiler.getObjectByHeapObjectId': (params: { objectId: string }) => ({ result: { type: 'object', objectId: `obj-${params.objectId}` } }),
+      'Runtime.getProperties': () => ({
+        result: [],
+        internalProperties: [{ name: '[[GeneratorLocation]]', value: { type: 'object', value: { scriptId: '81', lineNumber: 4, columnNumber: 2 } } }],
+      }),
+    });
+  const lookedUp = (session: FakeSession) => session.log.filter((entry) => entry.startsWith('HeapProfiler.getObjectByHeapObjectId')).map((entry) => JSON.parse(entry.slice(entry.indexOf('{'))).objectId);
+
+  it('looks up every frame when the budget covers them all', async () => {
+    const session = located();
+    // 200k heap nodes: an estimated 100 ms per lookup, 300 ms for the three.
+    const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 1000, objectGroup: 'g', heapNodes: 200_000, placed: () => true });
+    expect(lookedUp(session)).toEqual(['1', '2', '3']);
+    expect(exact.size).toBe(3);
+  });
+
+  it('when it cannot, skips later instances of a function that inference placed', async () => {
+    const session = located();
+    const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, placed: (id) => id !== 3 });
+    expect(lookedUp(session)).toEqual(['1', '3']);
+    expect([...exact.keys()]).toEqual([1, 3]);
   });
 });

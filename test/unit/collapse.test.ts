@@ -162,3 +162,89 @@ describe('groups in the document', () => {
     expect([...counts]).toEqual([[10, 4]]);
   });
 });
+
+describe('siblingGroups against its definition on random graphs', () => {
+  /** Deterministic pseudo-random numbers (a test that fails can be replayed). */
+  function random(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (state * 1664525 + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+  }
+
+  /** Forests of few shapes (so twins are common), with shared nodes, cycles and dangling awaiters. */
+  function randomNodes(seed: number): AwaitNode[] {
+    const next = random(seed);
+    const count = 2 + Math.floor(next() * 40);
+    const nodes: AwaitNode[] = [];
+    for (let id = 1; id <= count; id++) {
+      const by: number[] = [];
+      const roll = next();
+      if (roll < 0.75 && id > 1) by.push(1 + Math.floor(next() * (id - 1)));
+      if (roll > 0.93) by.push(1 + Math.floor(next() * count)); // anywhere: sharing or a cycle
+      if (roll > 0.98) by.push(999); // an awaiter that is not in the list
+      const name = ['a', 'b'][Math.floor(next() * 2)];
+      nodes.push(node({ id, kind: 'async-function', name, at: `x.js:${1 + Math.floor(next() * 2)}:1`, by }));
+    }
+    return nodes;
+  }
+
+  /** The definition: a subtree's text, or null when it is not a plain tree. */
+  function referenceGroups(nodes: AwaitNode[]) {
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const kids = (id: number) => nodes.filter((n) => n.awaitedBy.includes(id));
+    const memo = new Map<number, string | null>();
+    const text = (n: AwaitNode, path: Set<number>): string | null => {
+      if (path.has(n.id)) return null;
+      if (memo.has(n.id)) return memo.get(n.id)!;
+      path.add(n.id);
+      const below = kids(n.id).map((kid) => text(kid, path));
+      path.delete(n.id);
+      const plain = n.awaitedBy.length <= 1 && n.awaitedBy.every((id) => byId.has(id)) && below.every((t) => t !== null);
+      // A node on a cycle is never plain: it reaches itself.
+      const onCycle = reaches(n.id, n.id);
+      const value = plain && !onCycle ? `${n.name}@${n.location!.line}(${(below as string[]).sort().join(',')})` : null;
+      memo.set(n.id, value);
+      return value;
+    };
+    const reaches = (from: number, target: number): boolean => {
+      const seen = new Set<number>();
+      const work = kids(from).map((k) => k.id);
+      while (work.length > 0) {
+        const id = work.pop()!;
+        if (id === target) return true;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        work.push(...kids(id).map((k) => k.id));
+      }
+      return false;
+    };
+    const groups: { awaiter: number | null; members: number[]; first: number }[] = [];
+    const collect = (awaiter: number | null, siblings: AwaitNode[]) => {
+      const byText = new Map<string, AwaitNode[]>();
+      for (const sibling of siblings) {
+        const t = text(sibling, new Set());
+        if (t === null) continue;
+        byText.set(t, [...(byText.get(t) ?? []), sibling]);
+      }
+      for (const members of byText.values()) {
+        if (members.length > 1) groups.push({ awaiter, members: members.map((m) => m.id).sort((a, b) => a - b), first: nodes.indexOf(members[0]) });
+      }
+    };
+    collect(null, nodes.filter((n) => n.awaitedBy.length === 0));
+    for (const n of nodes) collect(n.id, kids(n.id));
+    return groups.sort((a, b) => a.first - b.first).map(({ awaiter, members }, i) => ({ id: i + 1, awaiter, members }));
+  }
+
+  it('finds exactly the groups of identical plain subtrees, numbered by first member', () => {
+    let grouped = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const nodes = randomNodes(seed);
+      const expected = referenceGroups(nodes);
+      grouped += expected.length;
+      expect(siblingGroups(nodes), `seed ${seed}`).toEqual(expected);
+    }
+    expect(grouped).toBeGreaterThan(100); // the generator does make twins
+  });
+});

@@ -1,0 +1,69 @@
+// Times and measures each stage of the pipeline after the snapshot, on a snapshot saved to a file
+// (no target needed): parse, heap graph, await graph, wake-ups, inference, document, JSON.
+// A development aid for issue 7 (docs/performance.md), not part of the tool.
+//
+// Usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_URL=PATH ...]
+// Each SCRIPT_URL=PATH gives the source of a script for inference (the target's own file).
+import { createReadStream, readFileSync } from 'node:fs';
+import { SnapshotParser } from '../dist/graph/snapshot-parser.js';
+import { HeapGraph } from '../dist/graph/heap-graph.js';
+import { findAwaitGraph } from '../dist/graph/await-graph.js';
+import { findHeapWakeups, newAwaitGraphTrace } from '../dist/graph/wakers.js';
+import { inferLocations } from '../dist/graph/infer-await.js';
+import { buildDocument } from '../dist/graph/document.js';
+import { jsonPieces } from '../dist/render/json.js';
+
+const [file, ...sourceArgs] = process.argv.slice(2);
+if (!file) {
+  process.stderr.write('usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [URL=PATH ...]\n');
+  process.exit(2);
+}
+const gc = globalThis.gc ?? (() => {});
+let last = performance.now();
+function stage(name) {
+  const now = performance.now();
+  const wall = now - last;
+  gc();
+  const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
+  const mb = (bytes) => (bytes / 1048576).toFixed(0).padStart(5);
+  process.stdout.write(`${name.padEnd(14)} ${(wall / 1000).toFixed(2).padStart(6)} s  heap ${mb(heapUsed)} MB  buffers ${mb(arrayBuffers + external)} MB  rss ${mb(rss)} MB\n`);
+  last = performance.now();
+}
+
+const parser = new SnapshotParser({ maxBytes: 4e9 });
+for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 100_000 })) parser.write(chunk);
+const raw = parser.end();
+stage('parse');
+const heap = new HeapGraph(raw);
+stage('heap graph');
+const trace = newAwaitGraphTrace();
+const nodes = findAwaitGraph(heap, trace);
+stage(`await graph`);
+const wakeups = findHeapWakeups(heap, nodes, trace);
+stage('wake-ups');
+const scriptIds = new Map();
+for (let i = 0; i < raw.nodeCount; i++) void i;
+const sources = new Map();
+for (const arg of sourceArgs) {
+  const [url, path] = arg.split('=');
+  const id = [...new Set(nodes.map((n) => n.definition?.scriptId).filter((x) => x !== undefined))][0];
+  if (id !== undefined) sources.set(String(id), readFileSync(path, 'utf8'));
+  scriptIds.set(String(id), url);
+}
+const inferred = inferLocations(nodes, new Map(), sources);
+stage('inference');
+const doc = buildDocument({
+  nodes,
+  scriptUrls: scriptIds,
+  exact: new Map(),
+  inferred,
+  target: { pid: 1, nodeVersion: 'v20', url: 'ws://127.0.0.1:1/x' },
+  capturedAt: new Date(),
+  toolVersion: 'profile',
+  ...(wakeups ? { wakeups: { wakeups } } : {}),
+});
+stage('document');
+let chars = 0;
+for (const piece of jsonPieces(doc)) chars += piece.length;
+stage(`json ${(chars / 1e6).toFixed(0)}M`);
+process.stdout.write(`${nodes.length} graph nodes, ${raw.nodeCount} heap nodes\n`);
