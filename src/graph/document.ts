@@ -81,7 +81,8 @@ export interface DocumentInput {
 
 /** Turns what the capture found into the versioned document every output format renders. */
 export function buildDocument(input: DocumentInput): AwaitGraphDocument {
-  const nodes = input.nodes.map((found) => toAwaitNode(found, input)).sort(compareNodes);
+  const locator = sharedLocator(input);
+  const nodes = input.nodes.map((found) => toAwaitNode(found, input, locator)).sort(compareNodes);
   const wake = input.wakeups && applyWakeups(nodes, input.wakeups, (raw) => locate(input, String(raw.scriptId), raw.line, raw.column)?.location ?? null);
   const watch = input.watch && applyWatch(nodes, input.watch, input.capturedAt);
   const stats = input.stats && {
@@ -105,36 +106,38 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   };
 }
 
-function toAwaitNode(found: FoundNode, input: DocumentInput): AwaitNode {
+function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator): AwaitNode {
   let place: Placed | null = null;
   let locationSource: AwaitNode['locationSource'] = 'none';
   let state: string | undefined;
   const exact = input.exact.get(found.id);
   const inferred = exact ? undefined : input.inferred?.get(found.id);
   const point = exact ?? inferred;
-  if (point && (place = locate(input, point.scriptId, point.lineNumber, point.columnNumber))) {
+  if (point && (place = locate(point.scriptId, point.lineNumber, point.columnNumber))) {
     locationSource = exact ? 'exact' : 'inferred';
     state = exact?.state;
   } else if (found.definition) {
-    place = locate(input, String(found.definition.scriptId), found.definition.line, found.definition.column);
+    place = locate(String(found.definition.scriptId), found.definition.line, found.definition.column);
     if (place) locationSource = 'definition';
   }
   const location = place?.location ?? null;
-  // Keys in one fixed order, so JSON output diffs cleanly between captures.
-  const node: AwaitNode = {
+  // Keys in one fixed order, so JSON output diffs cleanly between captures. (Assigned one by one:
+  // a node is made hundreds of thousands of times, and spreads allocate.)
+  const node = {
     id: found.id,
     kind: found.kind,
     name: found.kind === 'module' && location ? moduleName(location.url) : found.name,
-    ...(found.qualifiedName ? { qualifiedName: found.qualifiedName } : {}),
-    ...(found.combinator ? { combinator: found.combinator } : {}),
-    ...(found.thenMethod ? { thenMethod: found.thenMethod } : {}),
-    ...(state ? { state } : {}),
-    ...(location && isInternalUrl(location.url) ? { internal: true } : {}),
-    location,
-    ...(place?.generated ? { generatedLocation: place.generated } : {}),
-    locationSource,
-    awaitedBy: [...found.awaitedBy].sort((a, b) => a - b),
-  };
+  } as AwaitNode;
+  if (found.qualifiedName) node.qualifiedName = found.qualifiedName;
+  if (found.combinator) node.combinator = found.combinator;
+  if (found.thenMethod) node.thenMethod = found.thenMethod;
+  if (state) node.state = state;
+  if (location && isInternalUrl(location.url)) node.internal = true;
+  node.location = location;
+  if (place?.generated) node.generatedLocation = place.generated;
+  node.locationSource = locationSource;
+  // The found node is not used after this: its array can be the document's.
+  node.awaitedBy = found.awaitedBy.length > 1 ? [...found.awaitedBy].sort((a, b) => a - b) : found.awaitedBy;
   return node;
 }
 
@@ -142,6 +145,25 @@ interface Placed {
   location: SourceLocation;
   /** The position in the running code, when `location` came from a source map. */
   generated?: SourceLocation;
+}
+
+type Locator = (scriptId: string, line: number, column: number) => Placed | null;
+
+/**
+ * `locate` for many nodes: one Placed per distinct position, shared by every node there (thousands
+ * of frames stuck at the same await get the same location object; nothing changes them).
+ */
+function sharedLocator(input: DocumentInput): Locator {
+  const cache = new Map<string, Placed | null>();
+  return (scriptId, line, column) => {
+    const key = `${scriptId}:${line}:${column}`;
+    let place = cache.get(key);
+    if (place === undefined) {
+      place = locate(input, scriptId, line, column);
+      cache.set(key, place);
+    }
+    return place;
+  };
 }
 
 /** A 0-based script position as a 1-based location, through the source maps when one applies. */

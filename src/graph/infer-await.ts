@@ -159,6 +159,7 @@ export function inferLocations(
 ): Map<number, ExactPoint> {
   const inferred = new Map<number, ExactPoint>();
   const parsed = new Map<string, ParsedScript | null>();
+  const answers = new Map<string, ScriptPosition | null>();
   const awaiting = new Map<number, AwaitedThing[]>();
   for (const node of nodes) {
     for (const awaiter of node.awaitedBy) {
@@ -179,7 +180,16 @@ export function inferLocations(
       parsed.set(scriptId, script);
     }
     if (!script) continue;
-    const at = inferAwait(script, { kind: node.kind, definition: node.definition, awaiting: awaiting.get(node.id) ?? [] });
+    // Frames of one function awaiting the same kinds of things get the same answer: a server's
+    // ten thousand stuck requests are inferred once.
+    const things = awaiting.get(node.id) ?? [];
+    let key = `${scriptId}:${node.kind}:${node.definition.line}:${node.definition.column}`;
+    for (const thing of things) key += `\u0000${thing.kind}:${thing.name}:${thing.combinator ?? ''}:${thing.thenMethod ?? ''}`;
+    let at = answers.get(key);
+    if (at === undefined) {
+      at = inferAwait(script, { kind: node.kind, definition: node.definition, awaiting: things });
+      answers.set(key, at);
+    }
     if (at) inferred.set(node.id, { scriptId, lineNumber: at.line, columnNumber: at.column });
   }
   return inferred;
