@@ -9,6 +9,7 @@ import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { attachToWorkers, type NodeWorkerInfo } from './inspector/node-worker.js';
 import { checkDebuggerUrl } from './inspector/remote-policy.js';
 import { withTargetSession } from './inspector/session-lifecycle.js';
+import { readProcessFacts, type ProcessFacts } from './inspector/proc-facts.js';
 
 export interface CaptureProcessOptions extends CaptureGraphOptions {
   /** Also capture the process's worker threads (default true). */
@@ -55,14 +56,17 @@ export async function captureProcess(pid: number | string, options: CaptureProce
       return target;
     },
     async ({ endpoint: target, session, guard }) => {
-      const toDocument = (threadSession: CdpSession, capture: Capture) =>
+      const toDocument = (threadSession: CdpSession, capture: Capture, processFacts?: ProcessFacts) =>
         captureToDocument(threadSession, capture, {
           target: { pid: target.pid, nodeVersion: target.nodeVersion ?? null, url: target.webSocketDebuggerUrl },
           toolVersion: TOOL_VERSION,
           locationBudgetMs: captureOptions.locationBudgetMs,
           onProgress: options.onProgress,
+          ...(processFacts ? { processFacts } : {}),
         });
-      const main = await toDocument(session, await captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid }));
+      const mainCapture = await captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid });
+      // /proc facts (timers' time left, TCP addresses) are the main thread's: not for workers.
+      const main = await toDocument(session, mainCapture, readProcessFacts(target.pid));
       const result: ProcessCapture = { pid: target.pid, argv: target.argv, main, workers: [] };
       if (options.workers === false) return result;
       await captureWorkers(session, result, captureOptions, toDocument, guard);

@@ -347,6 +347,8 @@ describe('attach --children', () => {
       where: `in pid ${forkPid}, test file ${PROJECT}/vitest/hanging.test.js`,
     });
     expect(result.stdout, context).toMatch(new RegExp(`\\n── process ${vitest.pid}, parent \\d+: node node_modules/\\.bin/vitest run`));
+    // Timers' time left comes from each process's own /proc start time, as for a single attach.
+    expect(result.stdout, context).toMatch(/\btimer [^\n]*\(\S+ left\)/);
     // attach leaves the tree running.
     expect(markedProcesses(marker).map((proc) => proc.pid)).toEqual(expect.arrayContaining([vitest.pid, forkPid]));
   });
