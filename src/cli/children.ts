@@ -12,17 +12,21 @@ import { captureOptions, type CaptureFlags } from './capture-options.js';
 import { interruptionOf } from '../inspector/guarded-session.js';
 import { filterDocument, type FilterOptions } from '../graph/filter.js';
 import { useColors } from './output.js';
+import { failOnExitCode, type WakeupFlags } from './wakeup-options.js';
 
 /** The CLI action: capture, print (text or JSON, to stdout or a file), set the exit code. */
 export async function printChildren(
   pid: string | undefined,
-  flags: CaptureFlags,
+  flags: CaptureFlags & WakeupFlags,
   format: 'text' | 'json',
   output?: string,
   filters: FilterOptions = {},
   signal?: AbortSignal,
 ): Promise<void> {
   const { report, exitCode } = await captureChildren(pid, flags, signal);
+  // --fail-on deadlock: judged on the unfiltered graphs, of every thread of every process.
+  const documents = report.processes.flatMap((proc) => [proc.document, ...proc.workers.map((worker) => worker.document)]);
+  const failOn = documents.reduce<number | undefined>((code, doc) => code ?? (doc ? failOnExitCode(doc, flags) : undefined), undefined);
   // --depth, --filter, --no-internals: applied to each thread's graph.
   for (const proc of report.processes) {
     if (proc.document) proc.document = filterDocument(proc.document, filters);
@@ -34,7 +38,7 @@ export async function printChildren(
       : renderTreeReport(report, { colors: !output && useColors(process.stdout, flags.color), cwd: process.cwd() });
   if (output) await writeFile(output, text);
   else process.stdout.write(text);
-  process.exitCode = exitCode;
+  process.exitCode = exitCode !== 0 ? exitCode : (failOn ?? 0);
 }
 
 /** Captures the tree under `pidArg`; the exit code says whether anything could be captured. */

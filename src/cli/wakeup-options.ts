@@ -45,8 +45,7 @@ export function failOnExitCode(doc: AwaitGraphDocument, flags: WakeupFlags): num
   return undefined;
 }
 
-/** --watch and --fail-on apply to one process's capture, not to the --children report. */
+/** --watch applies to one process's capture, not to the --children report (--fail-on does). */
 export function noWakeupOptionsWithChildren(flags: WakeupFlags): void {
   if (flags.watch !== undefined) throw new UsageError('--watch is not available with --children');
-  if (flags.failOn !== undefined) throw new UsageError('--fail-on is not available with --children');
 }

@@ -159,6 +159,17 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       await expectAlive(target);
     });
 
+    it.sequential('attach --children --fail-on deadlock: exit 1 for a deadlock in the tree, the report printed', async () => {
+      const run = await runCli(['attach', String(target.pid), '--children', '--no-color', '--fail-on', 'deadlock', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(1);
+      expect(run.stdout, context).toMatch(new RegExp(`^process tree of pid ${target.pid} — 1 Node process\\n`));
+      expect(run.stdout, context).toContain('awaitsForever');
+      const without = await runCli(['attach', String(target.pid), '--children', '--no-color', ...CAPTURE_FLAGS]);
+      expect(without.code, describeRun(without)).toBe(0);
+      await expectAlive(target);
+    });
+
     it.sequential('--watch 1s marks the frames that did not move', async () => {
       const run = await runCli(['attach', String(target.pid), '--json', '--watch', '1s', ...CAPTURE_FLAGS]);
       const context = describeRun(run);
