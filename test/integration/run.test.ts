@@ -178,7 +178,7 @@ describe.concurrent.each(nodeTargets)('run: node --test on node $major', ({ majo
     expect(own, context).toContain(`test file: ${PROJECT}/test/hanging.test.js\n`);
     expect(own, context).toContain(`(anonymous)  ${PROJECT}/test/hanging.test.js:8:18\n`);
     // The leaf's waker follows it: the job queue's polling interval (wakeup.test.ts covers those).
-    expect(own, context).toMatch(new RegExp(`└── processNextJob  ${CALLER}\\n.*└── waitForJob  ${STUCK}\\n.*└── Promise <pending>  ← interval 250ms, callback at ${PROJECT}/lib/jobs\\.js:8:31\\n`));
+    expect(own, context).toMatch(new RegExp(`└── processNextJob  ${CALLER}\\n.*└── waitForJob  ${STUCK}\\n.*└── Promise <pending>  ← interval 250ms \\(\\S+ left\\), callback at ${PROJECT}/lib/jobs\\.js:8:31\\n`));
     // The runner process cannot be inspected (it blocks SIGUSR1) and says so without failing.
     expect(result.stderr, context).toMatch(/not inspectable from outside: SIGUSR1 is blocked in this process/);
     expect(result.stderr, context).not.toMatch(/capture failed/);
