@@ -6,7 +6,7 @@ import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
-import { lookupExactLocations } from './locations.js';
+import { budgetCoversEveryFrame, lookupExactLocations } from './locations.js';
 import { threadActivity } from './proc.js';
 import type { ExactPoint, ExecutionInput } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
@@ -168,25 +168,31 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const running = samples && [...samples].reverse().find((sample) => sample.frames !== undefined);
     const candidates = running?.frames ? frameCandidates(running.frames, nodes) : [];
 
-    // Sources first, while the target is idle (a lookup keeps its thread busy for up to a
-    // second), so frames can be placed by inference and lookups spent only where it cannot.
     options.onProgress?.('locating suspended frames');
-    const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, new Map()), { debuggerEnabled: true }), signal);
+    const lookupOptions = { budgetMs: options.locationBudgetMs, objectGroup: OBJECT_GROUP, heapNodes };
+    // When the budget cannot look up every frame, inference comes first, while the target is idle
+    // (a lookup keeps its thread busy for up to a second), so lookups go where it has no answer.
+    // Otherwise it comes after, for the frames left without an exact location (if any: a big
+    // bundle's source is not even fetched then).
     let inferred: Map<number, ExactPoint> | undefined;
+    const inferFirst = !budgetCoversEveryFrame(nodes, lookupOptions);
+    const infer = async (exact: ReadonlyMap<number, ExactPoint>) => {
+      const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, exact), { debuggerEnabled: true }), signal);
+      return inferLocations(nodes, exact, sources);
+    };
+    if (inferFirst) inferred = await infer(new Map());
     // The target works on the lookups while this process analyses the heap: their times overlap.
     const lookingUp = lookupExactLocations(session, nodes, {
-      budgetMs: options.locationBudgetMs,
-      objectGroup: OBJECT_GROUP,
-      heapNodes,
+      ...lookupOptions,
       first: candidates.filter((ids) => ids.length > 0),
       placed: (id) => inferred?.has(id) ?? false,
     });
     lookingUp.catch(() => {});
-    inferred = inferLocations(nodes, new Map(), sources);
     const wakeups = await abortable(finishAnalysis(analysis, signal), signal);
     // The snapshot's arrays are garbage from here on.
     analysis = undefined;
     const lookup = await abortable(lookingUp, signal);
+    if (!inferFirst) inferred = await infer(lookup.exact);
     let execution: CapturedExecution | undefined;
     if (samples) {
       const kindOf = new Map(nodes.map((node) => [node.id, node.kind]));
@@ -211,7 +217,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       nodes,
       scripts,
       exact: lookup.exact,
-      inferred,
+      inferred: inferred ?? new Map(),
       snapshotBytes: parser.bytesSeen,
       heapNodes,
       locationLookupMs: lookup.elapsedMs,

@@ -63,7 +63,7 @@ export async function lookupExactLocations(
     }
     const plan = lookupPlan(nodes);
     // When the budget cannot cover every frame, spend it where it tells something new.
-    const selective = plan.length * estimatedMs > options.budgetMs;
+    const selective = !budgetCoversEveryFrame(nodes, options);
     for (const { node, firstOfFunction } of plan) {
       if (done.has(node.id) || (selective && !firstOfFunction && options.placed?.(node.id))) continue;
       yield node;
@@ -114,6 +114,17 @@ async function readGeneratorLocation(session: CdpSession, objectId: string): Pro
   }
   if (location && state) location.state = state;
   return location;
+}
+
+/**
+ * Whether the budget is expected to cover a lookup of every suspended frame (by the heap-size
+ * estimate of one lookup). When it is not, lookups are spent where inference has no answer, so
+ * inference must come first.
+ */
+export function budgetCoversEveryFrame(nodes: readonly FoundNode[], options: Pick<LookupOptions, 'budgetMs' | 'heapNodes'>): boolean {
+  let frames = 0;
+  for (const node of nodes) if (SUSPENDABLE.has(node.kind)) frames++;
+  return frames * (options.heapNodes ?? 0) * LOOKUP_MS_PER_HEAP_NODE <= options.budgetMs;
 }
 
 /**

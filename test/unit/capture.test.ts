@@ -84,8 +84,8 @@ describe('captureOnSession', () => {
     expect(capture.exact.size).toBe(17); // 16 async functions + 1 async generator
     expect([...capture.exact.values()][0]).toEqual({ scriptId: '81', lineNumber: 2, columnNumber: 25, state: 'suspended' });
     // Order matters: scripts first; then one pause round, whose leftover pause request (the target
-    // is idle: no Debugger.paused) is cancelled in the same batch; the snapshot; the sources of
-    // the frames' scripts (for inference) while the target is idle; lookups after them; cleanup last.
+    // is idle: no Debugger.paused) is cancelled in the same batch; the snapshot; lookups after it
+    // (the budget covers every frame, and every frame is found: no source is fetched); cleanup last.
     const distinct = session.calls.filter((call, i) => call !== session.calls[i - 1]);
     expect(distinct).toEqual([
       'Debugger.enable',
@@ -96,7 +96,6 @@ describe('captureOnSession', () => {
       // only in a pause); idle here, so cancelled the same way.
       'Debugger.pause',
       'Debugger.setBreakpointsActive',
-      'Debugger.getScriptSource',
       ...Array(17).fill(['HeapProfiler.getObjectByHeapObjectId', 'Runtime.getProperties']).flat(),
       'Runtime.releaseObjectGroup',
       'Debugger.disable',
@@ -113,6 +112,20 @@ describe('captureOnSession', () => {
     expect(session.calls).not.toContain('Debugger.resume');
     expect(capture.execution).toMatchObject({ state: 'idle', pauseTimeoutMs: 30, samples: [{ state: 'idle' }] });
     expect(capture.execution?.stack).toBeUndefined();
+  });
+
+  it('with a budget too small for every frame, fetches the sources and infers before the lookups', async () => {
+    const { heapNodes } = await captureOnSession(new FakeSession({ 'HeapProfiler.takeHeapSnapshot': streamingSnapshot }), { ...options, pauseTimeoutMs: 0, locationBudgetMs: 0 });
+    const session = new FakeSession({
+      'HeapProfiler.takeHeapSnapshot': streamingSnapshot,
+      'Debugger.getScriptSource': () => ({ scriptSource: '' }),
+      'HeapProfiler.getObjectByHeapObjectId': () => ({ result: { type: 'object', objectId: 'x' } }),
+    });
+    // Room for about three lookups (0.5 µs per heap node each) of the 17 frames.
+    await captureOnSession(session, { ...options, pauseTimeoutMs: 0, locationBudgetMs: heapNodes * 0.0005 * 3.5 });
+    const first = (method: string) => session.calls.indexOf(method);
+    expect(first('Debugger.getScriptSource')).toBeGreaterThan(first('HeapProfiler.takeHeapSnapshot'));
+    expect(first('HeapProfiler.getObjectByHeapObjectId')).toBeGreaterThan(first('Debugger.getScriptSource'));
   });
 
   it('sends no pause at all with --pause-timeout 0', async () => {
@@ -231,7 +244,7 @@ describe('captureOnSession: the pause step', () => {
     );
     const capture = await captureOnSession(session, options);
     const distinct = session.calls.filter((call, i) => call !== session.calls[i - 1]);
-    expect(distinct.slice(0, 10)).toEqual([
+    expect(distinct.slice(0, 9)).toEqual([
       'Debugger.enable',
       'Debugger.pause',
       'Debugger.setBreakpointsActive',
@@ -240,7 +253,6 @@ describe('captureOnSession: the pause step', () => {
       'Debugger.pause',
       'Debugger.setBreakpointsActive',
       'Debugger.resume',
-      'Debugger.getScriptSource',
       'HeapProfiler.getObjectByHeapObjectId',
     ]);
     // The running frame's candidate is looked up first.
