@@ -63,7 +63,10 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
   const state = new Uint8Array(count);
   // Node keys and subtree keys are interned to small numbers, so a subtree key is a short string.
   const nodeKeys = new Map<string, number>();
+  const places = new Map<object, string>();
   const subtreeKeys = new Map<string, number>();
+  const singleKeys = new Map<number, Map<number, number>>();
+  let signatureCount = 0;
   const stackNode = new Int32Array(count);
   const stackNext = new Int32Array(count);
   const stackTainted = new Uint8Array(count);
@@ -106,12 +109,21 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
       if (!plain) {
         value = -node.id - 1;
       } else {
-        const local = nodeKey(node);
+        const local = nodeKey(node, places);
         let localId = nodeKeys.get(local);
         if (localId === undefined) nodeKeys.set(local, (localId = nodeKeys.size));
-        const key = kidSignatures.length === 0 ? `${localId}` : kidSignatures.length === 1 ? `${localId}|${kidSignatures[0]}*1` : `${localId}|${runLength(kidSignatures)}`;
-        value = subtreeKeys.get(key) ?? subtreeKeys.size + 1;
-        subtreeKeys.set(key, value);
+        // A leaf or a single child (nearly every node of a chain): a numeric key, no string.
+        let byKid = kidSignatures.length <= 1 ? singleKeys.get(localId) : undefined;
+        if (kidSignatures.length <= 1 && !byKid) singleKeys.set(localId, (byKid = new Map()));
+        const kid = kidSignatures.length === 0 ? 0 : kidSignatures[0];
+        const known = byKid ? byKid.get(kid) : subtreeKeys.get(`${localId}|${runLength(kidSignatures)}`);
+        if (known !== undefined) {
+          value = known;
+        } else {
+          value = ++signatureCount;
+          if (byKid) byKid.set(kid, value);
+          else subtreeKeys.set(`${localId}|${runLength(kidSignatures)}`, value);
+        }
       }
       signature[at] = value;
       state[at] = DONE;
@@ -120,19 +132,25 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
   return signature;
 }
 
-/** What must be equal for two nodes to print the same line. */
-function nodeKey(node: AwaitNode): string {
-  const where = node.location ? `${node.location.url}:${node.location.line}:${node.location.column}` : '-';
-  return [
-    node.kind,
-    displayName(node),
-    where,
-    node.locationSource === 'definition' ? 'definition' : '',
+/**
+ * What must be equal for two nodes to print the same line. `places` caches each location's text
+ * (nodes at one position share their location object).
+ */
+function nodeKey(node: AwaitNode, places: Map<object, string>): string {
+  let where = '-';
+  if (node.location) {
+    where = places.get(node.location) ?? '';
+    if (!where) {
+      where = `${node.location.url}:${node.location.line}:${node.location.column}`;
+      places.set(node.location, where);
+    }
+  }
+  const wake = node.settlement || node.neverSettles || node.stuckMs !== undefined ? wakeupKey(node) : '';
+  return (
+    `${node.kind}\u0000${displayName(node)}\u0000${where}\u0000${node.locationSource === 'definition' ? 'definition' : ''}` +
     // `suspended` is only known for frames V8 was asked about; `running` is worth telling apart.
-    node.state === 'suspended' ? '' : (node.state ?? ''),
-    node.truncated ? 'truncated' : '',
-    wakeupKey(node),
-  ].join('\u0000');
+    `\u0000${node.state === 'suspended' ? '' : (node.state ?? '')}\u0000${node.truncated ? 'truncated' : ''}\u0000${wake}`
+  );
 }
 
 /** Sorted child signatures as `sig*count` runs: ten thousand identical children stay one short key. */

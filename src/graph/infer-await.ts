@@ -163,9 +163,9 @@ export function inferLocations(
   const awaiting = new Map<number, AwaitedThing[]>();
   for (const node of nodes) {
     for (const awaiter of node.awaitedBy) {
-      const list = awaiting.get(awaiter) ?? [];
-      list.push(node);
-      awaiting.set(awaiter, list);
+      const list = awaiting.get(awaiter);
+      if (list) list.push(node);
+      else awaiting.set(awaiter, [node]);
     }
   }
   for (const node of nodes) {
