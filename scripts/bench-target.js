@@ -12,6 +12,9 @@
 //   stall   answers "stall <total ms> <longest ms>" for the time since the last reset
 // It prints "ready <N>" once the chains are built, and exits when stdin closes.
 
+import harness from '../fixtures/lib/harness.cjs';
+
+const { onStdinLines } = harness;
 const count = Number(process.argv[2] ?? 0);
 if (!Number.isSafeInteger(count) || count < 0) {
   process.stderr.write('usage: bench-target.js N\n');
@@ -52,26 +55,17 @@ setInterval(() => {
   }
 }, INTERVAL_MS);
 
-let buffered = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => {
-  buffered += chunk;
-  let newline;
-  while ((newline = buffered.indexOf('\n')) >= 0) {
-    const line = buffered.slice(0, newline).trim();
-    buffered = buffered.slice(newline + 1);
-    if (line === 'reset') {
-      stallMs = 0;
-      longestMs = 0;
-      last = performance.now();
-      process.stdout.write('reset\n');
-    } else if (line === 'stall') {
-      // Count a stall still in progress (the tick that would end it has not run yet).
-      const late = performance.now() - last - INTERVAL_MS;
-      const pending = late > STALL_SLACK_MS ? late : 0;
-      process.stdout.write(`stall ${(stallMs + pending).toFixed(1)} ${Math.max(longestMs, pending).toFixed(1)}\n`);
-    }
+onStdinLines((line) => {
+  if (line === 'reset') {
+    stallMs = 0;
+    longestMs = 0;
+    last = performance.now();
+    process.stdout.write('reset\n');
+  } else if (line === 'stall') {
+    // Count a stall still in progress (the tick that would end it has not run yet).
+    const late = performance.now() - last - INTERVAL_MS;
+    const pending = late > STALL_SLACK_MS ? late : 0;
+    process.stdout.write(`stall ${(stallMs + pending).toFixed(1)} ${Math.max(longestMs, pending).toFixed(1)}\n`);
   }
 });
-process.stdin.on('end', () => process.exit(0));
 setImmediate(() => process.stdout.write(`ready ${count}\n`));
