@@ -214,9 +214,19 @@ class WakeupAnalyzer {
     this.heap.forEachRetainer(promise, (from, edge) => {
       if (this.heap.edgeType(edge) !== this.reader.weakEdge) this.classifyHolder(from, out, 0);
     });
-    out.resolvers = [...new Set(out.resolvers)];
+    // Resolve before reject, then by heap id: the search starts from them in this order, and a
+    // holder of both (`{ resolve, reject }`) is then named by `.resolve` whatever order the
+    // snapshot listed them in.
+    out.resolvers = [...new Set(out.resolvers)].sort(
+      (a, b) => this.rejectRank(a) - this.rejectRank(b) || this.heap.idOf(a) - this.heap.idOf(b),
+    );
     this.holdersCache.set(promise, out);
     return out;
+  }
+
+  /** 1 for a reject function, 0 for a resolve function. */
+  private rejectRank(closure: number): number {
+    return this.reader.builtinName(closure) === 'PromiseCapabilityDefaultReject' ? 1 : 0;
   }
 
   private classifyHolder(from: number, out: PromiseHolders, depth: number): void {
