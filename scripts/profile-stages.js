@@ -2,8 +2,9 @@
 // (no target needed): parse, heap graph, await graph, wake-ups, inference, document, JSON.
 // A development aid for issue 7 (docs/performance.md), not part of the tool.
 //
-// Usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_URL=PATH ...]
-// Each SCRIPT_URL=PATH gives the source of a script for inference (the target's own file).
+// Usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_ID=PATH ...]
+// Each SCRIPT_ID=PATH gives the source of a script for inference (the ids with the most frames
+// are printed at the end).
 import { createReadStream, readFileSync } from 'node:fs';
 import { SnapshotParser } from '../dist/graph/snapshot-parser.js';
 import { HeapGraph } from '../dist/graph/heap-graph.js';
@@ -15,7 +16,7 @@ import { jsonPieces } from '../dist/render/json.js';
 
 const [file, ...sourceArgs] = process.argv.slice(2);
 if (!file) {
-  process.stderr.write('usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [URL=PATH ...]\n');
+  process.stderr.write('usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_ID=PATH ...]\n');
   process.exit(2);
 }
 const gc = globalThis.gc ?? (() => {});
@@ -41,20 +42,28 @@ const nodes = findAwaitGraph(heap, trace);
 stage(`await graph`);
 const wakeups = findHeapWakeups(heap, nodes, trace);
 stage('wake-ups');
-const scriptIds = new Map();
-for (let i = 0; i < raw.nodeCount; i++) void i;
+// The snapshot names scripts by id only (the CLI learns URLs from Debugger.scriptParsed).
+const framesByScript = new Map();
+for (const node of nodes) {
+  const id = node.definition?.scriptId;
+  if (id !== undefined) framesByScript.set(String(id), (framesByScript.get(String(id)) ?? 0) + 1);
+}
+const scriptUrls = new Map();
 const sources = new Map();
 for (const arg of sourceArgs) {
-  const [url, path] = arg.split('=');
-  const id = [...new Set(nodes.map((n) => n.definition?.scriptId).filter((x) => x !== undefined))][0];
-  if (id !== undefined) sources.set(String(id), readFileSync(path, 'utf8'));
-  scriptIds.set(String(id), url);
+  const [id, path] = arg.split('=');
+  if (!id || !path) {
+    process.stderr.write(`expected SCRIPT_ID=PATH, got ${arg}\n`);
+    process.exit(2);
+  }
+  sources.set(id, readFileSync(path, 'utf8'));
+  scriptUrls.set(id, `file://${path}`);
 }
 const inferred = inferLocations(nodes, new Map(), sources);
 stage('inference');
 const doc = buildDocument({
   nodes,
-  scriptUrls: scriptIds,
+  scriptUrls,
   exact: new Map(),
   inferred,
   target: { pid: 1, nodeVersion: 'v20', url: 'ws://127.0.0.1:1/x' },
@@ -67,3 +76,5 @@ let chars = 0;
 for (const piece of jsonPieces(doc)) chars += piece.length;
 stage(`json ${(chars / 1e6).toFixed(0)}M`);
 process.stdout.write(`${nodes.length} graph nodes, ${raw.nodeCount} heap nodes\n`);
+const busiest = [...framesByScript].sort((a, b) => b[1] - a[1]).slice(0, 5);
+process.stdout.write(`frames by script id: ${busiest.map(([id, count]) => `${id} (${count})`).join(', ')}\n`);
