@@ -16,11 +16,10 @@
 // Then we check (bounded) that the port really stopped listening. A later SIGUSR1 opens the
 // inspector again as usual.
 
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TargetExitedError, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
-import { listeningPorts, parseNetTcp, processExists, socketInodes } from './proc.js';
+import { listeningPorts, ownTcpSockets, processExists } from './proc.js';
 
 /** The expression evaluated in the target to close its inspector. */
 export const CLOSE_INSPECTOR_EXPRESSION = 'process._debugEnd()';
@@ -50,20 +49,7 @@ const TCP_ESTABLISHED = '01';
  */
 export function inspectorConnections(pid: number, port: number): number | null {
   try {
-    const mine = socketInodes(pid);
-    let count = 0;
-    for (const family of [4, 6] as const) {
-      let text: string;
-      try {
-        text = readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const row of parseNetTcp(text, family)) {
-        if (row.state === TCP_ESTABLISHED && row.localPort === port && mine.has(row.inode)) count++;
-      }
-    }
-    return count;
+    return ownTcpSockets(pid).filter((row) => row.state === TCP_ESTABLISHED && row.localPort === port).length;
   } catch {
     return null;
   }

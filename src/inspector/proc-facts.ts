@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { TcpRow } from '../graph/wakeup-document.js';
-import { parseNetTcp, readProcessInfo, socketInodes } from './proc.js';
+import { ownTcpSockets, readProcessInfo } from './proc.js';
 
 /** Linux's USER_HZ: /proc/PID/stat counts start time in these ticks on every architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -43,27 +43,15 @@ export function readProcessFacts(pid: number): ProcessFacts {
     // Gone or not readable: no time left for timers.
   }
   try {
-    const mine = socketInodes(pid);
-    const rows: TcpRow[] = [];
-    for (const family of [4, 6] as const) {
-      let text: string;
-      try {
-        text = readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const row of parseNetTcp(text, family)) {
-        if (!mine.has(row.inode)) continue;
-        rows.push({
-          localAddress: row.localAddress,
-          localPort: row.localPort,
-          remoteAddress: row.remoteAddress,
-          remotePort: row.remotePort,
-          state: TCP_STATES[row.state] ?? row.state,
-        });
-      }
-    }
-    facts.tcpRows = rows;
+    facts.tcpRows = ownTcpSockets(pid).map(
+      (row): TcpRow => ({
+        localAddress: row.localAddress,
+        localPort: row.localPort,
+        remoteAddress: row.remoteAddress,
+        remotePort: row.remotePort,
+        state: TCP_STATES[row.state] ?? row.state,
+      }),
+    );
   } catch {
     // No permission for the fds: no socket list.
   }

@@ -336,6 +336,25 @@ export function socketInodes(pid: number): Set<string> {
   return inodes;
 }
 
+/**
+ * Every TCP socket (IPv4 and IPv6) that `pid` has open, from its own network namespace's
+ * /proc/PID/net/tcp{,6}. Throws (procError) when its fds cannot be read.
+ */
+export function ownTcpSockets(pid: number): NetTcpRow[] {
+  const mine = socketInodes(pid);
+  const rows: NetTcpRow[] = [];
+  for (const family of [4, 6] as const) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const row of parseNetTcp(text, family)) if (mine.has(row.inode)) rows.push(row);
+  }
+  return rows;
+}
+
 /** TCP sockets in LISTEN state owned by `pid`, from its own network namespace. */
 export function listeningPorts(pid: number): ListeningSocket[] {
   assertLinux();

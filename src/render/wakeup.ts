@@ -6,23 +6,14 @@ import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../g
 import { displayName } from '../graph/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
 import { awaitsIndex } from '../graph/order.js';
+import { formatDelay } from '../graph/resources.js';
 
-/** 3600000 → "1h", 3540000 → "59m", 90000 → "1m30s", 1500 → "1.5s", 250 → "250ms". */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  // Above an hour seconds are noise.
-  return [h ? `${h}h` : '', m ? `${m}m` : '', s && !h ? `${s}s` : ''].join('') || '0s';
-}
 
 /** One waker as a phrase: `timer 1h (59m left), callback at x.js:12:31`, `held in pool.waiters[0] (x.js)`. */
 export function wakerText(waker: Waker, style: LocationStyle): string {
   let text = waker.description;
   const timer = waker.timer;
-  if (timer && !timer.destroyed && timer.remainingMs !== undefined) text += ` (${formatMs(timer.remainingMs)} left)`;
+  if (timer && !timer.destroyed && timer.remainingMs !== undefined) text += ` (${formatDelay(timer.remainingMs)} left)`;
   if (timer?.refed === false) text += ', unref()ed';
   if (waker.location) {
     const what = waker.kind === 'timer' || waker.kind === 'immediate' ? 'callback' : waker.event ? 'listener' : 'function';
@@ -42,7 +33,7 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
   // A lower bound: whole seconds, rounded down, past ten seconds.
   if (node.stuckMs !== undefined) {
     const ms = node.stuckMs >= 10_000 ? Math.floor(node.stuckMs / 1000) * 1000 : node.stuckMs;
-    text += paint.yellow(`  [stuck ≥ ${formatMs(ms)}]`);
+    text += paint.yellow(`  [stuck ≥ ${formatDelay(ms)}]`);
   }
   const settlement = node.settlement;
   if (settlement) {
@@ -117,7 +108,7 @@ function wokenFrames(leafId: number, byId: Map<number, AwaitNode>): AwaitNode[] 
 function handleText(handle: KeepAliveHandle, style: LocationStyle): string {
   let text = handle.description;
   const timer = handle.timer;
-  if (timer && timer.remainingMs !== undefined) text += ` (${formatMs(timer.remainingMs)} left)`;
+  if (timer && timer.remainingMs !== undefined) text += ` (${formatDelay(timer.remainingMs)} left)`;
   if (!handle.description.includes(handle.state) && handle.state !== 'armed') text += `, ${handle.state}`;
   else if (timer?.refed === false) text += ', unref()ed';
   if (handle.location && !handle.internal) text += `, callback at ${formatLocation(handle.location, style)}`;
