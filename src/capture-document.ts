@@ -1,13 +1,12 @@
-// From one thread's capture to its document: infer the awaits the location budget did not reach
-// (fetching the scripts' sources while the session is still open), map positions through source
-// maps, build the versioned document. Shared by captureGraph and captureProcess.
+// From one thread's capture to its document: map positions through source maps, add what /proc
+// tells of the process, build the versioned document. Shared by captureGraph and captureProcess.
+// (Inference needs the session, so it runs within the capture: src/inspector/capture.ts.)
 
 import { buildDocument } from './graph/document.js';
 import type { WakeupInput } from './graph/wakeup-document.js';
 import { createSourceMapper } from './graph/source-map.js';
 import type { AwaitGraphDocument, TargetInfo } from './graph/types.js';
 import type { Capture } from './inspector/capture.js';
-import type { CdpSession } from './inspector/cdp-session.js';
 import { readLocalSourceMap } from './inspector/script-sources.js';
 import { loopNowAt, type ProcessFacts } from './inspector/proc-facts.js';
 import type { WatchLook } from './graph/watch.js';
@@ -16,22 +15,19 @@ export interface DocumentOptions {
   target: TargetInfo;
   toolVersion: string;
   locationBudgetMs: number;
-  onProgress?: (message: string) => void;
   /** The main thread's process facts (/proc): timers' time left, TCP addresses. Not for workers. */
   processFacts?: ProcessFacts;
   /** With --watch: the looks taken before this capture, in the same session (src/inspector/watch.ts). */
   watch?: WatchLook[];
 }
 
-/** Call before closing `session`: sources are fetched through it. */
-export async function captureToDocument(session: CdpSession, capture: Capture, options: DocumentOptions): Promise<AwaitGraphDocument> {
-  const inferred = capture.inferred;
+export function captureToDocument(capture: Capture, options: DocumentOptions): AwaitGraphDocument {
   const scriptUrls = new Map([...capture.scripts].map(([id, script]) => [id, script.url]));
   return buildDocument({
     nodes: capture.nodes,
     scriptUrls,
     exact: capture.exact,
-    inferred,
+    inferred: capture.inferred,
     mapPosition: createSourceMapper(capture.scripts, readLocalSourceMap),
     target: options.target,
     capturedAt: capture.capturedAt,

@@ -86,13 +86,10 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
         ...sessionCaptureOptions(options),
         ...(endpoint.pid !== null ? { mainThreadOf: endpoint.pid } : {}),
       });
-      // Infers what the location budget did not reach (reading sources through the session) and
-      // maps positions through source maps.
-      return captureToDocument(session, capture, {
+      return captureToDocument(capture, {
         target: { pid: endpoint.pid, nodeVersion: endpoint.nodeVersion ?? null, url: endpoint.webSocketDebuggerUrl },
         toolVersion: TOOL_VERSION,
         locationBudgetMs: options.locationBudgetMs ?? 1000,
-        onProgress: options.onProgress,
         ...(endpoint.pid !== null ? { processFacts: readProcessFacts(endpoint.pid) } : {}),
         ...(looks ? { watch: looks } : {}),
       });

@@ -56,17 +56,16 @@ export async function captureProcess(pid: number | string, options: CaptureProce
       return target;
     },
     async ({ endpoint: target, session, guard }) => {
-      const toDocument = (threadSession: CdpSession, capture: Capture, processFacts?: ProcessFacts) =>
-        captureToDocument(threadSession, capture, {
+      const toDocument = (capture: Capture, processFacts?: ProcessFacts) =>
+        captureToDocument(capture, {
           target: { pid: target.pid, nodeVersion: target.nodeVersion ?? null, url: target.webSocketDebuggerUrl },
           toolVersion: TOOL_VERSION,
           locationBudgetMs: captureOptions.locationBudgetMs,
-          onProgress: options.onProgress,
           ...(processFacts ? { processFacts } : {}),
         });
       const mainCapture = await captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid });
       // /proc facts (timers' time left, TCP addresses) are the main thread's: not for workers.
-      const main = await toDocument(session, mainCapture, readProcessFacts(target.pid));
+      const main = toDocument(mainCapture, readProcessFacts(target.pid));
       const result: ProcessCapture = { pid: target.pid, argv: target.argv, main, workers: [] };
       if (options.workers === false) return result;
       await captureWorkers(session, result, captureOptions, toDocument, guard);
@@ -80,7 +79,7 @@ async function captureWorkers(
   session: CdpSession,
   result: ProcessCapture,
   captureOptions: Parameters<typeof captureOnSession>[1],
-  toDocument: (session: CdpSession, capture: Capture) => Promise<AwaitGraphDocument>,
+  toDocument: (capture: Capture) => AwaitGraphDocument,
   guard: (session: CdpSession) => CdpSession = (session) => session,
 ): Promise<void> {
   let attached;
@@ -97,7 +96,7 @@ async function captureWorkers(
       try {
         const workerSession = guard(worker.session);
         const capture = await captureOnSession(workerSession, captureOptions);
-        result.workers.push({ info: worker.info, document: await toDocument(workerSession, capture) });
+        result.workers.push({ info: worker.info, document: toDocument(capture) });
       } catch (error) {
         result.workers.push({ info: worker.info, error: oneLine(error) });
       }
