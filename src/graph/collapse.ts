@@ -4,7 +4,7 @@
 // the groups. Pure.
 
 import { wakeupKey } from './wakeup-document.js';
-import { displayName } from './order.js';
+import { awaitsIndex, displayName } from './order.js';
 import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
 
 /**
@@ -166,18 +166,6 @@ function runLength(values: number[]): string {
   return runs.join(',');
 }
 
-/** For each node, the nodes it awaits, in document order. */
-export function childrenOf(nodes: readonly AwaitNode[]): Map<number, AwaitNode[]> {
-  const children = new Map<number, AwaitNode[]>();
-  for (const node of nodes) {
-    for (const awaiter of node.awaitedBy) {
-      const list = children.get(awaiter);
-      if (list) list.push(node);
-      else children.set(awaiter, [node]);
-    }
-  }
-  return children;
-}
 
 /**
  * For each node, how many frames in its subtree (itself included) have an exact location: the
@@ -185,7 +173,7 @@ export function childrenOf(nodes: readonly AwaitNode[]): Map<number, AwaitNode[]
  * reported rather than what was inferred.
  */
 export function exactScores(nodes: readonly AwaitNode[]): Map<number, number> {
-  const children = childrenOf(nodes);
+  const children = awaitsIndex(nodes);
   const score = new Map<number, number>();
   for (const start of nodes) {
     if (score.has(start.id)) continue;
@@ -315,7 +303,7 @@ export function setKeyAfter<K extends keyof AwaitGraphDocument>(
  */
 export function foldGroups(nodes: readonly AwaitNode[]): { nodes: AwaitNode[]; counts: Map<number, number> } {
   const byId = new Map(nodes.map((node) => [node.id, node]));
-  const children = childrenOf(nodes);
+  const children = awaitsIndex(nodes);
   const counts = new Map<number, number>();
   const hidden = new Set<number>();
   const scores = exactScores(nodes);

@@ -2,9 +2,9 @@
 // of the document that every output format then renders (JSON included: the document says what
 // was left out in its `filter` field). Pure.
 
-import { setKeyAfter, siblingGroups, childrenOf } from './collapse.js';
+import { setKeyAfter, siblingGroups } from './collapse.js';
 import { findCycles } from './cycles.js';
-import { displayName } from './order.js';
+import { awaitsIndex, displayName } from './order.js';
 import type { AwaitGraphDocument, AwaitNode, DocumentFilter } from './types.js';
 
 export interface FilterOptions {
@@ -89,7 +89,7 @@ export function matchesText(node: AwaitNode, needle: string): boolean {
 /** The matching nodes, everything that awaits them (up to the roots) and everything they await. */
 export function keepPathsThrough(nodes: readonly AwaitNode[], needle: string): AwaitNode[] {
   const byId = new Map(nodes.map((node) => [node.id, node]));
-  const children = childrenOf(nodes);
+  const children = awaitsIndex(nodes);
   const matched = nodes.filter((node) => matchesText(node, needle));
   const keep = new Set<number>();
   const up = matched.map((node) => node.id);
@@ -119,7 +119,7 @@ export function keepPathsThrough(nodes: readonly AwaitNode[], needle: string): A
  * A kept node that awaits a dropped one is marked `truncated`.
  */
 export function keepDepth(nodes: readonly AwaitNode[], depth: number): AwaitNode[] {
-  const children = childrenOf(nodes);
+  const children = awaitsIndex(nodes);
   const level = new Map<number, number>();
   const spread = (starts: AwaitNode[]) => {
     let frontier = starts.filter((node) => !level.has(node.id));

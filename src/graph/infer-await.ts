@@ -11,6 +11,7 @@ import { parse, type Node, type Options } from 'acorn';
 import type { FoundNode } from './await-graph.js';
 import type { ExactPoint } from './document.js';
 import type { AwaitNodeKind, CombinatorKind, ThenMethod } from './types.js';
+import { awaitsIndex } from './order.js';
 
 /** A 0-based position in a script, as V8 reports them. */
 export interface ScriptPosition {
@@ -160,14 +161,7 @@ export function inferLocations(
   const inferred = new Map<number, ExactPoint>();
   const parsed = new Map<string, ParsedScript | null>();
   const answers = new Map<string, ScriptPosition | null>();
-  const awaiting = new Map<number, AwaitedThing[]>();
-  for (const node of nodes) {
-    for (const awaiter of node.awaitedBy) {
-      const list = awaiting.get(awaiter);
-      if (list) list.push(node);
-      else awaiting.set(awaiter, [node]);
-    }
-  }
+  const awaiting: Map<number, AwaitedThing[]> = awaitsIndex(nodes);
   for (const node of nodes) {
     if (node.kind !== 'async-function' && node.kind !== 'async-generator' && node.kind !== 'module') continue;
     if (exact.has(node.id) || !node.definition) continue;

@@ -1,7 +1,7 @@
 // What the graph drawings (dot, mermaid) share. Pure.
 
-import { childrenOf, foldGroups } from '../graph/collapse.js';
-import { compareNodes, displayName } from '../graph/order.js';
+import { foldGroups } from '../graph/collapse.js';
+import { awaitsIndex, compareNodes, displayName } from '../graph/order.js';
 import { nodeLocationText, type LocationStyle } from './location.js';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 
@@ -33,7 +33,7 @@ export function graphTitle(doc: AwaitGraphDocument): string {
 
 /** Every node once, depth first from the roots in tree order, then what only cycles reach. */
 export function readingOrder(nodes: readonly AwaitNode[]): AwaitNode[] {
-  const children = childrenOf(nodes);
+  const children = awaitsIndex(nodes);
   for (const list of children.values()) list.sort(compareNodes);
   const seen = new Set<number>();
   const out: AwaitNode[] = [];
