@@ -5,6 +5,7 @@
 
 import { wakeupKey } from './wakeup-document.js';
 import { awaitsIndex, displayName } from './order.js';
+import { groupBy, IntList } from './csr.js';
 import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
 
 /**
@@ -33,23 +34,18 @@ function indexGraph(nodes: readonly AwaitNode[]): IndexedGraph {
   const count = nodes.length;
   const position = new Map<number, number>();
   for (let i = 0; i < count; i++) position.set(nodes[i].id, i);
-  const childStart = new Int32Array(count + 1);
-  for (const node of nodes) {
-    for (const awaiter of node.awaitedBy) {
-      const at = position.get(awaiter);
-      if (at !== undefined) childStart[at + 1]++;
-    }
-  }
-  for (let i = 0; i < count; i++) childStart[i + 1] += childStart[i];
-  const fill = childStart.slice(0, count);
-  const childList = new Int32Array(childStart[count]);
+  const awaiters = new IntList(count);
+  const children = new IntList(count);
   for (let i = 0; i < count; i++) {
     for (const awaiter of nodes[i].awaitedBy) {
       const at = position.get(awaiter);
-      if (at !== undefined) childList[fill[at]++] = i;
+      if (at === undefined) continue;
+      awaiters.push(at);
+      children.push(i);
     }
   }
-  return { position, childStart, childList };
+  const { start, list } = groupBy(awaiters.data, children.data, awaiters.length, count);
+  return { position, childStart: start, childList: list };
 }
 
 /** subtreeSignatures by node position (iterative post-order: chains thousands deep are fine). */
@@ -113,17 +109,19 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
         let localId = nodeKeys.get(local);
         if (localId === undefined) nodeKeys.set(local, (localId = nodeKeys.size));
         // A leaf or a single child (nearly every node of a chain): a numeric key, no string.
-        let byKid = kidSignatures.length <= 1 ? singleKeys.get(localId) : undefined;
-        if (kidSignatures.length <= 1 && !byKid) singleKeys.set(localId, (byKid = new Map()));
-        const kid = kidSignatures.length === 0 ? 0 : kidSignatures[0];
-        const known = byKid ? byKid.get(kid) : subtreeKeys.get(`${localId}|${runLength(kidSignatures)}`);
-        if (known !== undefined) {
-          value = known;
+        let known: number | undefined;
+        if (kidSignatures.length <= 1) {
+          let byKid = singleKeys.get(localId);
+          if (!byKid) singleKeys.set(localId, (byKid = new Map()));
+          const kid = kidSignatures[0] ?? 0; // signatures of plain subtrees start at 1
+          known = byKid.get(kid);
+          if (known === undefined) byKid.set(kid, (known = ++signatureCount));
         } else {
-          value = ++signatureCount;
-          if (byKid) byKid.set(kid, value);
-          else subtreeKeys.set(`${localId}|${runLength(kidSignatures)}`, value);
+          const key = `${localId}|${runLength(kidSignatures)}`;
+          known = subtreeKeys.get(key);
+          if (known === undefined) subtreeKeys.set(key, (known = ++signatureCount));
         }
+        value = known;
       }
       signature[at] = value;
       state[at] = DONE;

@@ -3,6 +3,7 @@ import type { AwaitGraphTrace, FoundNode } from './await-graph.js';
 import type { HeapGraph } from './heap-graph.js';
 import { HeapReader } from './heap-reader.js';
 import { findKeepAlive, type FoundHandle } from './keep-alive.js';
+import { groupBy, IntList } from './csr.js';
 import { describeResource, isResourceClass, type FoundResource, type RawLocation, type TimerFacts } from './resources.js';
 
 // What can settle each pending promise at the bottom of the await graph, and which awaits can
@@ -756,7 +757,7 @@ class WakeupAnalyzer {
       ownedNode.push(index);
       ownedPromise.push(promise);
     });
-    const owned = groupBy(ownedNode, ownedPromise, nodeCount);
+    const owned = groupBy(ownedNode.data, ownedPromise.data, ownedNode.length, nodeCount);
 
     // Promise variables in the order first met.
     const promises = new IntList(1024);
@@ -785,7 +786,7 @@ class WakeupAnalyzer {
         inputVar.push(varOfPromise(source));
       }
     });
-    const inputs = groupBy(inputNode, inputVar, nodeCount);
+    const inputs = groupBy(inputNode.data, inputVar.data, inputNode.length, nodeCount);
 
     // Dependencies of every variable, in variable order (CSR: depStart[v]..depStart[v + 1]).
     const depStart = new IntList(2 * nodeCount + promises.length + 1);
@@ -830,14 +831,9 @@ class WakeupAnalyzer {
     const depCount = deps.length;
 
     // Who depends on each variable, for the worklist.
-    const dependentStart = new Int32Array(count + 1);
-    for (let j = 0; j < depCount; j++) dependentStart[depList[j] + 1]++;
-    for (let v = 0; v < count; v++) dependentStart[v + 1] += dependentStart[v];
-    const fill = dependentStart.slice(0, count);
-    const dependents = new Int32Array(depCount);
-    for (let v = 0; v < count; v++) {
-      for (let j = start[v], end = start[v + 1]; j < end; j++) dependents[fill[depList[j]]++] = v;
-    }
+    const dependentOf = new Int32Array(depCount);
+    for (let v = 0; v < count; v++) dependentOf.fill(v, start[v], start[v + 1]);
+    const { start: dependentStart, list: dependents } = groupBy(depList, dependentOf, depCount, count);
 
     // `possible` per variable (nothing outside the graph can settle it): 0 not known yet, 1 no,
     // 2 yes. Worked out only when the dependencies alone say "never" (the checks read the heap).
@@ -888,20 +884,13 @@ class WakeupAnalyzer {
       let stays: boolean;
       if (from === end) {
         stays = v >= nodeCount && possible(v); // a bare leaf promise: its own verdict
-      } else if (v < nodeCount && nodeKind[v] === 2) {
-        stays = false;
-        for (let j = from; j < end; j++) {
-          if (never[depList[j]] === 1) {
-            stays = true;
-            break;
-          }
-        }
-        stays = stays && possible(v);
       } else {
-        stays = true;
+        // "all": stays while no dependency is cleared; "any" (allSettled): while one still stands.
+        const any = v < nodeCount && nodeKind[v] === 2;
+        stays = !any;
         for (let j = from; j < end; j++) {
-          if (never[depList[j]] === 0) {
-            stays = false;
+          if ((never[depList[j]] === 1) === any) {
+            stays = any;
             break;
           }
         }
@@ -992,44 +981,6 @@ const HIT_RANK: Record<HitKind, number> = {
 const OWNED = 0;
 const LOOKED_THROUGH = 1;
 const LEAF = 2;
-
-/** A growable Int32Array, to collect numbers without a JavaScript array per item. */
-class IntList {
-  data: Int32Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.data = new Int32Array(Math.max(16, capacity));
-  }
-
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = value;
-  }
-}
-
-/** Values grouped by key (CSR): those of key k are list[start[k]] .. list[start[k + 1] - 1], in push order. */
-interface Grouped {
-  start: Int32Array;
-  list: Int32Array;
-}
-
-function groupBy(keys: IntList, values: IntList, keyCount: number): Grouped {
-  const start = new Int32Array(keyCount + 1);
-  const n = keys.length;
-  const keyData = keys.data;
-  const valueData = values.data;
-  for (let j = 0; j < n; j++) start[keyData[j] + 1]++;
-  for (let k = 0; k < keyCount; k++) start[k + 1] += start[k];
-  const fill = start.slice(0, keyCount);
-  const list = new Int32Array(n);
-  for (let j = 0; j < n; j++) list[fill[keyData[j]]++] = valueData[j];
-  return { start, list };
-}
 
 function resourceWaker(resource: FoundResource): FoundWaker {
   return {
