@@ -83,7 +83,7 @@ export interface DocumentInput {
 export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   const locator = sharedLocator(input);
   const nodes = input.nodes.map((found) => toAwaitNode(found, input, locator)).sort(compareNodes);
-  const wake = input.wakeups && applyWakeups(nodes, input.wakeups, (raw) => locate(input, String(raw.scriptId), raw.line, raw.column)?.location ?? null);
+  const wake = input.wakeups && applyWakeups(nodes, input.wakeups, (raw) => locator(String(raw.scriptId), raw.line, raw.column)?.location ?? null);
   const watch = input.watch && applyWatch(nodes, input.watch, input.capturedAt);
   const stats = input.stats && {
     ...input.stats,

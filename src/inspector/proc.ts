@@ -187,11 +187,6 @@ export function threadActivity(pid: number, tid = pid): ThreadActivity | undefin
   }
 }
 
-/** CPU time (ms) one thread of PID has used so far; undefined when unreadable. */
-export function threadCpuMs(pid: number, tid = pid): number | undefined {
-  return threadActivity(pid, tid)?.cpuMs;
-}
-
 /** True if PID is a live process: /proc/PID exists and it is not a zombie waiting to be reaped. */
 export function processExists(pid: number): boolean {
   try {

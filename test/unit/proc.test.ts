@@ -7,7 +7,7 @@ import {
   parseNetTcp,
   parseProcStatus,
   procError,
-  threadCpuMs,
+  threadActivity,
 } from '../../src/inspector/proc.js';
 import { ExitCode, NoSuchProcessError, PermissionDeniedError } from '../../src/errors.js';
 
@@ -170,18 +170,20 @@ describe('procError', () => {
   });
 });
 
-describe('threadCpuMs', () => {
+describe('threadActivity', () => {
   it("reads this process's main-thread CPU time, which grows while it computes", () => {
-    const before = threadCpuMs(process.pid)!;
+    const before = threadActivity(process.pid)!.cpuMs;
     expect(before).toBeGreaterThanOrEqual(0);
     // Spin until the clock shows 50 ms more (a loaded machine gives us less than a core).
     const giveUp = Date.now() + 10_000;
     let now = before;
-    while (now - before < 50 && Date.now() < giveUp) now = threadCpuMs(process.pid)!;
+    while (now - before < 50 && Date.now() < giveUp) now = threadActivity(process.pid)!.cpuMs;
     expect(now - before).toBeGreaterThanOrEqual(50);
+    // Reading its own stat, the thread is running.
+    expect(threadActivity(process.pid)!.state).toBe('R');
   });
 
   it('is undefined for a process that does not exist', () => {
-    expect(threadCpuMs(2 ** 22 + 17)).toBeUndefined();
+    expect(threadActivity(2 ** 22 + 17)).toBeUndefined();
   });
 });
