@@ -1,4 +1,5 @@
-// Hand-built await graph documents for the renderers' golden tests: no capture, no I/O.
+// Hand-built await graph documents for the renderers' golden tests, and summaries of captured
+// ones for assertions: no capture, no I/O.
 
 import { siblingGroups } from '../../src/graph/collapse.js';
 import { findCycles } from '../../src/graph/cycles.js';
@@ -73,4 +74,21 @@ export function serviceDocument(): AwaitGraphDocument {
     }),
     node({ id: 18, kind: 'promise', name: 'Promise', by: [17] }),
   ]);
+}
+
+/**
+ * `frame → verdict[: waker]` for every leaf, by the frames (or combinators, `Promise.all in f`)
+ * awaiting it, sorted. The waker is its kind, and with `descriptions` its description too.
+ */
+export function leafVerdicts(doc: AwaitGraphDocument, { descriptions = false } = {}): string[] {
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  const lines: string[] = [];
+  for (const leaf of doc.nodes) {
+    if (!leaf.settlement) continue;
+    const awaiters = leaf.awaitedBy.map((id) => byId.get(id)!).map((node) => (node.kind === 'combinator' ? `${node.name} in ${node.awaitedBy.map((id) => byId.get(id)!.name).join(',')}` : node.name));
+    const waker = leaf.settlement.wakers[0];
+    const said = waker ? `: ${waker.kind}${descriptions ? ` ${waker.description}` : ''}` : '';
+    lines.push(`${awaiters.join(',')} → ${leaf.settlement.verdict}${said}`);
+  }
+  return lines.sort();
 }

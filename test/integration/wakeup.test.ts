@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseDocument, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
 import { describeRun, expectAlive, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
+import { leafVerdicts } from '../helpers/documents.js';
 
 const CAPTURE_FLAGS = ['--location-budget', '10000'];
 const HOUR = 3_600_000;
@@ -28,18 +29,6 @@ function normalize(text: string, replacements: [string, string][] = []): string 
   return out;
 }
 
-/** `frame → verdict[: waker]` for every leaf, by the frames (or combinators) awaiting it. */
-function verdicts(doc: AwaitGraphDocument): string[] {
-  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
-  const lines: string[] = [];
-  for (const leaf of doc.nodes) {
-    if (!leaf.settlement) continue;
-    const awaiters = leaf.awaitedBy.map((id) => byId.get(id)!).map((node) => (node.kind === 'combinator' ? `${node.name} in ${node.awaitedBy.map((id) => byId.get(id)!.name).join(',')}` : node.name));
-    const waker = leaf.settlement.wakers[0];
-    lines.push(`${awaiters.join(',')} → ${leaf.settlement.verdict}${waker ? `: ${waker.kind}` : ''}`);
-  }
-  return lines.sort();
-}
 
 const NEVER_TREE = [
   '└── awaitsForever  fixtures/wake-never.js:25:3  ✖ deadlock',
@@ -137,7 +126,7 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       const doc = parseDocument(run.stdout);
-      expect(verdicts(doc), context).toEqual([
+      expect(leafVerdicts(doc), context).toEqual([
         'Promise.all in allWithTimer → can-settle: timer',
         'Promise.all in allWithTimer → never',
         'Promise.allSettled in settledNever → can-settle: timer',
@@ -252,7 +241,7 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       const doc = parseDocument(run.stdout);
-      expect(verdicts(doc), context).toEqual([
+      expect(leafVerdicts(doc), context).toEqual([
         'handleErrorFromBinding → can-settle: fs-request',
         'sleepCallback → can-settle: timer',
         'sleepPromise → can-settle: timer',

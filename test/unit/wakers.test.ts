@@ -17,6 +17,7 @@ import { formatDelay } from '../../src/graph/resources.js';
 import { renderTree } from '../../src/render/tree.js';
 import { failOnExitCode, hasDeadlock } from '../../src/cli/wakeup-options.js';
 import { loopNowAt } from '../../src/inspector/proc-facts.js';
+import { leafVerdicts } from '../helpers/documents.js';
 
 const recorded = new URL('../recorded/', import.meta.url);
 
@@ -48,18 +49,6 @@ function treeOf(doc: AwaitGraphDocument): string {
     .join('\n');
 }
 
-/** `function → verdict: first waker` for every frame awaiting a leaf directly, sorted. */
-function verdicts(doc: AwaitGraphDocument): string[] {
-  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
-  const lines: string[] = [];
-  for (const leaf of doc.nodes) {
-    if (!leaf.settlement) continue;
-    const awaiters = leaf.awaitedBy.map((id) => byId.get(id)!).map((node) => (node.kind === 'combinator' ? `${node.name} in ${node.awaitedBy.map((id) => byId.get(id)!.name).join(',')}` : node.name));
-    const waker = leaf.settlement.wakers[0];
-    lines.push(`${awaiters.join(',')} → ${leaf.settlement.verdict}${waker ? `: ${waker.kind} ${waker.description}` : ''}`);
-  }
-  return lines.sort();
-}
 
 const MAJORS = [20, 22, 24];
 
@@ -67,7 +56,7 @@ describe.each(MAJORS)('recorded wakeups.js from Node %i', (major) => {
   const doc = documentOf('wakeups', major);
 
   it('names what can settle each leaf, and proves the never-settling ones', () => {
-    expect(verdicts(doc)).toEqual([
+    expect(leafVerdicts(doc, { descriptions: true })).toEqual([
       'Promise.allSettled in settledNever → can-settle: timer timer 1h',
       'Promise.allSettled in settledNever → never',
       'Promise.race in raceA → can-settle: timer timer 1h',
