@@ -141,3 +141,16 @@ export function sourceAt(relativePath: string, line: number, column: number): st
   const text = readFileSync(join(REPO_ROOT, relativePath), 'utf8').split('\n')[line - 1] ?? '';
   return text.slice(column - 1);
 }
+
+/** What `fixtures/nested.js` prints: the tree's header counts and its body. */
+export const NESTED_EXPECTED = {
+  counts: '3 suspended frames, 1 pending promise',
+  tree: [
+    '└── outer  fixtures/nested.js:18:3',
+    '    └── middle  fixtures/nested.js:14:3',
+    '        └── inner  fixtures/nested.js:10:3',
+    '            └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+    'keeping the event loop alive:',
+    '  stdin, reading',
+  ],
+};

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES_DIR = join(REPO_ROOT, 'fixtures');
@@ -171,6 +171,25 @@ export async function spawnFixture(
   const spawned = spawnProcess(nodePath, [...(options.nodeArgs ?? []), join(FIXTURES_DIR, fixture)], options);
   await spawned.waitForLine('ready', { timeoutMs: options.readyTimeoutMs ?? 10_000 });
   return Object.assign(spawned, { fixture, nodePath });
+}
+
+/**
+ * Starts `fixtures/<fixture>` (inspector activatable on a random port) before the tests of the
+ * enclosing describe block and kills it after them. Returns the running target (call it inside
+ * the tests: it is started by then).
+ */
+export function fixtureForSuite(nodePath: string, fixture: string): () => FixtureTarget {
+  let target: FixtureTarget | undefined;
+  beforeAll(async () => {
+    target = await spawnFixture(nodePath, fixture, { nodeArgs: ['--inspect-port=0'] });
+  });
+  afterAll(async () => {
+    if (target) await kill(target.child);
+  });
+  return () => {
+    if (!target) throw new Error(`fixture ${fixture} is not running`);
+    return target;
+  };
 }
 
 /**

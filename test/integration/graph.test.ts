@@ -22,9 +22,10 @@ import {
   subtreeFrom,
   treeEdges,
   treeText,
+  NESTED_EXPECTED,
   type AwaitGraphDocument,
 } from '../helpers/graph.js';
-import { describeRun, expectAlive, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
+import { describeRun, expectAlive, fixtureForSuite, runCli, type FixtureTarget } from '../helpers/processes.js';
 
 interface GraphCase {
   fixture: string;
@@ -41,15 +42,7 @@ interface GraphCase {
 const CASES: GraphCase[] = [
   {
     fixture: 'nested.js',
-    counts: '3 suspended frames, 1 pending promise',
-    tree: [
-      '└── outer  fixtures/nested.js:18:3',
-      '    └── middle  fixtures/nested.js:14:3',
-      '        └── inner  fixtures/nested.js:10:3',
-      '            └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
-      'keeping the event loop alive:',
-      '  stdin, reading',
-    ],
+    ...NESTED_EXPECTED,
     json: [
       'async-function outer fixtures/nested.js:18:3 exact ← (root)',
       'async-function middle fixtures/nested.js:14:3 exact ← outer',
@@ -332,22 +325,15 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
   for (const c of CASES) {
     // Fixtures run side by side (up to maxConcurrency), the captures of one fixture one at a time.
     describe.concurrent(c.fixture, () => {
-      let target: FixtureTarget;
-
-      beforeAll(async () => {
-        target = await spawnFixture(path, c.fixture, { nodeArgs: ['--inspect-port=0'] });
-      });
-      afterAll(async () => {
-        if (target) await kill(target.child);
-      });
+      const target = fixtureForSuite(path, c.fixture);
 
       it.sequential('attach prints the expected tree', async () => {
-        const run = await runCli(['attach', String(target.pid), '--no-color', ...CAPTURE_FLAGS]);
+        const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS]);
         const context = describeRun(run);
         expect(run.code, context).toBe(0);
         expect(run.stderr, context).toBe('');
         const { header, body } = splitTree(run.stdout);
-        expect(header, context).toMatch(headerPattern(target.pid, major, c.counts));
+        expect(header, context).toMatch(headerPattern(target().pid, major, c.counts));
         if (c.internalAbove) {
           const { above, subtree } = subtreeFrom(body, c.internalAbove);
           expect(above.length, `internal loader frames above the module\n${context}`).toBeGreaterThan(0);
@@ -357,51 +343,49 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
           expect(body, context).toBe(treeText(c.tree));
         }
         // The inspector SIGUSR1 opened is on a random port, never the default one.
-        expect(target.stderr, context).toMatch(/Debugger listening on ws:\/\/127\.0\.0\.1:(?!9229\/)\d+\//);
-        await expectAlive(target);
+        expect(target().stderr, context).toMatch(/Debugger listening on ws:\/\/127\.0\.0\.1:(?!9229\/)\d+\//);
+        await expectAlive(target());
       });
 
       it.sequential('attach --json has the same graph', async () => {
-        const run = await runCli(['attach', String(target.pid), '--json', ...CAPTURE_FLAGS]);
+        const run = await runCli(['attach', String(target().pid), '--json', ...CAPTURE_FLAGS]);
         const context = describeRun(run);
         expect(run.code, context).toBe(0);
-        checkDocument(c, parseDocument(run.stdout), target, major, context);
-        await expectAlive(target);
+        checkDocument(c, parseDocument(run.stdout), target(), major, context);
+        await expectAlive(target());
       });
     });
   }
 
   describe.concurrent('snapshot command', () => {
-    let target: FixtureTarget;
+    const target = fixtureForSuite(path, 'nested.js');
     let dir: string | undefined;
     const nested = CASES.find((c) => c.fixture === 'nested.js')!;
 
-    beforeAll(async () => {
+    beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'asyncgraph-test-'));
-      target = await spawnFixture(path, 'nested.js', { nodeArgs: ['--inspect-port=0'] });
     });
-    afterAll(async () => {
-      if (target) await kill(target.child);
+    afterAll(() => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it.sequential('snapshot --pid prints the JSON document', async () => {
-      const run = await runCli(['snapshot', '--pid', String(target.pid), ...CAPTURE_FLAGS]);
+      const run = await runCli(['snapshot', '--pid', String(target().pid), ...CAPTURE_FLAGS]);
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
-      checkDocument(nested, parseDocument(run.stdout), target, major, context);
-      await expectAlive(target);
+      checkDocument(nested, parseDocument(run.stdout), target(), major, context);
+      await expectAlive(target());
     });
 
     it.sequential('snapshot --pid -o writes it to a file', async () => {
       const file = join(dir!, 'graph.json');
-      const run = await runCli(['snapshot', '--pid', String(target.pid), '-o', file, ...CAPTURE_FLAGS]);
+      const run = await runCli(['snapshot', '--pid', String(target().pid), '-o', file, ...CAPTURE_FLAGS]);
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       expect(run.stdout, context).toBe('');
       expect(existsSync(file), context).toBe(true);
-      checkDocument(nested, parseDocument(readFileSync(file, 'utf8')), target, major, context);
-      await expectAlive(target);
+      checkDocument(nested, parseDocument(readFileSync(file, 'utf8')), target(), major, context);
+      await expectAlive(target());
     });
   });
 });

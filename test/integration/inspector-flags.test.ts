@@ -7,18 +7,11 @@
 
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { headerPattern, splitTree, treeText } from '../helpers/graph.js';
+import { headerPattern, NESTED_EXPECTED, splitTree, treeText } from '../helpers/graph.js';
 import { describeRun, expectAlive, expectedFailure, runCli, spawnFixture } from '../helpers/processes.js';
 
-const NESTED_TREE = treeText([
-  '└── outer  fixtures/nested.js:18:3',
-  '    └── middle  fixtures/nested.js:14:3',
-  '        └── inner  fixtures/nested.js:10:3',
-  '            └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
-  'keeping the event loop alive:',
-  '  stdin, reading',
-]);
-const NESTED_COUNTS = '3 suspended frames, 1 pending promise';
+const NESTED_TREE = treeText(NESTED_EXPECTED.tree);
+const NESTED_COUNTS = NESTED_EXPECTED.counts;
 const LISTENING = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//;
 
 const nodeTargets = inject('nodeTargets');

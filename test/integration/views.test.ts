@@ -4,9 +4,9 @@
 // first one (what they test does not depend on V8).
 
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { displayLocation, parseDocument, sourceAt, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
-import { describeRun, expectAlive, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
+import { describeRun, expectAlive, fixtureForSuite, runCli } from '../helpers/processes.js';
 
 const nodeTargets = inject('nodeTargets');
 const graphviz = spawnSync('dot', ['-V']).error === undefined;
@@ -79,38 +79,32 @@ function checkTsDocument(c: TsCase, doc: AwaitGraphDocument, source: 'exact' | '
 describe.each(nodeTargets)('node $major: TypeScript through source maps', ({ path }) => {
   for (const c of TS_CASES) {
     describe.concurrent(c.fixture, () => {
-      let target: FixtureTarget;
-      beforeAll(async () => {
-        target = await spawnFixture(path, c.fixture, { nodeArgs: ['--inspect-port=0'] });
-      });
-      afterAll(async () => {
-        if (target) await kill(target.child);
-      });
+      const target = fixtureForSuite(path, c.fixture);
 
       it.sequential('attach shows .ts lines, exact', async () => {
-        const run = await runCli(['attach', String(target.pid), '--no-color', ...EXACT]);
+        const run = await runCli(['attach', String(target().pid), '--no-color', ...EXACT]);
         const context = describeRun(run);
         expect(run.code, context).toBe(0);
         expect(forest(run.stdout), context).toBe(treeText(c.tree));
-        const json = await runCli(['attach', String(target.pid), '--json', ...EXACT]);
+        const json = await runCli(['attach', String(target().pid), '--json', ...EXACT]);
         expect(json.code, describeRun(json)).toBe(0);
         checkTsDocument(c, parseDocument(json.stdout), 'exact', describeRun(json));
-        await expectAlive(target);
+        await expectAlive(target());
       });
 
       it.sequential('with no location budget, infers the same .ts lines from the source', async () => {
-        const run = await runCli(['attach', String(target.pid), '--no-color', ...INFERRED]);
+        const run = await runCli(['attach', String(target().pid), '--no-color', ...INFERRED]);
         const context = describeRun(run);
         expect(run.code, context).toBe(0);
         const expected = c.tree.map((line) => line.replace(/(\.ts:\d+:\d+)/, '$1 (inferred)'));
         expect(forest(run.stdout), context).toBe(treeText(expected));
-        const json = await runCli(['attach', String(target.pid), '--json', ...INFERRED]);
+        const json = await runCli(['attach', String(target().pid), '--json', ...INFERRED]);
         expect(json.code, describeRun(json)).toBe(0);
         const doc = parseDocument(json.stdout);
         checkTsDocument(c, doc, 'inferred', describeRun(json));
         expect(doc.stats?.exactLocations, describeRun(json)).toBe(0);
         expect(doc.stats?.inferredLocations, describeRun(json)).toBe(doc.nodes.filter((n) => FRAME_KINDS.has(n.kind)).length);
-        await expectAlive(target);
+        await expectAlive(target());
       });
     });
   }
@@ -120,16 +114,10 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
   const { path } = nodeTargets[0];
 
   describe.concurrent('collapse.js: 500 identical chains, 200 identical roots', () => {
-    let target: FixtureTarget;
-    beforeAll(async () => {
-      target = await spawnFixture(path, 'collapse.js', { nodeArgs: ['--inspect-port=0'] });
-    });
-    afterAll(async () => {
-      if (target) await kill(target.child);
-    });
+    const target = fixtureForSuite(path, 'collapse.js');
 
     it.sequential('prints each chain once, with its count', async () => {
-      const run = await runCli(['attach', String(target.pid), '--no-color', ...INFERRED], { timeoutMs: 40_000 });
+      const run = await runCli(['attach', String(target().pid), '--no-color', ...INFERRED], { timeoutMs: 40_000 });
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       expect(splitTree(run.stdout).header, context).toMatch(/\b1201 suspended frames, 700 pending promises$/);
@@ -144,11 +132,11 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
           '                └── Promise <pending>',
         ]),
       );
-      await expectAlive(target);
+      await expectAlive(target());
     });
 
     it.sequential('with the default budget too (exact and inferred twins are one group)', async () => {
-      const run = await runCli(['attach', String(target.pid), '--no-color'], { timeoutMs: 40_000 });
+      const run = await runCli(['attach', String(target().pid), '--no-color'], { timeoutMs: 40_000 });
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       const lines = forest(run.stdout).trimEnd().split('\n');
@@ -159,7 +147,7 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
     });
 
     it.sequential('JSON keeps every node, plus the groups', async () => {
-      const run = await runCli(['attach', String(target.pid), '--json', ...INFERRED], { timeoutMs: 40_000 });
+      const run = await runCli(['attach', String(target().pid), '--json', ...INFERRED], { timeoutMs: 40_000 });
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       const doc = parseDocument(run.stdout);
@@ -173,7 +161,7 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
     });
 
     it.sequential('table merges the identical rows', async () => {
-      const run = await runCli(['attach', String(target.pid), '--format', 'table', ...INFERRED], { timeoutMs: 40_000 });
+      const run = await runCli(['attach', String(target().pid), '--format', 'table', ...INFERRED], { timeoutMs: 40_000 });
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       expect(run.stdout.split('\n')[0], context).toMatch(/^FUNCTION +LOCATION +AWAITER +AWAITER LOCATION +COUNT$/);
@@ -183,16 +171,10 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
   });
 
   describe.concurrent('formats and filters on demo-service.js', () => {
-    let target: FixtureTarget;
-    beforeAll(async () => {
-      target = await spawnFixture(path, 'demo-service.js', { nodeArgs: ['--inspect-port=0'] });
-    });
-    afterAll(async () => {
-      if (target) await kill(target.child);
-    });
+    const target = fixtureForSuite(path, 'demo-service.js');
 
     it.sequential('--format dot is valid Graphviz input', async () => {
-      const run = await runCli(['attach', String(target.pid), '--format', 'dot', ...EXACT]);
+      const run = await runCli(['attach', String(target().pid), '--format', 'dot', ...EXACT]);
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       expect(run.stdout, context).toMatch(/^digraph asyncgraph \{\n/);
@@ -205,17 +187,17 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
     });
 
     it.sequential('--format mermaid and --format table', async () => {
-      const mermaid = await runCli(['attach', String(target.pid), '--format', 'mermaid', ...EXACT]);
+      const mermaid = await runCli(['attach', String(target().pid), '--format', 'mermaid', ...EXACT]);
       expect(mermaid.code, describeRun(mermaid)).toBe(0);
       expect(mermaid.stdout, describeRun(mermaid)).toMatch(/^flowchart TD\n/);
       expect(mermaid.stdout, describeRun(mermaid)).toContain('["handleRequest<br/>fixtures/demo-service.js:59:21<br/>× 2"]');
-      const table = await runCli(['attach', String(target.pid), '--format', 'table', ...EXACT]);
+      const table = await runCli(['attach', String(target().pid), '--format', 'table', ...EXACT]);
       expect(table.code, describeRun(table)).toBe(0);
       expect(table.stdout, describeRun(table)).toMatch(/^Pool\.acquire +fixtures\/demo-service\.js:19:5 +query +fixtures\/demo-service\.js:32:3 +× 4$/m);
     });
 
     it.sequential('--filter and --depth; snapshot --format tree; hyperlinks when forced', async () => {
-      const run = await runCli(['attach', String(target.pid), '--no-color', '--filter', 'loadOrders', '--depth', '6', ...EXACT]);
+      const run = await runCli(['attach', String(target().pid), '--no-color', '--filter', 'loadOrders', '--depth', '6', ...EXACT]);
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       expect(forest(run.stdout), context).toBe(
@@ -228,10 +210,10 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
           '                    └── loadOrders  fixtures/demo-service.js:49:18  …',
         ]),
       );
-      const snapshot = await runCli(['snapshot', '--pid', String(target.pid), '--format', 'tree', '--depth', '1', '--no-color', ...EXACT]);
+      const snapshot = await runCli(['snapshot', '--pid', String(target().pid), '--format', 'tree', '--depth', '1', '--no-color', ...EXACT]);
       expect(snapshot.code, describeRun(snapshot)).toBe(0);
       expect(forest(snapshot.stdout), describeRun(snapshot)).toBe(treeText(['└── main  fixtures/demo-service.js:65:3  …']));
-      const linked = await runCli(['attach', String(target.pid), '--depth', '1', ...EXACT], { env: { FORCE_HYPERLINK: '1' } });
+      const linked = await runCli(['attach', String(target().pid), '--depth', '1', ...EXACT], { env: { FORCE_HYPERLINK: '1' } });
       expect(linked.stdout, describeRun(linked)).toContain(`\x1b]8;;file://`);
       expect(linked.stdout, describeRun(linked)).toContain('/fixtures/demo-service.js\x1b\\fixtures/demo-service.js:65:3\x1b]8;;\x1b\\');
     });

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseDocument, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
-import { describeRun, expectAlive, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
+import { describeRun, expectAlive, fixtureForSuite, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
 import { leafVerdicts } from '../helpers/documents.js';
 
 const CAPTURE_FLAGS = ['--location-budget', '10000'];
@@ -100,17 +100,10 @@ const RESOURCES_TREE = [
 
 describe.each(nodeTargets)('node $major', ({ path }) => {
   describe.concurrent('wake-never.js', () => {
-    let target: FixtureTarget;
-
-    beforeAll(async () => {
-      target = await spawnFixture(path, 'wake-never.js', { nodeArgs: ['--inspect-port=0'] });
-    });
-    afterAll(async () => {
-      if (target) await kill(target.child);
-    });
+    const target = fixtureForSuite(path, 'wake-never.js');
 
     it.sequential('attach --fail-on deadlock prints every verdict and exits with 1', async () => {
-      const run = await runCli(['attach', String(target.pid), '--no-color', '--fail-on', 'deadlock', ...CAPTURE_FLAGS]);
+      const run = await runCli(['attach', String(target().pid), '--no-color', '--fail-on', 'deadlock', ...CAPTURE_FLAGS]);
       const context = describeRun(run);
       expect(run.code, context).toBe(1);
       expect(run.stderr, context).toBe('');
@@ -118,11 +111,11 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       const idle = lines.findIndex((line) => line.startsWith('  (and '));
       expect(lines.slice(0, idle).join('\n') + '\n', context).toBe(treeText(NEVER_TREE));
       expect(lines[idle], context).toMatch(/timer 1h \(… left\), unref\(\)ed/);
-      await expectAlive(target);
+      await expectAlive(target());
     });
 
     it.sequential('--json has the same verdicts; without --fail-on the exit code is 0', async () => {
-      const run = await runCli(['attach', String(target.pid), '--json', ...CAPTURE_FLAGS]);
+      const run = await runCli(['attach', String(target().pid), '--json', ...CAPTURE_FLAGS]);
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       const doc = parseDocument(run.stdout);
@@ -145,22 +138,22 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
         expect(handle.timer!.remainingMs, context).toBeGreaterThan(HOUR - 120_000);
         expect(handle.timer!.remainingMs, context).toBeLessThanOrEqual(HOUR);
       }
-      await expectAlive(target);
+      await expectAlive(target());
     });
 
     it.sequential('attach --children --fail-on deadlock: exit 1 for a deadlock in the tree, the report printed', async () => {
-      const run = await runCli(['attach', String(target.pid), '--children', '--no-color', '--fail-on', 'deadlock', ...CAPTURE_FLAGS]);
+      const run = await runCli(['attach', String(target().pid), '--children', '--no-color', '--fail-on', 'deadlock', ...CAPTURE_FLAGS]);
       const context = describeRun(run);
       expect(run.code, context).toBe(1);
-      expect(run.stdout, context).toMatch(new RegExp(`^process tree of pid ${target.pid} — 1 Node process\\n`));
+      expect(run.stdout, context).toMatch(new RegExp(`^process tree of pid ${target().pid} — 1 Node process\\n`));
       expect(run.stdout, context).toContain('awaitsForever');
-      const without = await runCli(['attach', String(target.pid), '--children', '--no-color', ...CAPTURE_FLAGS]);
+      const without = await runCli(['attach', String(target().pid), '--children', '--no-color', ...CAPTURE_FLAGS]);
       expect(without.code, describeRun(without)).toBe(0);
-      await expectAlive(target);
+      await expectAlive(target());
     });
 
     it.sequential('--watch 1s marks the frames that did not move', async () => {
-      const run = await runCli(['attach', String(target.pid), '--json', '--watch', '1s', ...CAPTURE_FLAGS]);
+      const run = await runCli(['attach', String(target().pid), '--json', '--watch', '1s', ...CAPTURE_FLAGS]);
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       const doc = parseDocument(run.stdout);
@@ -170,14 +163,14 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       const frames = doc.nodes.filter((node) => node.kind === 'async-function' && !node.internal);
       expect(frames.length, context).toBe(11);
       for (const frame of frames) expect(frame.stuckMs, `${frame.name}\n${context}`).toBe(doc.watch!.spanMs);
-      await expectAlive(target);
+      await expectAlive(target());
     });
 
     it.sequential('snapshot --fail-on deadlock still writes the document', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'asyncgraph-wake-'));
       try {
         const file = join(dir, 'graph.json');
-        const run = await runCli(['snapshot', '--pid', String(target.pid), '--fail-on', 'deadlock', '-o', file, ...CAPTURE_FLAGS]);
+        const run = await runCli(['snapshot', '--pid', String(target().pid), '--fail-on', 'deadlock', '-o', file, ...CAPTURE_FLAGS]);
         expect(run.code, describeRun(run)).toBe(1);
         expect(run.stderr, describeRun(run)).toBe('');
       } finally {
