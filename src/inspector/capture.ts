@@ -185,7 +185,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const lookingUp = lookupExactLocations(session, nodes, {
       ...lookupOptions,
       first: candidates.filter((ids) => ids.length > 0),
-      placed: (id) => inferred?.has(id) ?? false,
+      ...(inferFirst ? { placed: (id: number) => inferred!.has(id) } : {}),
     });
     lookingUp.catch(() => {});
     const wakeups = await abortable(finishAnalysis(analysis, signal), signal);

@@ -15,10 +15,10 @@ export interface LookupOptions {
   /** Heap size in nodes, to estimate the first lookup before making it. */
   heapNodes?: number;
   /**
-   * Whether a frame's suspension point is known without a lookup (inferred from the source).
-   * When the budget cannot cover every frame, past the first instance of each function only
-   * frames it says no for are looked up: another instance of the same function rarely differs,
-   * and when it does, inference tells which await.
+   * Given when the budget cannot cover every frame (see budgetCoversEveryFrame): whether a frame's
+   * suspension point is known without a lookup (inferred from the source). Past the first
+   * instance of each function only frames it says no for are looked up: another instance of the
+   * same function rarely differs, and when it does, inference tells which await.
    */
   placed?: (id: number) => boolean;
 }
@@ -61,11 +61,8 @@ export async function lookupExactLocations(
         if (exact.get(node.id)?.state === 'running') break;
       }
     }
-    const plan = lookupPlan(nodes);
-    // When the budget cannot cover every frame, spend it where it tells something new.
-    const selective = !budgetCoversEveryFrame(nodes, options);
-    for (const { node, firstOfFunction } of plan) {
-      if (done.has(node.id) || (selective && !firstOfFunction && options.placed?.(node.id))) continue;
+    for (const { node, firstOfFunction } of lookupPlan(nodes)) {
+      if (done.has(node.id) || (!firstOfFunction && options.placed?.(node.id))) continue;
       yield node;
     }
   };

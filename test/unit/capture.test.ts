@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CdpSession } from '../../src/inspector/cdp-session.js';
 import { captureOnSession } from '../../src/inspector/capture.js';
 import { keptBusy, PauseGuard, sampleExecution, sleptIdle } from '../../src/inspector/running-stack.js';
-import { lookupExactLocations } from '../../src/inspector/locations.js';
+import { budgetCoversEveryFrame, lookupExactLocations } from '../../src/inspector/locations.js';
 import { InterruptedError, TargetExitedError } from '../../src/errors.js';
 
 // The capture's protocol logic against a fake session: what it asks of the target, in which
@@ -470,15 +470,18 @@ describe('lookupExactLocations: where the budget goes', () => {
     });
   const lookedUp = (session: FakeSession) => session.log.filter((entry) => entry.startsWith('HeapProfiler.getObjectByHeapObjectId')).map((entry) => JSON.parse(entry.slice(entry.indexOf('{'))).objectId);
 
-  it('looks up every frame when the budget covers them all', async () => {
-    const session = located();
+  it('looks up every frame when the budget covers them all (no `placed` given)', async () => {
     // 200k heap nodes: an estimated 100 ms per lookup, 300 ms for the three.
-    const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 1000, objectGroup: 'g', heapNodes: 200_000, placed: () => true });
+    const options = { budgetMs: 1000, objectGroup: 'g', heapNodes: 200_000 };
+    expect(budgetCoversEveryFrame(nodes, options)).toBe(true);
+    const session = located();
+    const { exact } = await lookupExactLocations(session, nodes, options);
     expect(lookedUp(session)).toEqual(['1', '2', '3']);
     expect(exact.size).toBe(3);
   });
 
   it('when it cannot, skips later instances of a function that inference placed', async () => {
+    expect(budgetCoversEveryFrame(nodes, { budgetMs: 250, heapNodes: 200_000 })).toBe(false);
     const session = located();
     const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, placed: (id) => id !== 3 });
     expect(lookedUp(session)).toEqual(['1', '3']);
