@@ -4,8 +4,7 @@
 // the groups. Pure.
 
 import { wakeupKey } from './wakeup-document.js';
-import { awaitsIndex, displayName } from './order.js';
-import { groupBy, IntList } from './csr.js';
+import { awaitsByPosition, awaitsIndex, displayName, type AwaitsByPosition } from './order.js';
 import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
 
 /**
@@ -16,41 +15,15 @@ import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
  * it differently (`(shown above)`, `↻`) the second time.
  */
 export function subtreeSignatures(nodes: readonly AwaitNode[]): Map<number, number> {
-  const signatures = signaturesByPosition(nodes, indexGraph(nodes));
+  const signatures = signaturesByPosition(nodes, awaitsByPosition(nodes));
   const byId = new Map<number, number>();
   for (let i = 0; i < nodes.length; i++) byId.set(nodes[i].id, signatures[i]);
   return byId;
 }
 
-/** The nodes by position, and each node's children (the nodes it awaits) as positions, in document order. */
-interface IndexedGraph {
-  position: Map<number, number>;
-  /** Children of node i: childList[childStart[i] .. childStart[i + 1]). */
-  childStart: Int32Array;
-  childList: Int32Array;
-}
-
-function indexGraph(nodes: readonly AwaitNode[]): IndexedGraph {
-  const count = nodes.length;
-  const position = new Map<number, number>();
-  for (let i = 0; i < count; i++) position.set(nodes[i].id, i);
-  const awaiters = new IntList(count);
-  const children = new IntList(count);
-  for (let i = 0; i < count; i++) {
-    for (const awaiter of nodes[i].awaitedBy) {
-      const at = position.get(awaiter);
-      if (at === undefined) continue;
-      awaiters.push(at);
-      children.push(i);
-    }
-  }
-  const { start, list } = groupBy(awaiters.data, children.data, awaiters.length, count);
-  return { position, childStart: start, childList: list };
-}
-
 /** subtreeSignatures by node position (iterative post-order: chains thousands deep are fine). */
-function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph): Int32Array {
-  const { position, childStart, childList } = graph;
+function signaturesByPosition(nodes: readonly AwaitNode[], graph: AwaitsByPosition): Int32Array {
+  const { childStart, childList, danglingAwaiter } = graph;
   const count = nodes.length;
   const signature = new Int32Array(count);
   const NEW = 0;
@@ -58,8 +31,7 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
   const DONE = 2;
   const state = new Uint8Array(count);
   // Node keys and subtree keys are interned to small numbers, so a subtree key is a short string.
-  const nodeKeys = new Map<string, number>();
-  const places = new Map<object, string>();
+  const nodeKeys = new NodeKeys();
   const subtreeKeys = new Map<string, number>();
   const singleKeys = new Map<number, Map<number, number>>();
   let signatureCount = 0;
@@ -94,7 +66,7 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
       depth--;
       const node = nodes[at];
       let plain = stackTainted[depth + 1] === 0 && node.awaitedBy.length <= 1;
-      if (plain && node.awaitedBy.length === 1 && !position.has(node.awaitedBy[0])) plain = false;
+      if (danglingAwaiter[at] === 1) plain = false;
       kidSignatures.length = 0;
       for (let k = childStart[at]; plain && k < childStart[at + 1]; k++) {
         const kid = signature[childList[k]];
@@ -105,9 +77,7 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
       if (!plain) {
         value = -node.id - 1;
       } else {
-        const local = nodeKey(node, places);
-        let localId = nodeKeys.get(local);
-        if (localId === undefined) nodeKeys.set(local, (localId = nodeKeys.size));
+        const localId = nodeKeys.of(node);
         // A leaf or a single child (nearly every node of a chain): a numeric key, no string.
         let known: number | undefined;
         if (kidSignatures.length <= 1) {
@@ -131,24 +101,41 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: IndexedGraph):
 }
 
 /**
- * What must be equal for two nodes to print the same line. `places` caches each location's text
- * (nodes at one position share their location object).
+ * What must be equal for two nodes to print the same line, as a number: equal numbers for equal
+ * lines. Each part is numbered first (the strings of a part are shared by many nodes), so the key
+ * looked up per node is a short string.
  */
-function nodeKey(node: AwaitNode, places: Map<object, string>): string {
-  let where = '-';
-  if (node.location) {
-    where = places.get(node.location) ?? '';
-    if (!where) {
-      where = `${node.location.url}:${node.location.line}:${node.location.column}`;
-      places.set(node.location, where);
+class NodeKeys {
+  private readonly keys = new Map<string, number>();
+  private readonly parts = new Map<string, number>();
+  private readonly places = new Map<object, number>();
+
+  of(node: AwaitNode): number {
+    let place = 0;
+    if (node.location) {
+      // Nodes at one position usually share their location object.
+      place = this.places.get(node.location) ?? 0;
+      if (place === 0) {
+        place = this.part(`${node.location.url}:${node.location.line}:${node.location.column}`);
+        this.places.set(node.location, place);
+      }
     }
+    const wake = node.settlement || node.neverSettles || node.stuckMs !== undefined ? this.part(wakeupKey(node)) : 0;
+    const key =
+      `${this.part(node.kind)}:${this.part(displayName(node))}:${place}:${node.locationSource === 'definition' ? 1 : 0}` +
+      // `suspended` is only known for frames V8 was asked about; `running` is worth telling apart.
+      `:${node.state === 'suspended' || !node.state ? 0 : this.part(node.state)}:${node.truncated ? 1 : 0}:${wake}`;
+    let id = this.keys.get(key);
+    if (id === undefined) this.keys.set(key, (id = this.keys.size));
+    return id;
   }
-  const wake = node.settlement || node.neverSettles || node.stuckMs !== undefined ? wakeupKey(node) : '';
-  return (
-    `${node.kind}\u0000${displayName(node)}\u0000${where}\u0000${node.locationSource === 'definition' ? 'definition' : ''}` +
-    // `suspended` is only known for frames V8 was asked about; `running` is worth telling apart.
-    `\u0000${node.state === 'suspended' ? '' : (node.state ?? '')}\u0000${node.truncated ? 'truncated' : ''}\u0000${wake}`
-  );
+
+  /** A number (from 1) for a string. */
+  private part(text: string): number {
+    let id = this.parts.get(text);
+    if (id === undefined) this.parts.set(text, (id = this.parts.size + 1));
+    return id;
+  }
 }
 
 /** Sorted child signatures as `sig*count` runs: ten thousand identical children stay one short key. */
@@ -237,7 +224,7 @@ export function collapseSiblings(siblings: readonly AwaitNode[], signatures: Rea
  * order of their first member in `nodes`.
  */
 export function siblingGroups(nodes: readonly AwaitNode[]): SiblingGroup[] {
-  const graph = indexGraph(nodes);
+  const graph = awaitsByPosition(nodes);
   const signatures = signaturesByPosition(nodes, graph);
   const found: { awaiter: number | null; first: number; members: number[] }[] = [];
   // Siblings as positions in document order; only lists with two plain members can hold a group.

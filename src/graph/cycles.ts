@@ -1,3 +1,5 @@
+import { groupBy, IntList } from './csr.js';
+import { IdIndex } from './id-index.js';
 import type { AwaitNode } from './types.js';
 
 /**
@@ -9,30 +11,30 @@ import type { AwaitNode } from './types.js';
 export function findCycles(nodes: AwaitNode[]): number[][] {
   // Each distinct id gets a slot, in order of first appearance; its node is the last one with
   // that id (as a Map built in order would keep).
-  const slot = new Map<number, number>();
+  const slot = new IdIndex(nodes.length);
   const ids: number[] = [];
   const nodeOf: number[] = [];
   for (let k = 0; k < nodes.length; k++) {
-    const id = nodes[k].id;
-    const known = slot.get(id);
-    if (known === undefined) {
-      slot.set(id, ids.length);
-      ids.push(id);
+    const known = slot.add(nodes[k].id, ids.length);
+    if (known === ids.length) {
+      ids.push(nodes[k].id);
       nodeOf.push(k);
     } else nodeOf[known] = k;
   }
   const count = ids.length;
   // Successors of slot k: targets[first[k] .. first[k + 1]), edges to unknown ids dropped.
   const first = new Int32Array(count + 1);
-  const targets: number[] = [];
+  const edges = new IntList(count);
   for (let k = 0; k < count; k++) {
-    first[k] = targets.length;
+    first[k] = edges.length;
     for (const to of nodes[nodeOf[k]].awaitedBy) {
       const s = slot.get(to);
-      if (s !== undefined) targets.push(s);
+      if (s !== -1) edges.push(s);
     }
   }
-  first[count] = targets.length;
+  first[count] = edges.length;
+  const targets = edges.data;
+  const onCycle = mayBeOnCycle(count, first, targets, edges.length);
 
   const index = new Int32Array(count).fill(-1);
   const lowLink = new Int32Array(count);
@@ -46,9 +48,9 @@ export function findCycles(nodes: AwaitNode[]): number[][] {
   let counter = 0;
 
   // Walks start at each id in ascending order (a numeric typed-array sort, no comparator).
-  const sortedIds = Float64Array.from(ids).sort();
-  for (let k = 0; k < count; k++) {
-    const start = slot.get(sortedIds[k])!;
+  const sortedIds = Float64Array.from(ids.filter((_, k) => onCycle[k] === 1)).sort();
+  for (let k = 0; k < sortedIds.length; k++) {
+    const start = slot.get(sortedIds[k]);
     if (index[start] >= 0) continue;
     let depth = 0;
     pathNode[0] = start;
@@ -60,6 +62,7 @@ export function findCycles(nodes: AwaitNode[]): number[][] {
       const node = pathNode[depth];
       if (pathNext[depth] < first[node + 1]) {
         const to = targets[pathNext[depth]++];
+        if (onCycle[to] === 0) continue;
         if (index[to] < 0) {
           index[to] = lowLink[to] = counter++;
           stack[stackSize++] = to;
@@ -105,14 +108,14 @@ export function findCycles(nodes: AwaitNode[]): number[][] {
 }
 
 /** The shortest loop from the component's smallest id back to itself (breadth-first), as ids. */
-function loopThrough(component: number[], ids: number[], first: Int32Array, targets: number[]): number[] {
+function loopThrough(component: number[], ids: number[], first: Int32Array, targets: Int32Array): number[] {
   const members = new Set(component);
   const start = component.reduce((best, slot) => (ids[slot] < ids[best] ? slot : best));
   const cameFrom = new Map<number, number>();
   const queue = [start];
   for (let head = 0; head < queue.length; head++) {
     const slot = queue[head];
-    const successors = targets.slice(first[slot], first[slot + 1]).sort((a, b) => ids[a] - ids[b]);
+    const successors = Array.from(targets.subarray(first[slot], first[slot + 1])).sort((a, b) => ids[a] - ids[b]);
     for (const to of successors) {
       if (!members.has(to)) continue;
       if (to === start) {
@@ -130,4 +133,51 @@ function loopThrough(component: number[], ids: number[], first: Int32Array, targ
     }
   }
   return [ids[start]];
+}
+
+/**
+ * 1 for the slots that can be on a cycle: what is left after repeatedly dropping slots with no
+ * successor or no predecessor among those left. A forest of chains (the usual graph) drops
+ * entirely, so the walk that finds components only sees the rest.
+ */
+function mayBeOnCycle(count: number, first: Int32Array, targets: Int32Array, edgeCount: number): Uint8Array {
+  const outDegree = new Int32Array(count);
+  const inDegree = new Int32Array(count);
+  for (let k = 0; k < count; k++) outDegree[k] = first[k + 1] - first[k];
+  for (let e = 0; e < edgeCount; e++) inDegree[targets[e]]++;
+  const predecessors = groupBy(targets, sourcesOf(count, first, edgeCount), edgeCount, count);
+  const alive = new Uint8Array(count).fill(1);
+  const queue = new Int32Array(count);
+  let tail = 0;
+  for (let k = 0; k < count; k++) {
+    if (outDegree[k] === 0 || inDegree[k] === 0) {
+      alive[k] = 0;
+      queue[tail++] = k;
+    }
+  }
+  for (let head = 0; head < tail; head++) {
+    const gone = queue[head];
+    for (let e = first[gone]; e < first[gone + 1]; e++) {
+      const to = targets[e];
+      if (alive[to] === 1 && --inDegree[to] === 0) {
+        alive[to] = 0;
+        queue[tail++] = to;
+      }
+    }
+    for (let e = predecessors.start[gone]; e < predecessors.start[gone + 1]; e++) {
+      const from = predecessors.list[e];
+      if (alive[from] === 1 && --outDegree[from] === 0) {
+        alive[from] = 0;
+        queue[tail++] = from;
+      }
+    }
+  }
+  return alive;
+}
+
+/** The source slot of each edge (edges are grouped by source in `first`). */
+function sourcesOf(count: number, first: Int32Array, edgeCount: number): Int32Array {
+  const sources = new Int32Array(edgeCount);
+  for (let k = 0; k < count; k++) sources.fill(k, first[k], first[k + 1]);
+  return sources;
 }

@@ -96,7 +96,7 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
     tool: { name: 'asyncgraph', version: input.toolVersion },
     target: input.target,
     capturedAt: input.capturedAt.toISOString(),
-    ...(input.execution ? { execution: toExecution(input.execution, input, new Set(nodes.map((node) => node.id))) } : {}),
+    ...(input.execution ? { execution: toExecution(input.execution, input, idsPresent(nodes, input.execution.stackNodeIds ?? [])) } : {}),
     nodes,
     cycles: findCycles(nodes),
     groups: siblingGroups(nodes),
@@ -113,11 +113,11 @@ function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator): A
   const exact = input.exact.get(found.id);
   const inferred = exact ? undefined : input.inferred?.get(found.id);
   const point = exact ?? inferred;
-  if (point && (place = locate(point.scriptId, point.lineNumber, point.columnNumber))) {
+  if (point && (place = locate.point(point))) {
     locationSource = exact ? 'exact' : 'inferred';
     state = exact?.state;
   } else if (found.definition) {
-    place = locate(String(found.definition.scriptId), found.definition.line, found.definition.column);
+    place = locate.definition(found.definition);
     if (place) locationSource = 'definition';
   }
   const location = place?.location ?? null;
@@ -147,7 +147,12 @@ interface Placed {
   generated?: SourceLocation;
 }
 
-type Locator = (scriptId: string, line: number, column: number) => Placed | null;
+interface Locator {
+  (scriptId: string, line: number, column: number): Placed | null;
+  /** The same, for points and definitions shared by many nodes: looked up by the object first. */
+  point(point: ExactPoint): Placed | null;
+  definition(definition: NonNullable<FoundNode['definition']>): Placed | null;
+}
 
 /**
  * `locate` for many nodes: one Placed per distinct position, shared by every node there (thousands
@@ -155,7 +160,8 @@ type Locator = (scriptId: string, line: number, column: number) => Placed | null
  */
 function sharedLocator(input: DocumentInput): Locator {
   const cache = new Map<string, Placed | null>();
-  return (scriptId, line, column) => {
+  const byObject = new Map<object, Placed | null>();
+  const locator = (scriptId: string, line: number, column: number) => {
     const key = `${scriptId}:${line}:${column}`;
     let place = cache.get(key);
     if (place === undefined) {
@@ -164,6 +170,15 @@ function sharedLocator(input: DocumentInput): Locator {
     }
     return place;
   };
+  const viaObject = (object: object, scriptId: string, line: number, column: number) => {
+    let place = byObject.get(object);
+    if (place === undefined) byObject.set(object, (place = locator(scriptId, line, column)));
+    return place;
+  };
+  locator.point = (point: ExactPoint) => viaObject(point, point.scriptId, point.lineNumber, point.columnNumber);
+  locator.definition = (definition: NonNullable<FoundNode['definition']>) =>
+    viaObject(definition, String(definition.scriptId), definition.line, definition.column);
+  return locator;
 }
 
 /** A 0-based script position as a 1-based location, through the source maps when one applies. */
@@ -174,6 +189,14 @@ function locate(input: DocumentInput, scriptId: string, line: number, column: nu
   const original = input.mapPosition?.(scriptId, line, column);
   if (!original) return { location: generated };
   return { location: { url: original.url, line: original.line + 1, column: original.column + 1 }, generated };
+}
+
+/** Which of `ids` are ids of `nodes` (a few stack frames among hundreds of thousands of nodes). */
+function idsPresent(nodes: readonly AwaitNode[], ids: readonly (number | undefined)[]): Set<number> {
+  const wanted = new Set(ids.filter((id) => id !== undefined));
+  const present = new Set<number>();
+  if (wanted.size > 0) for (const node of nodes) if (wanted.has(node.id)) present.add(node.id);
+  return present;
 }
 
 const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);

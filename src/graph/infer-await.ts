@@ -11,7 +11,7 @@ import { parse, type Node, type Options } from 'acorn';
 import type { FoundNode } from './await-graph.js';
 import type { ExactPoint } from './document.js';
 import type { AwaitNodeKind, CombinatorKind, ThenMethod } from './types.js';
-import { awaitsIndex } from './order.js';
+import { awaitsByPosition } from './order.js';
 
 /** A 0-based position in a script, as V8 reports them. */
 export interface ScriptPosition {
@@ -160,33 +160,59 @@ export function inferLocations(
 ): Map<number, ExactPoint> {
   const inferred = new Map<number, ExactPoint>();
   const parsed = new Map<string, ParsedScript | null>();
-  const answers = new Map<string, ScriptPosition | null>();
-  const awaiting: Map<number, AwaitedThing[]> = awaitsIndex(nodes);
-  for (const node of nodes) {
+  // Frames of one function awaiting the same kinds of things get the same answer (one shared
+  // point): a server's ten thousand stuck requests are inferred once. Frames of one function
+  // mostly share their definition object; equal definitions share one table of answers.
+  const answersByDefinition = new Map<object, Map<string, ExactPoint | null>>();
+  const answersByPlace = new Map<string, Map<string, ExactPoint | null>>();
+  const { childStart, childList } = awaitsByPosition(nodes);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
     if (node.kind !== 'async-function' && node.kind !== 'async-generator' && node.kind !== 'module') continue;
-    if (exact.has(node.id) || !node.definition) continue;
-    const scriptId = String(node.definition.scriptId);
-    const text = sources.get(scriptId);
-    if (text === undefined) continue;
-    let script = parsed.get(scriptId);
-    if (script === undefined) {
-      script = parseScript(text);
-      parsed.set(scriptId, script);
+    const definition = node.definition;
+    if (!definition || exact.has(node.id)) continue;
+    let answers = answersByDefinition.get(definition);
+    if (!answers) {
+      const place = `${definition.scriptId}:${definition.line}:${definition.column}`;
+      answers = answersByPlace.get(place);
+      if (!answers) answersByPlace.set(place, (answers = new Map()));
+      answersByDefinition.set(definition, answers);
     }
-    if (!script) continue;
-    // Frames of one function awaiting the same kinds of things get the same answer: a server's
-    // ten thousand stuck requests are inferred once.
-    const things = awaiting.get(node.id) ?? [];
-    let key = `${scriptId}:${node.kind}:${node.definition.line}:${node.definition.column}`;
-    for (const thing of things) key += `\u0000${thing.kind}:${thing.name}:${thing.combinator ?? ''}:${thing.thenMethod ?? ''}`;
-    let at = answers.get(key);
-    if (at === undefined) {
-      at = inferAwait(script, { kind: node.kind, definition: node.definition, awaiting: things });
-      answers.set(key, at);
+    let key: string = node.kind;
+    for (let k = childStart[i]; k < childStart[i + 1]; k++) {
+      const thing = nodes[childList[k]];
+      key += `\u0000${thing.kind}:${thing.name}:${thing.combinator ?? ''}:${thing.thenMethod ?? ''}`;
     }
-    if (at) inferred.set(node.id, { scriptId, lineNumber: at.line, columnNumber: at.column });
+    let point = answers.get(key);
+    if (point === undefined) {
+      point = inferPoint(node, childList.subarray(childStart[i], childStart[i + 1]), nodes, sources, parsed);
+      answers.set(key, point);
+    }
+    if (point) inferred.set(node.id, point);
   }
   return inferred;
+}
+
+/** inferLocations for one frame (not memoized): null without source or answer. */
+function inferPoint(
+  node: FoundNode,
+  children: Int32Array,
+  nodes: readonly FoundNode[],
+  sources: ReadonlyMap<string, string>,
+  parsed: Map<string, ParsedScript | null>,
+): ExactPoint | null {
+  const scriptId = String(node.definition!.scriptId);
+  const text = sources.get(scriptId);
+  if (text === undefined) return null;
+  let script = parsed.get(scriptId);
+  if (script === undefined) {
+    script = parseScript(text);
+    parsed.set(scriptId, script);
+  }
+  if (!script) return null;
+  const awaiting: AwaitedThing[] = Array.from(children, (at) => nodes[at]);
+  const at = inferAwait(script, { kind: node.kind as InferQuery['kind'], definition: node.definition, awaiting });
+  return at ? { scriptId, lineNumber: at.line, columnNumber: at.column } : null;
 }
 
 /** Scripts whose source inference needs: those defining frames without an exact point. */

@@ -1,3 +1,5 @@
+import { groupBy, IntList } from './csr.js';
+import { IdIndex } from './id-index.js';
 import type { AwaitNode } from './types.js';
 
 /** How a node is named to a person: `.then(fn)`, `module app.mjs`, `async* gen`, `Class.method`. */
@@ -45,4 +47,34 @@ export function awaitsIndex<T extends { awaitedBy: readonly number[] }>(nodes: r
     }
   }
   return awaits;
+}
+
+/** awaitsIndex by position in the node list, on typed arrays (for graphs of hundreds of thousands of nodes). */
+export interface AwaitsByPosition {
+  /** The nodes node i awaits: childList[childStart[i] .. childStart[i + 1]), in input order. */
+  childStart: Int32Array;
+  childList: Int32Array;
+  /** 1 for a node awaited by an id that is not in the list. */
+  danglingAwaiter: Uint8Array;
+}
+
+export function awaitsByPosition(nodes: readonly { id: number; awaitedBy: readonly number[] }[]): AwaitsByPosition {
+  const count = nodes.length;
+  const position = IdIndex.positionsOf(nodes);
+  const awaiters = new IntList(count);
+  const children = new IntList(count);
+  const danglingAwaiter = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    for (const awaiter of nodes[i].awaitedBy) {
+      const at = position.get(awaiter);
+      if (at === -1) {
+        danglingAwaiter[i] = 1;
+        continue;
+      }
+      awaiters.push(at);
+      children.push(i);
+    }
+  }
+  const { start, list } = groupBy(awaiters.data, children.data, awaiters.length, count);
+  return { childStart: start, childList: list, danglingAwaiter };
 }

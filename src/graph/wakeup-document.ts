@@ -1,6 +1,7 @@
 // Turns the heap's wake-up analysis (wakers.ts, keep-alive.ts) into the document's fields:
 // `settlement` and `neverSettles` on nodes, `keepAlive` and `tcpSockets` on the document. Pure.
 
+import { IdIndex } from './id-index.js';
 import type { FoundHandle } from './keep-alive.js';
 import type { RawLocation, TimerFacts } from './resources.js';
 import type {
@@ -58,31 +59,58 @@ export function applyWakeups(
   const keepAlive: HandleDraft[] = wakeups.keepAlive.map((handle) => toHandle(handle, input, locate));
   const tcpSockets = input.tcpRows ? matchTcpSockets(keepAlive, input.tcpRows, input.inspectorPort) : undefined;
   const byResource = new Map(keepAlive.map((handle) => [handle.id, handle]));
-  for (const node of nodes) {
-    const found = wakeups.settlements.get(node.id);
-    if (found) {
-      const settlement: Settlement = {
-        verdict: found.verdict,
-        reason: found.reason,
-        wakers: found.wakers.map((waker) => toWaker(waker, input, locate, byResource)),
-      };
-      node.settlement = settlement;
-      for (const waker of settlement.wakers) {
-        const handle = waker.resourceId !== undefined ? byResource.get(waker.resourceId) : undefined;
-        if (handle && !handle.wakes.includes(node.id)) handle.wakes.push(node.id);
-      }
+  const position = IdIndex.positionsOf(nodes);
+  // Each leaf's fields are set in node order (`wakes` lists below follow it).
+  const settled: number[] = [];
+  for (const id of wakeups.settlements.keys()) {
+    const at = position.get(id);
+    if (at !== -1) settled.push(at);
+  }
+  settled.sort((a, b) => a - b);
+  for (const at of settled) {
+    const node = nodes[at];
+    const found = wakeups.settlements.get(node.id)!;
+    const settlement: Settlement = {
+      verdict: found.verdict,
+      reason: found.reason,
+      wakers: found.wakers.map((waker) => toWaker(waker, input, locate, byResource)),
+    };
+    node.settlement = settlement;
+    for (const waker of settlement.wakers) {
+      const handle = waker.resourceId !== undefined ? byResource.get(waker.resourceId) : undefined;
+      if (handle && !handle.wakes.includes(node.id)) handle.wakes.push(node.id);
     }
-    if (wakeups.neverSettles.has(node.id)) node.neverSettles = true;
+  }
+  for (const id of wakeups.neverSettles) {
+    const at = position.get(id);
+    if (at !== -1) nodes[at].neverSettles = true;
   }
   for (const handle of keepAlive) handle.wakes.sort((a, b) => a - b);
   // A fixed order, the same in every capture of one program: by kind, then in the order of the
   // awaits they wake (nodes are in source order), then by what they are. Heap ids are not stable
   // between processes.
   // Leaves have no location (their order is by heap id): order by where they are awaited.
-  const position = new Map(nodes.map((node, index) => [node.id, index]));
-  const byId = new Map(nodes.map((node) => [node.id, node]));
-  const leafPosition = (id: number) => Math.min(position.get(id) ?? Infinity, ...(byId.get(id)?.awaitedBy ?? []).map((awaiter) => position.get(awaiter) ?? Infinity));
-  const firstWoken = (handle: KeepAliveHandle) => Math.min(Infinity, ...handle.wakes.map(leafPosition));
+  const positionOf = (id: number) => {
+    const at = position.get(id);
+    return at === -1 ? Infinity : at;
+  };
+  const leafPosition = (id: number) => {
+    const at = position.get(id);
+    let first = positionOf(id);
+    if (at !== -1) for (const awaiter of nodes[at].awaitedBy) first = Math.min(first, positionOf(awaiter));
+    return first;
+  };
+  // Loops, not Math.min(...list): a handle can wake a hundred thousand leaves.
+  const firstWokenCache = new Map<KeepAliveHandle, number>();
+  const firstWoken = (handle: KeepAliveHandle) => {
+    let first = firstWokenCache.get(handle);
+    if (first === undefined) {
+      first = Infinity;
+      for (const id of handle.wakes) first = Math.min(first, leafPosition(id));
+      firstWokenCache.set(handle, first);
+    }
+    return first;
+  };
   const where = (handle: KeepAliveHandle) => (handle.location ? `${handle.location.url}:${handle.location.line}:${handle.location.column}` : '');
   keepAlive.sort(
     (a, b) =>

@@ -195,8 +195,12 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     if (!inferFirst) inferred = await infer(lookup.exact);
     let execution: CapturedExecution | undefined;
     if (samples) {
-      const kindOf = new Map(nodes.map((node) => [node.id, node.kind]));
-      const kindsOf = (ids: number[][]) => ids.map((group) => (group.length > 0 ? kindOf.get(group[0]) : undefined));
+      // Only the stack's nodes are looked up (the graph can have a million nodes).
+      const kindsOf = (ids: number[][]) => {
+        const wanted = new Set(ids.flatMap((group) => group.slice(0, 1)));
+        const kindOf = new Map(nodes.filter((node) => wanted.has(node.id)).map((node) => [node.id, node.kind]));
+        return ids.map((group) => (group.length > 0 ? kindOf.get(group[0]) : undefined));
+      };
       if (samples.length > 1) {
         for (const sample of samples) if (sample.frames) sample.kinds = kindsOf(frameCandidates(sample.frames, nodes));
       }
