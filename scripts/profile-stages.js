@@ -2,10 +2,11 @@
 // (no target needed): parse, heap graph, await graph, wake-ups, inference, document, JSON.
 // A development aid for issue 7 (docs/performance.md), not part of the tool.
 //
-// Usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_ID=PATH ...]
+// Usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_ID=PATH ...] [--out FILE.json]
 // Each SCRIPT_ID=PATH gives the source of a script for inference (the ids with the most frames
 // are printed at the end).
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { SnapshotParser } from '../dist/graph/snapshot-parser.js';
 import { HeapGraph } from '../dist/graph/heap-graph.js';
 import { findAwaitGraph } from '../dist/graph/await-graph.js';
@@ -14,16 +15,25 @@ import { inferLocations } from '../dist/graph/infer-await.js';
 import { buildDocument } from '../dist/graph/document.js';
 import { jsonPieces } from '../dist/render/json.js';
 
-const [file, ...sourceArgs] = process.argv.slice(2);
+const args = process.argv.slice(2);
+// --out FILE: also write the document (to compare two versions of the pipeline on one snapshot).
+const outAt = args.indexOf('--out');
+const outFile = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
+const [file, ...sourceArgs] = args;
 if (!file) {
   process.stderr.write('usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_ID=PATH ...]\n');
   process.exit(2);
 }
 const gc = globalThis.gc ?? (() => {});
+// Garbage collection inside each stage (the forced collections between stages are outside).
+const gcEntries = [];
+new PerformanceObserver((list) => gcEntries.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
+const stages = [];
 let last = performance.now();
 function stage(name) {
   const now = performance.now();
   const wall = now - last;
+  stages.push({ name, from: last, to: now });
   gc();
   const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
   const mb = (bytes) => (bytes / 1048576).toFixed(0).padStart(5);
@@ -73,8 +83,18 @@ const doc = buildDocument({
 });
 stage('document');
 let chars = 0;
-for (const piece of jsonPieces(doc)) chars += piece.length;
+const pieces = [];
+for (const piece of jsonPieces(doc)) {
+  chars += piece.length;
+  if (outFile) pieces.push(piece);
+}
+if (outFile) writeFileSync(outFile, pieces.join(''));
 stage(`json ${(chars / 1e6).toFixed(0)}M`);
 process.stdout.write(`${nodes.length} graph nodes, ${raw.nodeCount} heap nodes\n`);
 const busiest = [...framesByScript].sort((a, b) => b[1] - a[1]).slice(0, 5);
 process.stdout.write(`frames by script id: ${busiest.map(([id, count]) => `${id} (${count})`).join(', ')}\n`);
+await new Promise((resolve) => setTimeout(resolve, 50));
+const gcIn = ({ from, to }) => gcEntries.filter((entry) => entry.startTime >= from && entry.startTime < to);
+process.stdout.write(
+  `garbage collection per stage: ${stages.map((s) => `${s.name.split(' ')[0]} ${(gcIn(s).reduce((sum, e) => sum + e.duration, 0) / 1000).toFixed(2)} s (${gcIn(s).length})`).join(', ')}\n`,
+);

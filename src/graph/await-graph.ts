@@ -79,9 +79,10 @@ export interface AwaitGraphTrace {
   /** Promise → the node that produces it (generator, combinator, `.then` step, or bare leaf). */
   promiseNode: Map<number, number>;
   /** Promise → the pending promises that settle it through a resolving function (looked through). */
-  resolvedBy: Map<number, { source: number; reaction: number }[]>;
-  /** (promise, node index): a reaction on the promise makes the node wait for it. */
-  consumed: { promise: number; consumer: number }[];
+  resolvedBy: ReadonlyMap<number, readonly { source: number; reaction: number }[]>;
+  /** A reaction on consumedPromise[k] makes node consumedBy[k] wait for it. */
+  consumedPromise: number[];
+  consumedBy: number[];
 }
 
 class AwaitGraphFinder {
@@ -150,14 +151,55 @@ class AwaitGraphFinder {
     const modules: number[] = [];
     const { sourceTextModule, function: functionName, parametersAndRegisters, reactionsOrResult } = this.str;
     const objectType = this.objectType;
-    for (let n = 0, count = heap.nodeCount; n < count; n++) {
-      if (heap.nameIndexOf(n) === sourceTextModule) {
-        modules.push(n);
-        continue;
+    for (let n = 0, count = heap.nodeCount; n < count; n++) if (heap.nameIndexOf(n) === sourceTextModule) modules.push(n);
+    // Generators (a `function` and a `parameters_and_registers` edge) and promises with reactions
+    // (a `reactions_or_result` edge), in node order; `fn` is the first `function` edge.
+    let current = -1;
+    let fn = -1;
+    let hasRegisters = false;
+    let hasReactions = false;
+    const settle = () => {
+      if (current < 0 || heap.typeOf(current) !== objectType || heap.nameIndexOf(current) === sourceTextModule) return;
+      if (fn >= 0 && hasRegisters) this.addGenerator(current, fn);
+      else if (hasReactions) pendingPromises.push(current);
+    };
+    const scanned = heap.forEachEdgeNamed([functionName, parametersAndRegisters, reactionsOrResult], (node, edge, which) => {
+      if (node !== current) {
+        settle();
+        current = node;
+        fn = -1;
+        hasRegisters = false;
+        hasReactions = false;
       }
-      if (heap.typeOf(n) !== objectType) continue;
-      // One pass over the object's edges for the three names that make it a generator or a
-      // promise with reactions (the first `function` edge, as namedEdgeTarget would find).
+      if (which === 0) {
+        if (fn < 0) fn = heap.edgeTo(edge);
+      } else if (which === 1) hasRegisters = true;
+      else hasReactions = true;
+    });
+    settle();
+    if (!scanned) this.scanObjects(pendingPromises);
+    for (const module of modules) this.markModuleBody(module);
+    for (const promise of pendingPromises) this.collectReactions(promise);
+    this.findRaces();
+    this.linkConsumers();
+    if (trace) {
+      // Handed over as they are (hundreds of thousands of entries at 100k chains: no copies).
+      const promiseNode = trace.promiseNode;
+      this.promiseOwner.forEach((index, promise) => promiseNode.set(promise, index));
+      this.bareNode.forEach((index, promise) => promiseNode.set(promise, index));
+      trace.resolvedBy = this.resolvedBy;
+      trace.consumedPromise = this.consumedPromise;
+      trace.consumedBy = this.consumedBy;
+    }
+    return this.nodes;
+  }
+
+  /** The same first pass, object by object (names escaped in a 16-bit column: rare). */
+  private scanObjects(pendingPromises: number[]): void {
+    const heap = this.heap;
+    const { sourceTextModule, function: functionName, parametersAndRegisters, reactionsOrResult } = this.str;
+    for (let n = 0, count = heap.nodeCount; n < count; n++) {
+      if (heap.typeOf(n) !== this.objectType || heap.nameIndexOf(n) === sourceTextModule) continue;
       let fn = -1;
       let hasRegisters = false;
       let hasReactions = false;
@@ -168,27 +210,9 @@ class AwaitGraphFinder {
         } else if (name === parametersAndRegisters) hasRegisters = true;
         else if (name === reactionsOrResult) hasReactions = true;
       }
-      if (fn >= 0 && hasRegisters) {
-        this.addGenerator(n, fn);
-      } else if (hasReactions) {
-        pendingPromises.push(n);
-      }
+      if (fn >= 0 && hasRegisters) this.addGenerator(n, fn);
+      else if (hasReactions) pendingPromises.push(n);
     }
-    for (const module of modules) this.markModuleBody(module);
-    for (const promise of pendingPromises) this.collectReactions(promise);
-    this.findRaces();
-    this.linkConsumers();
-    if (trace) {
-      for (const [promise, index] of this.promiseOwner) trace.promiseNode.set(promise, index);
-      for (const [promise, index] of this.bareNode) trace.promiseNode.set(promise, index);
-      for (const [promise, sources] of this.resolvedBy) {
-        trace.resolvedBy.set(promise, sources.map(({ source, reaction }) => ({ source, reaction })));
-      }
-      for (let k = 0; k < this.consumedPromise.length; k++) {
-        trace.consumed.push({ promise: this.consumedPromise[k], consumer: this.consumedBy[k] });
-      }
-    }
-    return this.nodes;
   }
 
   private addGenerator(generator: number, fn: number): void {
@@ -615,7 +639,8 @@ class OrdinalMap {
     this.slots[key] = value;
   }
 
-  *[Symbol.iterator](): IterableIterator<[number, number]> {
-    for (const key of this.order) yield [key, this.slots[key]];
+  /** Entries in insertion order, as Map.forEach (no [key, value] array per entry). */
+  forEach(visit: (value: number, key: number) => void): void {
+    for (const key of this.order) visit(this.slots[key], key);
   }
 }

@@ -128,6 +128,30 @@ export class HeapGraph {
     return value === NAME_ESCAPE && this.edgeNameOverflow ? overflowValue(this.edgeNameOverflow, edge) : value;
   }
 
+  /**
+   * Calls `visit(node, edge, which)` for every named edge whose name is `names[which]`, in edge
+   * order (so by source node), reading the name column once instead of each node's edges.
+   * False, without a call, when a name cannot be compared in the column (an escaped 16-bit value).
+   */
+  forEachEdgeNamed(names: readonly number[], visit: (node: number, edge: number, which: number) => void): boolean {
+    if (this.edgeNameOverflow && names.some((name) => name >= NAME_ESCAPE)) return false;
+    const columns = this.edgeNames;
+    const types = this.edgeTypes;
+    const numeric = this.numericEdgeType;
+    const firstEdge = this.firstEdge;
+    const [a = -2, b = -2, c = -2] = names;
+    if (names.length > 3) throw new RangeError('forEachEdgeNamed takes up to three names');
+    let node = 0;
+    for (let e = 0, end = firstEdge[this.nodeCount]; e < end; e++) {
+      const name = columns[e];
+      if (name !== a && name !== b && name !== c) continue;
+      if (numeric[types[e]]) continue;
+      while (firstEdge[node + 1] <= e) node++;
+      visit(node, e, name === a ? 0 : name === b ? 1 : 2);
+    }
+    return true;
+  }
+
   /** Target node ordinal of an edge (the JSON stores a flat index into `nodes`). */
   edgeTo(edge: number): number {
     return this.edgeTargets[edge];

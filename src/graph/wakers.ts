@@ -626,15 +626,24 @@ class WakeupAnalyzer {
     return out;
   }
 
+  /**
+   * The script of a top-level context: that of a closure defined in it. Remembered per context: a
+   * module's context is the variable hit of every leaf held there, and its retainers can be a
+   * hundred thousand generators before the first closure.
+   */
   private contextScript(context: number): number | undefined {
+    if (this.contextScripts.has(context)) return this.contextScripts.get(context);
     let script: number | undefined;
     this.heap.forEachRetainer(context, (closure, edge) => {
       if (!this.reader.isClosure(closure) || this.heap.edgeNameIndex(edge) !== this.reader.str('context')) return false;
       script = this.heap.closureLocation(closure)?.scriptId;
       return script !== undefined;
     });
+    this.contextScripts.set(context, script);
     return script;
   }
+
+  private readonly contextScripts = new Map<number, number | undefined>();
 
   /** A short name for an emitter: the variable or property path that holds it, if near. */
   private nameHolder(node: number): string {
@@ -772,11 +781,12 @@ class WakeupAnalyzer {
     };
 
     // What each node waits for, as (node, variable) pairs, then grouped by node.
-    const inputNode = new IntList(trace.consumed.length + trace.resolvedBy.size);
-    const inputVar = new IntList(trace.consumed.length + trace.resolvedBy.size);
-    for (const { promise, consumer } of trace.consumed) {
-      inputNode.push(consumer);
-      inputVar.push(varOfPromise(promise));
+    const consumedCount = trace.consumedPromise.length;
+    const inputNode = new IntList(consumedCount + trace.resolvedBy.size);
+    const inputVar = new IntList(consumedCount + trace.resolvedBy.size);
+    for (let k = 0; k < consumedCount; k++) {
+      inputNode.push(trace.consumedBy[k]);
+      inputVar.push(varOfPromise(trace.consumedPromise[k]));
     }
     trace.resolvedBy.forEach((sources, promise) => {
       const owner = ownerPlusOne[promise] - 1;
@@ -1038,7 +1048,7 @@ export interface HeapWakeups {
 
 /** An empty trace to pass to findAwaitGraph. */
 export function newAwaitGraphTrace(): AwaitGraphTrace {
-  return { promiseNode: new Map(), resolvedBy: new Map(), consumed: [] };
+  return { promiseNode: new Map(), resolvedBy: new Map(), consumedPromise: [], consumedBy: [] };
 }
 
 /**
