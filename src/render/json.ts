@@ -8,6 +8,7 @@ export function renderJson(doc: AwaitGraphDocument): string {
 
 /** Text is written in pieces of about this many characters. */
 const WRITE_BATCH = 1 << 20;
+const DIRECT_WRITE = 1 << 16;
 
 /**
  * Writes exactly renderJson's text to a file without ever holding all of it: the top-level
@@ -20,6 +21,13 @@ export function writeJsonFile(path: string, doc: AwaitGraphDocument): void {
   try {
     let batch = '';
     const write = (text: string) => {
+      // A large piece is written as it is: appended, it would be copied once more to flatten the batch.
+      if (text.length >= DIRECT_WRITE) {
+        if (batch.length > 0) writeSync(fd, batch);
+        batch = '';
+        writeSync(fd, text);
+        return;
+      }
       batch += text;
       if (batch.length >= WRITE_BATCH) {
         writeSync(fd, batch);
