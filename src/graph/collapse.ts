@@ -109,8 +109,21 @@ class NodeKeys {
   private readonly keys = new Map<string, number>();
   private readonly parts = new Map<string, number>();
   private readonly places = new Map<object, number>();
+  /** The last node keyed at each location object, for the next one there with the same fields. */
+  private readonly lastAt = new Map<object, { node: AwaitNode; id: number }>();
 
   of(node: AwaitNode): number {
+    const wakes = node.settlement || node.neverSettles || node.stuckMs !== undefined;
+    if (node.location && !wakes) {
+      const last = this.lastAt.get(node.location);
+      if (last && sameLine(last.node, node)) return last.id;
+    }
+    const id = this.keyOf(node, wakes);
+    if (node.location && !wakes) this.lastAt.set(node.location, { node, id });
+    return id;
+  }
+
+  private keyOf(node: AwaitNode, wakes: unknown): number {
     let place = 0;
     if (node.location) {
       // Nodes at one position usually share their location object.
@@ -120,7 +133,7 @@ class NodeKeys {
         this.places.set(node.location, place);
       }
     }
-    const wake = node.settlement || node.neverSettles || node.stuckMs !== undefined ? this.part(wakeupKey(node)) : 0;
+    const wake = wakes ? this.part(wakeupKey(node)) : 0;
     const key =
       `${this.part(node.kind)}:${this.part(displayName(node))}:${place}:${node.locationSource === 'definition' ? 1 : 0}` +
       // `suspended` is only known for frames V8 was asked about; `running` is worth telling apart.
@@ -136,6 +149,19 @@ class NodeKeys {
     if (id === undefined) this.parts.set(text, (id = this.parts.size + 1));
     return id;
   }
+}
+
+/** Whether two nodes at one location print the same line (the fields keyOf reads but the location). */
+function sameLine(a: AwaitNode, b: AwaitNode): boolean {
+  return (
+    a.kind === b.kind &&
+    a.name === b.name &&
+    a.qualifiedName === b.qualifiedName &&
+    a.thenMethod === b.thenMethod &&
+    a.locationSource === b.locationSource &&
+    a.state === b.state &&
+    a.truncated === b.truncated
+  );
 }
 
 /** Sorted child signatures as `sig*count` runs: ten thousand identical children stay one short key. */
