@@ -249,8 +249,7 @@ export function collapseSiblings(siblings: readonly AwaitNode[], signatures: Rea
  * The document's sibling groups (two or more siblings with identical subtrees), numbered in the
  * order of their first member in `nodes`.
  */
-export function siblingGroups(nodes: readonly AwaitNode[]): SiblingGroup[] {
-  const graph = awaitsByPosition(nodes);
+export function siblingGroups(nodes: readonly AwaitNode[], graph: AwaitsByPosition = awaitsByPosition(nodes)): SiblingGroup[] {
   const signatures = signaturesByPosition(nodes, graph);
   const found: { awaiter: number | null; first: number; members: number[] }[] = [];
   // Siblings as positions in document order; only lists with two plain members can hold a group.

@@ -1,5 +1,6 @@
 import { groupBy, IntList } from './csr.js';
 import { IdIndex } from './id-index.js';
+import type { AwaitsByPosition } from './order.js';
 import type { AwaitNode } from './types.js';
 
 /**
@@ -8,33 +9,10 @@ import type { AwaitNode } from './types.js';
  * smallest id first. Iterative (Tarjan) so a deep graph cannot overflow the stack; nodes are
  * numbered once and the walk runs on typed arrays, as graphs reach millions of nodes.
  */
-export function findCycles(nodes: AwaitNode[]): number[][] {
-  // Each distinct id gets a slot, in order of first appearance; its node is the last one with
-  // that id (as a Map built in order would keep).
-  const slot = new IdIndex(nodes.length);
-  const ids: number[] = [];
-  const nodeOf: number[] = [];
-  for (let k = 0; k < nodes.length; k++) {
-    const known = slot.add(nodes[k].id, ids.length);
-    if (known === ids.length) {
-      ids.push(nodes[k].id);
-      nodeOf.push(k);
-    } else nodeOf[known] = k;
-  }
+export function findCycles(nodes: readonly AwaitNode[], graph?: AwaitsByPosition): number[][] {
+  const { ids, slot, first, targets, edgeCount } = graph && graph.position.size === nodes.length ? fromPositions(nodes, graph) : slotsOf(nodes);
   const count = ids.length;
-  // Successors of slot k: targets[first[k] .. first[k + 1]), edges to unknown ids dropped.
-  const first = new Int32Array(count + 1);
-  const edges = new IntList(count);
-  for (let k = 0; k < count; k++) {
-    first[k] = edges.length;
-    for (const to of nodes[nodeOf[k]].awaitedBy) {
-      const s = slot.get(to);
-      if (s !== -1) edges.push(s);
-    }
-  }
-  first[count] = edges.length;
-  const targets = edges.data;
-  const onCycle = mayBeOnCycle(count, first, targets, edges.length);
+  const onCycle = mayBeOnCycle(count, first, targets, edgeCount);
 
   const index = new Int32Array(count).fill(-1);
   const lowLink = new Int32Array(count);
@@ -133,6 +111,51 @@ function loopThrough(component: number[], ids: number[], first: Int32Array, targ
     }
   }
   return [ids[start]];
+}
+
+/** The walk's input: distinct ids as slots, and each slot's successors (its awaiters' slots). */
+interface Slots {
+  ids: number[];
+  slot: IdIndex;
+  /** Successors of slot k: targets[first[k] .. first[k + 1]), edges to unknown ids dropped. */
+  first: Int32Array;
+  targets: Int32Array;
+  edgeCount: number;
+}
+
+/** Slots for a list with distinct ids, from an index already built: slot = position. */
+function fromPositions(nodes: readonly AwaitNode[], graph: AwaitsByPosition): Slots {
+  const ids = nodes.map((node) => node.id);
+  return { ids, slot: graph.position, first: graph.awaiterStart, targets: graph.awaiterList, edgeCount: graph.awaiterList.length };
+}
+
+/**
+ * Each distinct id gets a slot, in order of first appearance; its node is the last one with that
+ * id (as a Map built in order would keep).
+ */
+function slotsOf(nodes: readonly AwaitNode[]): Slots {
+  const slot = new IdIndex(nodes.length);
+  const ids: number[] = [];
+  const nodeOf: number[] = [];
+  for (let k = 0; k < nodes.length; k++) {
+    const known = slot.add(nodes[k].id, ids.length);
+    if (known === ids.length) {
+      ids.push(nodes[k].id);
+      nodeOf.push(k);
+    } else nodeOf[known] = k;
+  }
+  const count = ids.length;
+  const first = new Int32Array(count + 1);
+  const edges = new IntList(count);
+  for (let k = 0; k < count; k++) {
+    first[k] = edges.length;
+    for (const to of nodes[nodeOf[k]].awaitedBy) {
+      const s = slot.get(to);
+      if (s !== -1) edges.push(s);
+    }
+  }
+  first[count] = edges.length;
+  return { ids, slot, first, targets: edges.data, edgeCount: edges.length };
 }
 
 /**

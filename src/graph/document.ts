@@ -1,7 +1,7 @@
 import type { FoundNode } from './await-graph.js';
 import { siblingGroups } from './collapse.js';
 import { findCycles } from './cycles.js';
-import { compareNodes } from './order.js';
+import { awaitsByPosition, compareNodes } from './order.js';
 import { applyWakeups, type WakeupInput } from './wakeup-document.js';
 import { applyWatch, type WatchLook } from './watch.js';
 import type { PositionMapper } from './source-map.js';
@@ -83,7 +83,11 @@ export interface DocumentInput {
 export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   const locator = sharedLocator(input);
   const nodes = input.nodes.map((found) => toAwaitNode(found, input, locator)).sort(compareNodes);
-  const wake = input.wakeups && applyWakeups(nodes, input.wakeups, (raw) => locator(String(raw.scriptId), raw.line, raw.column)?.location ?? null);
+  // Who awaits whom by position, once for the wake-up fields, cycles and sibling groups.
+  const graph = awaitsByPosition(nodes);
+  const wake =
+    input.wakeups &&
+    applyWakeups(nodes, input.wakeups, (raw) => locator(String(raw.scriptId), raw.line, raw.column)?.location ?? null, graph.position);
   const watch = input.watch && applyWatch(nodes, input.watch, input.capturedAt);
   const stats = input.stats && {
     ...input.stats,
@@ -98,8 +102,8 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
     capturedAt: input.capturedAt.toISOString(),
     ...(input.execution ? { execution: toExecution(input.execution, input, idsPresent(nodes, input.execution.stackNodeIds ?? [])) } : {}),
     nodes,
-    cycles: findCycles(nodes),
-    groups: siblingGroups(nodes),
+    cycles: findCycles(nodes, graph),
+    groups: siblingGroups(nodes, graph),
     ...(wake ? { keepAlive: wake.keepAlive, ...(wake.tcpSockets ? { tcpSockets: wake.tcpSockets } : {}) } : {}),
     ...(watch ? { watch } : {}),
     ...(stats ? { stats } : {}),

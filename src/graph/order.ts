@@ -54,8 +54,13 @@ export interface AwaitsByPosition {
   /** The nodes node i awaits: childList[childStart[i] .. childStart[i + 1]), in input order. */
   childStart: Int32Array;
   childList: Int32Array;
+  /** Node i's awaiters that are in the list: awaiterList[awaiterStart[i] .. awaiterStart[i + 1]), in `awaitedBy` order. */
+  awaiterStart: Int32Array;
+  awaiterList: Int32Array;
   /** 1 for a node awaited by an id that is not in the list. */
   danglingAwaiter: Uint8Array;
+  /** Each id's position (the first, for a repeated id). */
+  position: IdIndex;
 }
 
 export function awaitsByPosition(nodes: readonly { id: number; awaitedBy: readonly number[] }[]): AwaitsByPosition {
@@ -63,8 +68,10 @@ export function awaitsByPosition(nodes: readonly { id: number; awaitedBy: readon
   const position = IdIndex.positionsOf(nodes);
   const awaiters = new IntList(count);
   const children = new IntList(count);
+  const awaiterStart = new Int32Array(count + 1);
   const danglingAwaiter = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
+    awaiterStart[i] = awaiters.length;
     for (const awaiter of nodes[i].awaitedBy) {
       const at = position.get(awaiter);
       if (at === -1) {
@@ -75,6 +82,14 @@ export function awaitsByPosition(nodes: readonly { id: number; awaitedBy: readon
       children.push(i);
     }
   }
+  awaiterStart[count] = awaiters.length;
   const { start, list } = groupBy(awaiters.data, children.data, awaiters.length, count);
-  return { childStart: start, childList: list, danglingAwaiter };
+  return {
+    childStart: start,
+    childList: list,
+    awaiterStart,
+    awaiterList: awaiters.data.subarray(0, awaiters.length),
+    danglingAwaiter,
+    position,
+  };
 }

@@ -54,12 +54,12 @@ export function applyWakeups(
   nodes: AwaitNode[],
   input: WakeupInput,
   locate: (raw: RawLocation) => SourceLocation | null,
+  position: IdIndex = IdIndex.positionsOf(nodes),
 ): WakeupFields {
   const { wakeups } = input;
   const keepAlive: HandleDraft[] = wakeups.keepAlive.map((handle) => toHandle(handle, input, locate));
   const tcpSockets = input.tcpRows ? matchTcpSockets(keepAlive, input.tcpRows, input.inspectorPort) : undefined;
   const byResource = new Map(keepAlive.map((handle) => [handle.id, handle]));
-  const position = IdIndex.positionsOf(nodes);
   // Each leaf's fields are set in node order (`wakes` lists below follow it).
   const settled: number[] = [];
   for (const id of wakeups.settlements.keys()) {

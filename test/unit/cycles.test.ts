@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findCycles } from '../../src/graph/cycles.js';
+import { awaitsByPosition } from '../../src/graph/order.js';
 import type { AwaitNode } from '../../src/graph/types.js';
 
 function graph(edges: Record<number, number[]>): AwaitNode[] {
@@ -81,7 +82,10 @@ describe('findCycles', () => {
         edges[id] = Array.from({ length: Math.floor(random() * 3) }, () => (random() < 0.9 ? ids[Math.floor(random() * count)] : 99_999));
       }
       const nodes = graph(edges);
-      expect(findCycles(nodes)).toEqual(reference(nodes));
+      const expected = reference(nodes);
+      expect(findCycles(nodes)).toEqual(expected);
+      // The document's way: with its awaiters already indexed by position.
+      expect(findCycles(nodes, awaitsByPosition(nodes))).toEqual(expected);
     }
   });
 
@@ -90,5 +94,6 @@ describe('findCycles', () => {
     const [cycle] = findCycles(nodes);
     expect(cycle).toHaveLength(200_000);
     expect(cycle[0]).toBe(1);
+    expect(findCycles(nodes, awaitsByPosition(nodes))).toEqual([cycle]);
   });
 });
