@@ -6,6 +6,9 @@ import { NAME_ESCAPE, overflowValue, type NameOverflow, type RawSnapshot } from 
  * scales to millions of nodes. The snapshot's columns are used as they are (see RawSnapshot):
  * every accessor is one typed-array read.
  */
+/** Node types whose retainers are not indexed: they hold no objects, so no search goes up from them. */
+const UNRETAINED_TYPES = ['string', 'concatenated string', 'sliced string', 'number', 'code', 'object shape', 'symbol', 'bigint'];
+
 export class HeapGraph {
   readonly nodeCount: number;
   readonly strings: string[];
@@ -179,23 +182,37 @@ export class HeapGraph {
   /**
    * Reverse edges, built on first use in one counting-sort pass over all edges: the edges
    * pointing at node n are retainerEdges[firstRetainer[n] .. firstRetainer[n+1]], and
-   * retainerNodes holds the node each of those edges comes from. Two Uint32Arrays of the edge
-   * count plus one of the node count; nothing per node.
+   * retainerNodes holds the node each of those edges comes from. Two Uint32Arrays of the indexed
+   * edge count plus one of the node count; nothing per node. Edges to nodes that hold nothing
+   * (strings, numbers, code, hidden classes, symbols) are left out: nobody asks who holds those,
+   * and they are a third of a heap's edges.
    */
   private retainerIndex: { first: Uint32Array; edges: Uint32Array; from: Uint32Array } | undefined;
 
   private retainers(): { first: Uint32Array; edges: Uint32Array; from: Uint32Array } {
     if (this.retainerIndex) return this.retainerIndex;
+    const indexed = new Uint8Array(256).fill(1);
+    for (const leaf of UNRETAINED_TYPES) {
+      const type = this.nodeTypeNames.indexOf(leaf);
+      if (type >= 0) indexed[type] = 0;
+    }
+    const nodeType = this.nodeType;
+    const targets = this.edgeTargets;
     const edgeCount = this.firstEdge[this.nodeCount];
     const first = new Uint32Array(this.nodeCount + 1);
-    for (let e = 0; e < edgeCount; e++) first[this.edgeTo(e) + 1]++;
+    for (let e = 0; e < edgeCount; e++) {
+      const to = targets[e];
+      if (indexed[nodeType[to]] === 1) first[to + 1]++;
+    }
     for (let n = 0; n < this.nodeCount; n++) first[n + 1] += first[n];
     const fill = first.slice(0, this.nodeCount);
-    const edges = new Uint32Array(edgeCount);
-    const from = new Uint32Array(edgeCount);
+    const edges = new Uint32Array(first[this.nodeCount]);
+    const from = new Uint32Array(first[this.nodeCount]);
     for (let n = 0; n < this.nodeCount; n++) {
       for (let e = this.firstEdge[n], end = this.firstEdge[n + 1]; e < end; e++) {
-        const at = fill[this.edgeTo(e)]++;
+        const to = targets[e];
+        if (indexed[nodeType[to]] === 0) continue;
+        const at = fill[to]++;
         edges[at] = e;
         from[at] = n;
       }
@@ -204,18 +221,15 @@ export class HeapGraph {
     return this.retainerIndex;
   }
 
-  /** Calls `visit(fromNode, edge)` for every edge pointing at `node`; stops when it returns true. */
+  /**
+   * Calls `visit(fromNode, edge)` for every edge pointing at `node`; stops when it returns true.
+   * None for a node of the UNRETAINED_TYPES.
+   */
   forEachRetainer(node: number, visit: (from: number, edge: number) => boolean | void): void {
     const index = this.retainers();
     for (let i = index.first[node], end = index.first[node + 1]; i < end; i++) {
       if (visit(index.from[i], index.edges[i]) === true) return;
     }
-  }
-
-  /** Number of edges pointing at `node`. */
-  retainerCount(node: number): number {
-    const index = this.retainers();
-    return index.first[node + 1] - index.first[node];
   }
 
   /** Definition site of a closure node from `snapshot.locations` (0-based), if recorded. */
