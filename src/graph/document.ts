@@ -1,4 +1,5 @@
 import type { FoundNode } from './await-graph.js';
+import { PointsByNode, type NodePoints } from './infer-await.js';
 import { siblingGroups } from './collapse.js';
 import { findCycles } from './cycles.js';
 import { awaitsByPosition, compareNodes } from './order.js';
@@ -64,7 +65,7 @@ export interface DocumentInput {
   scriptUrls: Map<string, string>;
   exact: Map<number, ExactPoint>;
   /** Suspension points inferred from the source (src/graph/infer-await.ts), for frames without an exact one. */
-  inferred?: Map<number, ExactPoint>;
+  inferred?: NodePoints;
   /** Source maps: every position is passed through it; a mapped one keeps the generated one too. */
   mapPosition?: PositionMapper;
   target: TargetInfo;
@@ -82,7 +83,11 @@ export interface DocumentInput {
 /** Turns what the capture found into the versioned document every output format renders. */
 export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   const locator = sharedLocator(input);
-  const nodes = input.nodes.map((found) => toAwaitNode(found, input, locator)).sort(compareNodes);
+  // Points inferred over this very node list are read by position.
+  const inferredAt = input.inferred instanceof PointsByNode && input.inferred.nodes === input.nodes ? input.inferred : undefined;
+  const nodes = input.nodes
+    .map((found, index) => toAwaitNode(found, input, locator, inferredAt ? inferredAt.at(index) : input.inferred?.get(found.id)))
+    .sort(compareNodes);
   // Who awaits whom by position, once for the wake-up fields, cycles and sibling groups.
   const graph = awaitsByPosition(nodes);
   const wake =
@@ -110,12 +115,12 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   };
 }
 
-function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator): AwaitNode {
+function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator, inferredPoint: ExactPoint | undefined): AwaitNode {
   let place: Placed | null = null;
   let locationSource: AwaitNode['locationSource'] = 'none';
   let state: string | undefined;
   const exact = input.exact.get(found.id);
-  const inferred = exact ? undefined : input.inferred?.get(found.id);
+  const inferred = exact ? undefined : inferredPoint;
   const point = exact ?? inferred;
   if (point && (place = locate.point(point))) {
     locationSource = exact ? 'exact' : 'inferred';

@@ -1,7 +1,7 @@
 import { findAwaitGraph, type FoundNode } from '../graph/await-graph.js';
 import { HeapGraph } from '../graph/heap-graph.js';
 import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
-import { inferLocations, scriptsToInfer } from '../graph/infer-await.js';
+import { inferLocations, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
@@ -67,7 +67,7 @@ export interface Capture {
   scripts: Map<string, ScriptInfo>;
   exact: Map<number, ExactPoint>;
   /** Suspension points inferred from the sources, for every frame inference could place. */
-  inferred: Map<number, ExactPoint>;
+  inferred: NodePoints;
   snapshotBytes: number;
   heapNodes: number;
   locationLookupMs: number;
@@ -174,7 +174,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // (a lookup keeps its thread busy for up to a second), so lookups go where it has no answer.
     // Otherwise it comes after, for the frames left without an exact location (if any: a big
     // bundle's source is not even fetched then).
-    let inferred: Map<number, ExactPoint> | undefined;
+    let inferred: NodePoints | undefined;
     const inferFirst = !budgetCoversEveryFrame(nodes, lookupOptions);
     const infer = async (exact: ReadonlyMap<number, ExactPoint>) => {
       const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, exact), { debuggerEnabled: true }), signal);
