@@ -117,6 +117,8 @@ class AwaitGraphFinder {
   private readonly consumedBy: number[] = [];
   private readonly bareNode: OrdinalMap;
   private readonly producerCache = new Map<number, number[]>();
+  /** 1 for a promise whose producers are its bare node alone (producersOf's answer, kept). */
+  private readonly bareAnswer: Uint8Array;
   /** Closure → its definition site: the frames of one function share one object. */
   private readonly definitionCache = new Map<number, FoundNode['definition']>();
   /** Scratch list of a reaction's handler closures, reused for every reaction. */
@@ -144,6 +146,7 @@ class AwaitGraphFinder {
     this.promiseOwner = new OrdinalMap(heap.nodeCount);
     this.generatorNode = new OrdinalMap(heap.nodeCount);
     this.bareNode = new OrdinalMap(heap.nodeCount);
+    this.bareAnswer = new Uint8Array(heap.nodeCount);
   }
 
   run(trace?: AwaitGraphTrace): FoundNode[] {
@@ -572,11 +575,11 @@ class AwaitGraphFinder {
   private producersOf(promise: number): number[] {
     const cached = this.producerCache.get(promise);
     if (cached) return cached;
-    // The usual leaf: nothing owns it and nothing resolves it (no sets for the search below).
-    if (!this.promiseOwner.has(promise) && !this.resolvedBy.has(promise)) {
-      const bare = [this.bareNodeFor(promise)];
-      this.producerCache.set(promise, bare);
-      return bare;
+    // The usual leaf: nothing owns it and nothing resolves it (no sets for the search below). Its
+    // answer stays the same, as if cached, without a cache entry per leaf.
+    if (this.bareAnswer[promise] === 1 || (!this.promiseOwner.has(promise) && !this.resolvedBy.has(promise))) {
+      this.bareAnswer[promise] = 1;
+      return [this.bareNodeFor(promise)];
     }
     const producers = new Set<number>();
     const visited = new Set<number>([promise]);
