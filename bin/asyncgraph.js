@@ -3,8 +3,11 @@
 // grow it by up to 4× (its default for a fast-allocating process). Measured side by side
 // (docs/performance.md): at 100k pending chains 0.66 GB peak RSS instead of 0.75 GB; a factor
 // of 1.5 (used before) saved another 70 MB there but cost 3 s of extra full GCs at 300k chains,
-// for no RSS saving at that size. Set before the CLI is loaded, hence the dynamic import.
+// for no RSS saving at that size. --expose-gc: the capture collects once when the snapshot's
+// arrays become garbage (src/inspector/capture.ts). Set before the CLI is loaded, hence the
+// dynamic import.
 import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--heap-growing-percent=100');
+setFlagsFromString('--expose-gc');
 await import('../dist/cli/main.js');
