@@ -136,6 +136,9 @@ interface PromiseHolders {
   plumbing: number[];
 }
 
+/** One step down a found path: `from` holds `to` through `edge`. */
+type PathStep = { from: number; edge: number; to: number };
+
 /** One step of a retainer search: `node` holds `child` through `edge`. */
 interface Step {
   edge: number;
@@ -221,7 +224,7 @@ class WakeupAnalyzer {
     // Resolve before reject, then by heap id: the search starts from them in this order, and a
     // holder of both (`{ resolve, reject }`) is then named by `.resolve` whatever order the
     // snapshot listed them in.
-    out.resolvers = [...new Set(out.resolvers)].sort(
+    if (out.resolvers.length > 1) out.resolvers = [...new Set(out.resolvers)].sort(
       (a, b) => this.rejectRank(a) - this.rejectRank(b) || this.heap.idOf(a) - this.heap.idOf(b),
     );
     if (remember) this.holdersCache.set(promise, out);
@@ -417,7 +420,10 @@ class WakeupAnalyzer {
     const best = hits.length > 0 && HIT_RANK[hits[0].kind] <= 1 ? hits.filter((hit) => HIT_RANK[hit.kind] <= 1) : hits;
     const seen = (node: number) => parent.has(node) || starts.has(node);
     const found = best
-      .map((hit) => ({ hit, waker: this.hitWaker(hit, parent, seen), alias: this.aliasKey(hit, parent) }))
+      .map((hit) => {
+        const steps = this.pathDown(hit.node, parent);
+        return { hit, waker: this.hitWaker(hit, steps, seen), alias: this.aliasKey(hit, steps) };
+      })
       .filter((entry): entry is { hit: Hit; waker: FoundWaker; alias: string } => entry.waker !== null);
     // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
     found.sort(
@@ -447,9 +453,8 @@ class WakeupAnalyzer {
    * different variables to one such object (`held` in a module, `globalThis.held`, the module's
    * `exports.held` through require's cache) name one holder.
    */
-  private aliasKey(hit: Hit, parent: Map<number, Step>): string {
+  private aliasKey(hit: Hit, steps: PathStep[]): string {
     if (hit.kind !== 'variable' && hit.kind !== 'global') return '';
-    const steps = this.pathDown(hit.node, parent);
     for (let i = steps.length - 1; i >= 0; i--) {
       const type = this.heap.typeName(steps[i].from);
       if (type === 'object' && this.heap.nameOf(steps[i].from) !== 'system / Context') return `o${steps[i].from}`;
@@ -499,10 +504,10 @@ class WakeupAnalyzer {
     return name === this.nativeContext || name === this.scriptContext;
   }
 
-  private hitWaker(hit: Hit, parent: Map<number, Step>, visited: (node: number) => boolean): FoundWaker | null {
+  /** What a hit says of the leaf; `steps` lead from the hit down to the resolving function. */
+  private hitWaker(hit: Hit, steps: PathStep[], visited: (node: number) => boolean): FoundWaker | null {
     const heap = this.heap;
     const reader = this.reader;
-    const steps = this.pathDown(hit.node, parent);
     const path = this.describePath(hit.node, steps);
     const definitions = this.closuresOnPath(steps);
     const base = definitions.length > 0 ? { definitions } : {};
@@ -569,8 +574,8 @@ class WakeupAnalyzer {
   }
 
   /** The steps from a hit down to the resolving function it holds. */
-  private pathDown(top: number, parent: Map<number, Step>): { from: number; edge: number; to: number }[] {
-    const steps: { from: number; edge: number; to: number }[] = [];
+  private pathDown(top: number, parent: Map<number, Step>): PathStep[] {
+    const steps: PathStep[] = [];
     let at = top;
     for (let guard = 0; guard < 64; guard++) {
       const step = parent.get(at);
