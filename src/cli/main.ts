@@ -10,7 +10,11 @@ import { writeJsonFile } from '../render/json.js';
 import { registerRunCommand } from './run.js';
 import { printChildren } from './children.js';
 import { withInterrupts } from './interrupt.js';
+import { allowFullCollections } from '../inspector/capture.js';
 import { addWakeupOptions, failOnExitCode, noWakeupOptionsWithChildren, watchOption, type WakeupFlags } from './wakeup-options.js';
+
+// A short-lived process of its own: it may collect its garbage when a capture's snapshot is done.
+allowFullCollections();
 
 const program = new Command('asyncgraph')
   .description('Show what a running Node.js process is waiting for: its suspended async functions and who awaits them.')

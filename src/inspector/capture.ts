@@ -310,12 +310,23 @@ async function finishAnalysis(analysis: SnapshotAnalysis, signal: AbortSignal | 
 
 const ANALYSIS_SLICE_MS = 10;
 
+let fullCollections = false;
+
 /**
- * One full collection, where the process allows it (bin/asyncgraph.js sets --expose-gc, which V8
+ * The CLI's opt-in to one full collection per capture (a library user's process is not collected
+ * behind its back, even if it runs with --expose-gc).
+ */
+export function allowFullCollections(): void {
+  fullCollections = true;
+}
+
+/**
+ * One full collection, where allowed and possible (bin/asyncgraph.js sets --expose-gc, which V8
  * applies to contexts created after it): the snapshot's arrays, hundreds of MB, are freed before
  * the document is built rather than whenever V8 next collects the old generation.
  */
 function collectGarbage(): void {
+  if (!fullCollections) return;
   const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as (() => void) | undefined;
   gc?.();
 }
