@@ -126,3 +126,26 @@ cycle: stepA → stepB → stepA
     for (const line of above) expect(line).toMatch(/node:internal/);
   });
 });
+
+/** A heap whose edge-name column cannot be scanned (as with escaped 16-bit names): the object-by-object pass. */
+class UnscannableHeap extends HeapGraph {
+  override forEachEdgeNamed(): boolean {
+    return false;
+  }
+}
+
+describe('the first pass over the heap', () => {
+  it.each(MAJORS)('finds the same graph object by object as from the name column (Node %i)', (major) => {
+    for (const program of ['kitchen-sink', 'cycle-and-then', 'top-level-await']) {
+      const text = gunzipSync(readFileSync(new URL(`${program}.node${major}.heapsnapshot.gz`, recorded))).toString('utf8');
+      const parse = () => {
+        const parser = new SnapshotParser();
+        parser.write(text);
+        return parser.end();
+      };
+      const scanned = findAwaitGraph(new HeapGraph(parse()));
+      expect(scanned.length).toBeGreaterThan(0);
+      expect(findAwaitGraph(new UnscannableHeap(parse()))).toEqual(scanned);
+    }
+  });
+});
