@@ -177,7 +177,6 @@ function runLength(values: number[]): string {
   return runs.join(',');
 }
 
-
 /**
  * For each node, how many frames in its subtree (itself included) have an exact location: the
  * member of a group with the most stands for the group, so the printed chain shows what V8

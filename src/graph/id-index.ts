@@ -38,10 +38,6 @@ export class IdIndex {
     }
   }
 
-  has(id: number): boolean {
-    return this.get(id) !== -1;
-  }
-
   /** Gives `id` the value unless it has one already; returns the value it has then. */
   add(id: number, value: number): number {
     const keys = this.keys;
@@ -55,19 +51,6 @@ export class IdIndex {
         this.size++;
         return value;
       }
-    }
-  }
-
-  /** Sets the value of an id already present (see `add`). */
-  set(id: number, value: number): void {
-    const keys = this.keys;
-    for (let slot = this.slotOf(id); ; slot = (slot + 1) & this.mask) {
-      const key = keys[slot];
-      if (key === id) {
-        this.values[slot] = value;
-        return;
-      }
-      if (key !== key) throw new RangeError(`IdIndex has no id ${id}`);
     }
   }
 

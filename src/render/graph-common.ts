@@ -53,7 +53,6 @@ export function readingOrder(nodes: readonly AwaitNode[]): AwaitNode[] {
   return out;
 }
 
-
 /** What both picture formats draw: groups folded, nodes in reading order, cycle marks. */
 export interface DrawableGraph {
   nodes: AwaitNode[];
