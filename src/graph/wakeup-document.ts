@@ -96,8 +96,9 @@ export function applyWakeups(
   };
   const leafPosition = (id: number) => {
     const at = position.get(id);
-    let first = positionOf(id);
-    if (at !== -1) for (const awaiter of nodes[at].awaitedBy) first = Math.min(first, positionOf(awaiter));
+    if (at === -1) return Infinity;
+    let first = at;
+    for (const awaiter of nodes[at].awaitedBy) first = Math.min(first, positionOf(awaiter));
     return first;
   };
   // Loops, not Math.min(...list): a handle can wake a hundred thousand leaves.
