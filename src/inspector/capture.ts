@@ -9,11 +9,11 @@ import type { CdpSession } from './cdp-session.js';
 import { budgetCoversEveryFrame, lookupExactLocations } from './locations.js';
 import { threadActivity } from './proc.js';
 import { runInNewContext } from 'node:vm';
-import type { ExactPoint, ExecutionInput } from '../graph/document.js';
+import type { ExactPoint, ExecutionInput, RawFrame } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import {
   abortError,
-  frameCandidates,
+  frameMatcher,
   linkFrames,
   PauseGuard,
   pauseOnce,
@@ -167,7 +167,10 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // The latest round that caught JavaScript running (or another debugger's pause) is the
     // stack joined with the graph.
     const running = samples && [...samples].reverse().find((sample) => sample.frames !== undefined);
-    const candidates = running?.frames ? frameCandidates(running.frames, nodes) : [];
+    // The graph's nodes are indexed by function only if some round caught frames.
+    let matcher: ((frames: RawFrame[]) => number[][]) | undefined;
+    const candidatesOf = (frames: RawFrame[]) => (matcher ??= frameMatcher(nodes))(frames);
+    const candidates = running?.frames ? candidatesOf(running.frames) : [];
 
     options.onProgress?.('locating suspended frames');
     const lookupOptions = { budgetMs: options.locationBudgetMs, objectGroup: OBJECT_GROUP, heapNodes };
@@ -197,15 +200,15 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     if (!inferFirst) inferred = await infer(lookup.exact);
     let execution: CapturedExecution | undefined;
     if (samples) {
-      // Only the stack's nodes are looked up (the graph can have a million nodes).
-      const kindsOf = (ids: number[][]) => {
-        const wanted = new Set(ids.flatMap((group) => group.slice(0, 1)));
-        const kindOf = new Map(nodes.filter((node) => wanted.has(node.id)).map((node) => [node.id, node.kind]));
-        return ids.map((group) => (group.length > 0 ? kindOf.get(group[0]) : undefined));
-      };
-      if (samples.length > 1) {
-        for (const sample of samples) if (sample.frames) sample.kinds = kindsOf(frameCandidates(sample.frames, nodes));
-      }
+      const sampleCandidates = samples.length > 1 ? samples.map((sample) => (sample.frames ? candidatesOf(sample.frames) : undefined)) : [];
+      // The kinds of the stacks' nodes only, in one pass (the graph can have a million nodes).
+      const wanted = new Set([candidates, ...sampleCandidates].flatMap((groups) => groups?.flatMap((group) => group.slice(0, 1)) ?? []));
+      const kindOf = new Map<number, string>();
+      if (wanted.size > 0) for (const node of nodes) if (wanted.has(node.id)) kindOf.set(node.id, node.kind);
+      const kindsOf = (ids: number[][]) => ids.map((group) => (group.length > 0 ? kindOf.get(group[0]) : undefined));
+      sampleCandidates.forEach((groups, k) => {
+        if (groups) samples[k].kinds = kindsOf(groups);
+      });
       execution = {
         state: overallState(samples),
         pauseTimeoutMs,

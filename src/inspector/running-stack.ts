@@ -393,6 +393,11 @@ const GENERATOR_KINDS = new Set(['async-function', 'async-generator', 'module'])
  * `functionLocation` are both the function's start, 0-based). Empty for sync functions.
  */
 export function frameCandidates(frames: RawFrame[], nodes: GeneratorCandidate[]): number[][] {
+  return frameMatcher(nodes)(frames);
+}
+
+/** frameCandidates for several stacks (pause rounds) over one graph: its nodes are indexed once. */
+export function frameMatcher(nodes: GeneratorCandidate[]): (frames: RawFrame[]) => number[][] {
   const byDefinition = new Map<string, number[]>();
   for (const node of nodes) {
     if (!GENERATOR_KINDS.has(node.kind) || !node.definition) continue;
@@ -401,11 +406,12 @@ export function frameCandidates(frames: RawFrame[], nodes: GeneratorCandidate[])
     list.push(node.id);
     byDefinition.set(key, list);
   }
-  return frames.map((frame) => {
-    const at = frame.functionLocation;
-    if (!at) return [];
-    return byDefinition.get(`${at.scriptId}:${at.lineNumber}:${at.columnNumber}`) ?? [];
-  });
+  return (frames) =>
+    frames.map((frame) => {
+      const at = frame.functionLocation;
+      if (!at) return [];
+      return byDefinition.get(`${at.scriptId}:${at.lineNumber}:${at.columnNumber}`) ?? [];
+    });
 }
 
 /**
