@@ -23,6 +23,8 @@ const ODDBALLS = new Map<string, { value: JsValue }>([
   ['undefined', { value: undefined }],
 ]);
 
+const NATIVE_CONTEXT = 'system / NativeContext';
+
 export class HeapReader {
   readonly objectType: number;
   readonly closureType: number;
@@ -41,6 +43,8 @@ export class HeapReader {
   readonly weakEdge: number;
   private readonly strIndex = new Map<string, number>();
   private readonly builtinCache = new Map<number, string | null>();
+  /** Name indexes of native contexts (see isNativeContext), found on first use. */
+  private nativeContextNames: Set<number> | undefined;
 
   constructor(readonly heap: HeapGraph) {
     this.objectType = heap.nodeTypeIndex('object');
@@ -88,6 +92,24 @@ export class HeapReader {
   isRoot(node: number): boolean {
     const type = this.heap.typeOf(node);
     return type === this.syntheticType || type === this.nativeType;
+  }
+
+  /**
+   * A native context (a realm's global scope, where every script's and function's context chain
+   * ends). Node 20–24 name it "system / NativeContext"; Node 26 (V8 14) appends " / " and the
+   * context's name or URL ("system / NativeContext / " for the main realm), so compare by prefix.
+   */
+  isNativeContext(node: number): boolean {
+    if (!this.nativeContextNames) {
+      this.nativeContextNames = new Set();
+      const strings = this.heap.strings;
+      for (let i = 0; i < strings.length; i++) {
+        if (strings[i].startsWith(NATIVE_CONTEXT) && (strings[i] === NATIVE_CONTEXT || strings[i].startsWith(`${NATIVE_CONTEXT} / `))) {
+          this.nativeContextNames.add(i);
+        }
+      }
+    }
+    return this.nativeContextNames.has(this.heap.nameIndexOf(node));
   }
 
   /** "(X builtin handle)" / "(X builtin code)" → X for closures of V8 builtins; null for user code. */

@@ -5,6 +5,7 @@ import { HeapReader } from './heap-reader.js';
 import { findKeepAlive, type FoundHandle } from './keep-alive.js';
 import { groupBy, IntList } from './csr.js';
 import { describeResource, isResourceClass, type FoundResource, type RawLocation, type TimerFacts } from './resources.js';
+import { ClosureNames } from './closure-names.js';
 
 // What can settle each pending promise at the bottom of the await graph, and which awaits can
 // provably never be settled (issue 5). Pure: reads the heap snapshot and the await graph's trace.
@@ -96,6 +97,12 @@ export interface WakeupOptions {
   maxWakers?: number;
   /** Heap nodes visited by all leaves' searches together (default 2 million). */
   totalSearchLimit?: number;
+  /**
+   * The names closures use, from their sources: a closure that shares a scope with a resolving
+   * function but never names it does not hold it (src/graph/closure-names.ts). Without it, every
+   * closure of the scope counts.
+   */
+  closureNames?: ClosureNames;
 }
 
 const RESOLVE_BUILTINS = new Set(['PromiseCapabilityDefaultResolve', 'PromiseCapabilityDefaultReject']);
@@ -165,8 +172,10 @@ class WakeupAnalyzer {
   /** Heap nodes all leaves' searches may visit together; then the rest get no wakers named. */
   private totalBudget: number;
   private visitedTotal = 0;
-  private readonly nativeContext: number;
   private readonly scriptContext: number;
+  private readonly closureNames: ClosureNames | undefined;
+  /** closureUses answers by closure and variable. */
+  private readonly usesCache = new Map<string, boolean>();
 
   constructor(
     private readonly heap: HeapGraph,
@@ -175,13 +184,13 @@ class WakeupAnalyzer {
     options: WakeupOptions,
   ) {
     this.reader = new HeapReader(heap);
+    this.closureNames = options.closureNames;
     this.searchLimit = options.searchLimit ?? 4000;
     this.maxWakers = options.maxWakers ?? 4;
     this.totalBudget = options.totalSearchLimit ?? 2_000_000;
     this.generatorFlag = new Uint8Array(heap.nodeCount);
     this.nativeFlag = new Uint8Array(heap.nodeCount);
     this.leafVerdicts = new Uint8Array(heap.nodeCount);
-    this.nativeContext = heap.stringIndex('system / NativeContext');
     this.scriptContext = heap.stringIndex('system / ScriptContext');
   }
 
@@ -193,13 +202,22 @@ class WakeupAnalyzer {
     }
   }
 
-  /** The analysis, pausing every few leaves so a caller can interleave other work. */
-  *steps(): Generator<void, WakeupAnalysis> {
+  /**
+   * The analysis, pausing every few leaves so a caller can interleave other work. A pause that
+   * yields script ids asks for their sources (closureNames.addSource) before it goes on: the leaf
+   * whose search needed them is then settled again.
+   */
+  *steps(): Generator<number[] | undefined, WakeupAnalysis> {
     const settlements = new Map<number, FoundSettlement>();
     let sinceYield = 0;
     for (const node of this.nodes) {
       if (node.kind !== 'promise') continue;
-      settlements.set(node.id, this.settleLeaf(node.heapNode));
+      let settlement = this.settleLeaf(node.heapNode);
+      for (let missing = this.closureNames?.takeMissing() ?? []; missing.length > 0; missing = this.closureNames!.takeMissing()) {
+        yield missing;
+        settlement = this.settleLeaf(node.heapNode);
+      }
+      settlements.set(node.id, settlement);
       if (++sinceYield === LEAVES_PER_STEP) {
         sinceYield = 0;
         yield;
@@ -403,6 +421,7 @@ class WakeupAnalyzer {
       for (const child of frontier) {
         this.heap.forEachRetainer(child, (from, edge) => {
           if (parent.has(from) || starts.has(from) || !this.follows(from, edge)) return;
+          if (!this.reachesThroughScope(from, edge, child, parent)) return;
           parent.set(from, { edge, child });
           visited++;
           this.visitedTotal++;
@@ -462,6 +481,76 @@ class WakeupAnalyzer {
     return '';
   }
 
+  /**
+   * Whether a function (a closure, or a suspended async function through its closure) whose scope
+   * is `context` can reach what the search came up through: the scope's variable the path starts
+   * with must be named in its code, or in that of a function of the scope it names (a timer
+   * callback `() => flush()`). Anything else (no variable on the path, builtin code, no source)
+   * is followed as before.
+   */
+  private reachesThroughScope(from: number, edge: number, context: number, parent: Map<number, Step>): boolean {
+    const heap = this.heap;
+    const reader = this.reader;
+    if (!this.closureNames || heap.edgeType(edge) !== reader.internalEdge || heap.edgeNameIndex(edge) !== reader.str('context')) return true;
+    const closure = reader.isClosure(from) ? from : this.isGenerator(from) ? reader.get(from, 'function') : -1;
+    if (closure < 0 || reader.builtinName(closure) !== null) return true;
+    const variable = this.variableBelow(context, parent);
+    return variable === null || this.closureUses(closure, variable, context, 0);
+  }
+
+  /** The scope variable a path down from a context starts with (through outer scopes), or null. */
+  private variableBelow(context: number, parent: Map<number, Step>): string | null {
+    const heap = this.heap;
+    let at = context;
+    for (let guard = 0; guard < 32; guard++) {
+      const step = parent.get(at);
+      if (!step) return null;
+      if (heap.edgeType(step.edge) === this.reader.contextEdge) return String(heap.edgeName(step.edge));
+      if (heap.edgeNameIndex(step.edge) !== this.reader.str('previous')) return null;
+      at = step.child;
+    }
+    return null;
+  }
+
+  private closureUses(closure: number, variable: string, context: number, depth: number): boolean {
+    const key = `${closure}:${variable}`;
+    const known = this.usesCache.get(key);
+    if (known !== undefined) return known;
+    const location = this.heap.closureLocation(closure);
+    const names = location ? this.closureNames!.namesUsedBy(location) : 'unknown';
+    // Not known yet: followed for now; the leaf is settled again once the source is in.
+    if (names === 'missing') return true;
+    let uses = names === 'unknown' || names.has(variable);
+    if (!uses && depth < 2) {
+      for (const name of names as ReadonlySet<string>) {
+        const fn = this.scopeFunction(context, name);
+        if (fn >= 0 && fn !== closure && this.reader.builtinName(fn) === null && this.closureUses(fn, variable, context, depth + 1)) {
+          uses = true;
+          break;
+        }
+      }
+    }
+    this.usesCache.set(key, uses);
+    return uses;
+  }
+
+  /** The function a scope (or an outer one) holds in a variable of that name, or -1. */
+  private scopeFunction(context: number, name: string): number {
+    const index = this.reader.str(name);
+    if (index < 0) return -1;
+    let at = context;
+    for (let guard = 0; guard < 32 && at >= 0 && !this.reader.isNativeContext(at); guard++) {
+      for (let e = this.heap.firstEdgeOf(at), end = this.heap.endEdgeOf(at); e < end; e++) {
+        if (this.heap.edgeType(e) === this.reader.contextEdge && this.heap.edgeNameIndex(e) === index) {
+          const target = this.heap.edgeTo(e);
+          return this.reader.isClosure(target) ? target : -1;
+        }
+      }
+      at = this.reader.get(at, 'previous');
+    }
+    return -1;
+  }
+
   /** Whether a retainer edge is worth following up. */
   private follows(from: number, edge: number): boolean {
     const heap = this.heap;
@@ -471,7 +560,7 @@ class WakeupAnalyzer {
     const type = heap.typeName(from);
     if (type === 'code' || type === 'object shape') return false;
     const fromName = heap.nameOf(from);
-    return !(fromName === 'system / Map' || fromName.startsWith('system / Map ') || fromName === 'system / NativeContext');
+    return !(fromName === 'system / Map' || fromName.startsWith('system / Map ') || this.reader.isNativeContext(from));
   }
 
   private hitKind(node: number, edge: number): HitKind | null {
@@ -500,8 +589,7 @@ class WakeupAnalyzer {
   private isTopLevelContext(context: number): boolean {
     const previous = this.reader.get(context, 'previous');
     if (previous < 0) return true;
-    const name = this.heap.nameIndexOf(previous);
-    return name === this.nativeContext || name === this.scriptContext;
+    return this.reader.isNativeContext(previous) || this.heap.nameIndexOf(previous) === this.scriptContext;
   }
 
   /** What a hit says of the leaf; `steps` lead from the hit down to the resolving function. */
@@ -1077,20 +1165,36 @@ export function newAwaitGraphTrace(): AwaitGraphTrace {
 /**
  * Wakers and never-settles verdicts of the graph's leaves, and the handles keeping the loop alive.
  * Undefined if the analysis fails on a snapshot it does not understand: the await graph is still
- * worth having without it (a missing `settlement` claims nothing).
+ * worth having without it (a missing `settlement` claims nothing). `sources` (script id → text)
+ * tell which names closures use; without them every closure of a scope counts as holding it.
  */
-export function findHeapWakeups(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace): HeapWakeups | undefined {
-  const steps = heapWakeupSteps(heap, nodes, trace);
+export function findHeapWakeups(
+  heap: HeapGraph,
+  nodes: FoundNode[],
+  trace: AwaitGraphTrace,
+  sources?: ReadonlyMap<string, string>,
+): HeapWakeups | undefined {
+  const closureNames = sources ? new ClosureNames() : undefined;
+  const steps = heapWakeupSteps(heap, nodes, trace, closureNames);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    for (const scriptId of step.value ?? []) closureNames!.addSource(scriptId, sources!.get(String(scriptId)) ?? null);
   }
 }
 
-/** findHeapWakeups in steps (a few leaves each), for a caller that handles I/O in between. */
-export function* heapWakeupSteps(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace): Generator<void, HeapWakeups | undefined> {
+/**
+ * findHeapWakeups in steps (a few leaves each), for a caller that handles I/O in between. A step
+ * that yields script ids wants their sources given to `closureNames` before the next.
+ */
+export function* heapWakeupSteps(
+  heap: HeapGraph,
+  nodes: FoundNode[],
+  trace: AwaitGraphTrace,
+  closureNames?: ClosureNames,
+): Generator<number[] | undefined, HeapWakeups | undefined> {
   try {
-    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, {}).steps();
+    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames }).steps();
     yield;
     return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
   } catch {
