@@ -268,9 +268,11 @@ class AwaitGraphFinder {
     const type = heap.typeOf(receiver);
     if (type !== this.objectType && type !== this.closureType) return undefined;
     const name = heap.nameOf(receiver);
-    if (!name || name === 'global' || name === 'Object' || name.startsWith('system /')) return undefined;
-    // Object names may carry details after the constructor name ("Foo / something").
-    return name.split(' ')[0];
+    if (!name || name.startsWith('system /')) return undefined;
+    // Object names may carry details after the constructor name ("Foo / something"); Node 26 names
+    // the global object of sloppy-mode calls (bundles, tsx output) "global / " plus its realm.
+    const className = name.split(' ')[0];
+    return className === 'global' || className === 'Object' ? undefined : className;
   }
 
   /** A module with top-level await holds its body as a generator; report it as the module. */
