@@ -37,6 +37,7 @@ const HANDLE_WRAPS = new Map<string, 'handle' | 'request'>([
   ['Worker', 'handle'],
   ['FSReqPromise', 'request'],
   ['FSReqCallback', 'request'],
+  ['ReadFileJob', 'request'],
   ['FileHandleReadWrap', 'request'],
   ['GetAddrInfoReqWrap', 'request'],
   ['GetNameInfoReqWrap', 'request'],

@@ -52,7 +52,8 @@ export interface FoundResource {
 const TIMER_CLASSES = new Set(['Timeout']);
 const SOCKET_CLASSES = new Set(['Socket', 'TLSSocket']);
 const SERVER_CLASSES = new Set(['Server']);
-const FS_REQUEST_CLASSES = new Set(['FSReqCallback', 'FSReqPromise', 'FileHandle', 'FSReqWrap']);
+// Node 26's fs/promises readFile runs one ReadFileJob (src/node_file.cc) instead of FSReqPromises.
+const FS_REQUEST_CLASSES = new Set(['FSReqCallback', 'FSReqPromise', 'FileHandle', 'FSReqWrap', 'ReadFileJob']);
 const FS_WATCHER_CLASSES = new Set(['FSWatcher', 'StatWatcher', 'FSEvent']);
 const REQUEST_CLASSES = new Set(['TCPConnectWrap', 'PipeConnectWrap', 'GetAddrInfoReqWrap', 'GetNameInfoReqWrap', 'QueryReqWrap', 'WriteWrap', 'ShutdownWrap', 'SendWrap']);
 const WORKER_CLASSES = new Set(['Worker']);
