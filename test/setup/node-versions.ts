@@ -33,7 +33,7 @@ declare module 'vitest' {
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_MAJORS = [20, 22, 24];
+export const DEFAULT_MAJORS = [20, 22, 24, 26];
 
 export function requestedMajors(env: NodeJS.ProcessEnv = process.env): number[] {
   const raw = env.ASYNCGRAPH_TEST_NODE_MAJORS?.trim();
