@@ -103,6 +103,44 @@ export class ParsedScript {
   get root(): AnyNode {
     return this.program;
   }
+
+  /**
+   * The names a function (and every function inside it) refers to, for the function whose head is
+   * at `position` (a closure's definition in the heap snapshot); null when there is no such
+   * function or its code can reach any name (direct `eval`, `with`).
+   */
+  namesUsedBy(position: ScriptPosition): Set<string> | null {
+    const offset = this.offsetOf(position);
+    const fn = offset === null ? null : this.functionAt(offset);
+    if (!fn) return null;
+    const names = new Set<string>();
+    let dynamic = false;
+    walk(fn, null, (node, parent) => {
+      if (node.type === 'WithStatement') dynamic = true;
+      if (node.type !== 'Identifier' || isPropertyName(node, parent)) return;
+      const name = node.name as string;
+      if (name === 'eval' && parent?.type === 'CallExpression' && parent.callee === node) dynamic = true;
+      names.add(name);
+    });
+    return dynamic ? null : names;
+  }
+}
+
+/** An identifier that names a property (`a.b`, `{ b: 1 }`, `class { b() {} }`), not a variable. */
+function isPropertyName(node: AnyNode, parent: AnyNode | null): boolean {
+  if (!parent || parent.computed) return false;
+  switch (parent.type) {
+    case 'MemberExpression':
+      return parent.property === node;
+    case 'Property':
+      // `{ b }` is both: the shorthand's value is the variable b.
+      return parent.key === node && !parent.shorthand;
+    case 'MethodDefinition':
+    case 'PropertyDefinition':
+      return parent.key === node;
+    default:
+      return parent.type === 'LabeledStatement' || parent.type === 'BreakStatement' || parent.type === 'ContinueStatement';
+  }
 }
 
 /** Parses as a module, then as a CommonJS/classic script; null if neither works. */

@@ -1,6 +1,7 @@
 import { findAwaitGraph, type FoundNode } from '../graph/await-graph.js';
 import { HeapGraph } from '../graph/heap-graph.js';
 import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
+import { ClosureNames } from '../graph/closure-names.js';
 import { inferLocations, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
@@ -192,7 +193,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       ...(inferFirst ? { placed: (id: number) => inferred!.has(id) } : {}),
     });
     lookingUp.catch(() => {});
-    const wakeups = await abortable(finishAnalysis(analysis, signal), signal);
+    const wakeups = await abortable(finishAnalysis(analysis, session, signal), signal);
     // The snapshot's arrays are garbage from here on.
     analysis = undefined;
     collectGarbage();
@@ -280,7 +281,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 interface SnapshotAnalysis {
   nodes: FoundNode[];
   heapNodes: number;
-  wakeups: Generator<void, HeapWakeups | undefined>;
+  wakeups: Generator<number[] | undefined, HeapWakeups | undefined>;
+  /** The sources the wake-up analysis asks for, to tell which closures use a scope's variable. */
+  closureNames: ClosureNames;
 }
 
 function startAnalysis(parser: SnapshotParser): SnapshotAnalysis {
@@ -293,16 +296,31 @@ function startAnalysis(parser: SnapshotParser): SnapshotAnalysis {
   const heap = new HeapGraph(raw);
   const trace = newAwaitGraphTrace();
   const nodes = findAwaitGraph(heap, trace);
-  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace) };
+  const closureNames = new ClosureNames();
+  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace, closureNames), closureNames };
 }
 
 /** Runs the wake-up analysis in slices, so the session's replies (the lookups) are handled meanwhile. */
-async function finishAnalysis(analysis: SnapshotAnalysis, signal: AbortSignal | undefined): Promise<HeapWakeups | undefined> {
+async function finishAnalysis(
+  analysis: SnapshotAnalysis,
+  session: CdpSession,
+  signal: AbortSignal | undefined,
+): Promise<HeapWakeups | undefined> {
   const steps = analysis.wakeups;
   let sliceEnd = performance.now() + ANALYSIS_SLICE_MS;
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    if (step.value && step.value.length > 0) {
+      // Best effort and bounded (fetchScriptSources): a source that does not come makes the
+      // closures of that script count as using every name, as before.
+      const ids = step.value.map(String);
+      const sources = await fetchScriptSources(session, ids, { debuggerEnabled: true, timeoutMs: SOURCE_FETCH_MS });
+      for (const id of ids) analysis.closureNames.addSource(Number(id), sources.get(id) ?? null);
+      if (signal?.aborted) throw abortError(signal);
+      sliceEnd = performance.now() + ANALYSIS_SLICE_MS;
+      continue;
+    }
     if (performance.now() >= sliceEnd) {
       await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted) throw abortError(signal);
@@ -312,6 +330,8 @@ async function finishAnalysis(analysis: SnapshotAnalysis, signal: AbortSignal | 
 }
 
 const ANALYSIS_SLICE_MS = 10;
+/** Bound on one fetch of the sources the wake-up analysis asks for. */
+const SOURCE_FETCH_MS = 3000;
 
 let fullCollections = false;
 
