@@ -103,6 +103,8 @@ export interface WakeupOptions {
    * closure of the scope counts.
    */
   closureNames?: ClosureNames;
+  /** Script ids of Node's own code (node:…): their scope variables are not named as holders. */
+  internalScripts?: ReadonlySet<number>;
 }
 
 const RESOLVE_BUILTINS = new Set(['PromiseCapabilityDefaultResolve', 'PromiseCapabilityDefaultReject']);
@@ -185,6 +187,7 @@ class WakeupAnalyzer {
   ) {
     this.reader = new HeapReader(heap);
     this.closureNames = options.closureNames;
+    this.internalScripts = options.internalScripts ?? new Set();
     this.searchLimit = options.searchLimit ?? 4000;
     this.maxWakers = options.maxWakers ?? 4;
     this.totalBudget = options.totalSearchLimit ?? 2_000_000;
@@ -427,7 +430,12 @@ class WakeupAnalyzer {
           this.visitedTotal++;
           const kind = this.hitKind(from, edge);
           if (kind) hits.push({ kind, node: from, distance });
-          else next.push(from);
+          else {
+            // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
+            // names the holder too, while the search goes on to what can reach that scope.
+            if (this.isScopeContainer(from, edge, child)) hits.push({ kind: 'variable', node: from, distance });
+            next.push(from);
+          }
           return visited >= this.searchLimit;
         });
         if (visited >= this.searchLimit) break;
@@ -584,6 +592,24 @@ class WakeupAnalyzer {
     if (name === 'system / PromiseReaction') return 'reaction';
     return null;
   }
+
+  /**
+   * A variable of a function's scope (not a top-level one, which hitKind names) that holds an
+   * object, array or collection on the way to the resolving function, in code that is not Node's
+   * own: `const waiters = new Map()` in a factory or a bundle's module wrapper. A scope variable
+   * that is the resolving function itself (`new Promise((resolve) => …)`'s `resolve`) is not: the
+   * closures that use it are what can call it.
+   */
+  private isScopeContainer(from: number, edge: number, child: number): boolean {
+    const heap = this.heap;
+    if (heap.edgeType(edge) !== this.reader.contextEdge || heap.nameOf(from) !== 'system / Context') return false;
+    if (this.reader.isClosure(child) || !this.reader.isObject(child) && heap.typeName(child) !== 'array') return false;
+    const script = this.contextScript(from);
+    return script !== undefined && !this.internalScripts.has(script);
+  }
+
+  /** Script ids of Node's own code (node:…), when the caller knows them. */
+  private readonly internalScripts: ReadonlySet<number>;
 
   /** A script's or module's top-level scope: its outer context is the native (or script) context. */
   private isTopLevelContext(context: number): boolean {
@@ -1192,9 +1218,10 @@ export function* heapWakeupSteps(
   nodes: FoundNode[],
   trace: AwaitGraphTrace,
   closureNames?: ClosureNames,
+  internalScripts?: ReadonlySet<number>,
 ): Generator<number[] | undefined, HeapWakeups | undefined> {
   try {
-    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames }).steps();
+    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames, internalScripts }).steps();
     yield;
     return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
   } catch {

@@ -2,6 +2,7 @@ import { findAwaitGraph, type FoundNode } from '../graph/await-graph.js';
 import { HeapGraph } from '../graph/heap-graph.js';
 import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
 import { ClosureNames } from '../graph/closure-names.js';
+import { isInternalUrl } from '../graph/document.js';
 import { inferLocations, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
@@ -162,7 +163,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     await kick;
     if (parseError) throw snapshotError(parseError);
     options.onProgress?.('rebuilding the await graph');
-    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser);
+    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser, scripts);
     const { nodes, heapNodes } = analysis;
 
     // The latest round that caught JavaScript running (or another debugger's pause) is the
@@ -286,7 +287,7 @@ interface SnapshotAnalysis {
   closureNames: ClosureNames;
 }
 
-function startAnalysis(parser: SnapshotParser): SnapshotAnalysis {
+function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, ScriptInfo>): SnapshotAnalysis {
   let raw;
   try {
     raw = parser.end();
@@ -297,7 +298,9 @@ function startAnalysis(parser: SnapshotParser): SnapshotAnalysis {
   const trace = newAwaitGraphTrace();
   const nodes = findAwaitGraph(heap, trace);
   const closureNames = new ClosureNames();
-  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace, closureNames), closureNames };
+  const internalScripts = new Set<number>();
+  for (const [id, script] of scripts) if (isInternalUrl(script.url)) internalScripts.add(Number(id));
+  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace, closureNames, internalScripts), closureNames };
 }
 
 /** Runs the wake-up analysis in slices, so the session's replies (the lookups) are handled meanwhile. */

@@ -112,7 +112,48 @@ const RESOURCES_TREE = [
   '  file-system request (FSReqPromise), in flight  → wakes readFifo',
 ];
 
+/** Only the closures whose code names the waiters wake them; the scope's other closures do not. */
+const SCOPE_TREE = [
+  '└── main  fixtures/wake-scope.js:55:3',
+  '    └── Promise.all',
+  '        ├── Repository.findById  fixtures/wake-scope.js:26:19',
+  '        │   └── Promise <pending>  ← held in rows.get(…) (fixtures/wake-scope.js)',
+  '        └── Jobs.next  fixtures/wake-scope.js:33:19',
+  '            └── Promise <pending>  ← interval 1h (… left), callback at fixtures/wake-scope.js:43:15 (+1 more)',
+  'keeping the event loop alive:',
+  '  stdin, reading',
+  '  interval 1h (… left), callback at fixtures/wake-scope.js:43:15  → wakes Jobs.next',
+  '  interval 1m (… left), callback at fixtures/wake-scope.js:42:33',
+  '  (and 2 that do not keep it alive: SIGINT handler, unref()ed; SIGTERM handler, unref()ed)',
+];
+
 describe.each(nodeTargets)('node $major', ({ path, major }) => {
+  describe.concurrent('wake-scope.js', () => {
+    const target = fixtureForSuite(path, 'wake-scope.js');
+
+    it.sequential('names the holder in a factory scope, and only the timer whose code reaches it', async () => {
+      const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      expect(normalize(splitTree(run.stdout).body), context).toBe(treeText(SCOPE_TREE));
+    });
+
+    it.sequential('--json: every waker of each leaf, none of the unrelated closures', async () => {
+      const run = await runCli(['attach', String(target().pid), '--json', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      const doc = parseDocument(run.stdout);
+      const wakers = (name: string) => {
+        const frame = doc.nodes.find((node) => node.name === name)!;
+        const leaf = doc.nodes.find((node) => node.kind === 'promise' && node.awaitedBy.includes(frame.id))!;
+        return leaf.settlement!.wakers.map((waker) => `${waker.kind}: ${waker.description.replace(/ \(.* left\)/, '')}`);
+      };
+      expect(wakers('findById'), context).toEqual(['variable: held in rows.get(…)']);
+      expect(wakers('next'), context).toEqual(['timer: interval 1h', 'variable: held in queue[0]']);
+      await expectAlive(target());
+    });
+  });
+
   describe.concurrent('wake-never.js', () => {
     const target = fixtureForSuite(path, 'wake-never.js');
 
