@@ -100,6 +100,7 @@ class AwaitGraphFinder {
     capability: number;
     asyncGeneratorRequest: number;
     sourceTextModule: number;
+    boundFunction: number;
   };
   private readonly objectType: number;
   private readonly closureType: number;
@@ -138,6 +139,7 @@ class AwaitGraphFinder {
       promise: s('Promise'),
       reaction: s('system / PromiseReaction'),
       capability: s('system / PromiseCapability'),
+      boundFunction: s('bound_function'),
       asyncGeneratorRequest: s('system / AsyncGeneratorRequest'),
       sourceTextModule: s('system / SourceTextModule'),
     };
@@ -553,12 +555,16 @@ class AwaitGraphFinder {
       case 'then': {
         const owner = consumer.derived >= 0 ? this.promiseOwner.get(consumer.derived) : undefined;
         if (owner !== undefined) return owner;
-        const handlerName = this.heap.nameOf(consumer.handler) || '(anonymous)';
+        // A bound function (`.then(run.bind(x))`) is a JSBoundFunction named "native_bind" in the
+        // snapshot, with its target under `bound_function`: name and place it by its target.
+        const target = this.heap.namedEdgeTarget(consumer.handler, this.str.boundFunction);
+        const handler = target >= 0 ? target : consumer.handler;
+        const handlerName = this.heap.nameOf(handler) || '(anonymous)';
         const index = this.addNode(
           consumer.derived >= 0 ? consumer.derived : consumer.reaction,
           'then',
-          handlerName,
-          this.definitionOf(consumer.handler),
+          target >= 0 ? `bound ${handlerName}` : handlerName,
+          this.definitionOf(handler),
         );
         this.nodes[index].thenMethod = consumer.method;
         if (consumer.derived >= 0) this.promiseOwner.set(consumer.derived, index);

@@ -177,29 +177,31 @@ const CASES: GraphCase[] = [
     ],
   },
   {
-    // BUG (src/graph/await-graph.ts, classifyReaction): a reaction's reject handler comes before
-    // its fulfill handler in the heap, and the first user closure names the step, so
-    // `.then(onLoaded, onFailed)` is reported as `.then(onFailed)` at onFailed's definition.
-    // This case fails until that is fixed.
     fixture: 'then-handlers.js',
-    counts: '2 suspended frames, 2 pending promises',
+    counts: '3 suspended frames, 3 pending promises',
     tree: [
-      '└── load  fixtures/then-handlers.js:26:3',
-      '    └── .then(onLoaded)  (defined at fixtures/then-handlers.js:13:20)',
+      '└── load  fixtures/then-handlers.js:37:3',
+      '    └── .then(onLoaded)  (defined at fixtures/then-handlers.js:16:20)',
       '        └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
-      '└── save  fixtures/then-handlers.js:30:3',
-      '    └── .catch(onRejected)  (defined at fixtures/then-handlers.js:21:55)',
+      '└── save  fixtures/then-handlers.js:41:3',
+      '    └── .catch(onRejected)  (defined at fixtures/then-handlers.js:24:55)',
       '        └── Promise <pending>  ← held in held[1].resolve (fixtures/lib/harness.cjs)',
+      '└── store  fixtures/then-handlers.js:45:3',
+      '    └── .then(bound write)  (defined at fixtures/then-handlers.js:29:8)',
+      '        └── Promise <pending>  ← held in held[2].resolve (fixtures/lib/harness.cjs)',
       'keeping the event loop alive:',
       '  stdin, reading',
     ],
     json: [
-      'async-function load fixtures/then-handlers.js:26:3 exact ← (root)',
-      'async-function save fixtures/then-handlers.js:30:3 exact ← (root)',
-      'then onLoaded [then] fixtures/then-handlers.js:13:20 definition ← load',
-      'then onRejected [catch] fixtures/then-handlers.js:21:55 definition ← save',
+      'async-function load fixtures/then-handlers.js:37:3 exact ← (root)',
+      'async-function save fixtures/then-handlers.js:41:3 exact ← (root)',
+      'async-function store fixtures/then-handlers.js:45:3 exact ← (root)',
+      'then onLoaded [then] fixtures/then-handlers.js:16:20 definition ← load',
+      'then onRejected [catch] fixtures/then-handlers.js:24:55 definition ← save',
+      'then bound write [then] fixtures/then-handlers.js:29:8 definition ← store',
       'promise Promise - none ← .then(onLoaded)',
       'promise Promise - none ← .catch(onRejected)',
+      'promise Promise - none ← .then(bound write)',
     ],
   },
   {
