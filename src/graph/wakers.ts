@@ -705,6 +705,11 @@ class WakeupAnalyzer {
     const events = steps[0]?.to;
     if (events === undefined) return [];
     const heap = this.heap;
+    // The event whose listener the path goes through; another one only when that is 'error'
+    // (events.once listens for it too). Any listener the search saw is not enough: a socket's
+    // listeners share their closures' scopes (ioredis prepends its 'data' listener next to 'close').
+    const onPath = steps[1] && heap.edgeType(steps[1].edge) === this.reader.propertyEdge ? heap.edgeName(steps[1].edge) : undefined;
+    if (typeof onPath === 'string' && onPath !== 'error') return [symbolName(onPath)];
     const names: string[] = [];
     for (let e = heap.firstEdgeOf(events), end = heap.endEdgeOf(events); e < end; e++) {
       if (heap.edgeType(e) !== this.reader.propertyEdge) continue;
@@ -779,11 +784,16 @@ class WakeupAnalyzer {
 
   private readonly contextScripts = new Map<number, number | undefined>();
 
-  /** A short name for an emitter: the variable or property path that holds it, if near. */
+  /**
+   * A short name for an emitter: the variable or property path that holds it, if near; a suspended
+   * function's local only when no variable holds it (a module-level `bus` is also in the registers
+   * of every function that used it last).
+   */
   private nameHolder(node: number): string {
     const parent = new Map<number, Step>();
     let frontier = [node];
     let visited = 1;
+    let frame: number | undefined;
     for (let distance = 1; frontier.length > 0 && distance <= 6 && visited < 1500; distance++) {
       const next: number[] = [];
       for (const child of frontier) {
@@ -793,24 +803,22 @@ class WakeupAnalyzer {
           parent.set(from, { edge, child });
           visited++;
           const kind = this.hitKind(from, edge);
-          if (kind === 'variable' || kind === 'global' || kind === 'frame') found = from;
+          if (kind === 'variable' || kind === 'global') found = from;
+          else if (kind === 'frame') frame ??= from;
           else if (!kind) next.push(from);
           return found !== undefined || visited >= 1500;
         });
         if (found !== undefined) {
           const steps = this.pathDown(found, parent);
-          const kind = this.hitKind(found, steps[0].edge);
-          if (kind === 'frame') {
-            const fn = this.reader.get(found, 'function');
-            return `(a local of ${fn >= 0 ? this.heap.nameOf(fn) || 'an async function' : 'an async function'})`;
-          }
           const path = this.describePath(found, steps);
-          return path ? `(${kind === 'global' ? 'globalThis.' : ''}${path})` : '';
+          return path ? `(${this.hitKind(found, steps[0].edge) === 'global' ? 'globalThis.' : ''}${path})` : '';
         }
       }
       frontier = next;
     }
-    return '';
+    if (frame === undefined) return '';
+    const fn = this.reader.get(frame, 'function');
+    return `(a local of ${fn >= 0 ? this.heap.nameOf(fn) || 'an async function' : 'an async function'})`;
   }
 
   /**
