@@ -7,7 +7,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { splitTree, treeText } from '../helpers/graph.js';
+import { parseDocument, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
 import { describeRun, expectAlive, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
 
 const CAPTURE_FLAGS = ['--location-budget', '10000'];
@@ -144,6 +144,20 @@ function expectNoUnrelatedWaker(stdout: string, context: string): void {
   }
 }
 
+/**
+ * Every waker of every leaf in `attach --json` (not only the first, which the tree shows): none is
+ * a timer or a signal handler, nor mentions the fixture's signals. Returns the wakers.
+ */
+function expectNoUnrelatedWakerInJson(doc: AwaitGraphDocument, context: string) {
+  const wakers = doc.nodes.flatMap((node) => node.settlement?.wakers ?? []);
+  expect(wakers.length, context).toBeGreaterThan(0);
+  for (const waker of wakers) {
+    expect(waker.kind, `${waker.description}\n${context}`).not.toMatch(/^(?:timer|signal|immediate)$/);
+    expect(waker.description, context).not.toMatch(/SIGINT|SIGTERM|interval/);
+  }
+  return wakers;
+}
+
 describe.each(nodeTargets)('node $major', ({ path }) => {
   for (const libraryCase of [GENERIC_POOL, LIMITERS, TSX, BUNDLE]) {
     describe(libraryCase.fixture, () => {
@@ -164,6 +178,9 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
         expect(tree, context).toBe(treeText(sortRoots(libraryCase.tree)));
         expect(keepAlive, context).toEqual(libraryCase.keepAlive);
         expectNoUnrelatedWaker(run.stdout, context);
+        const json = await runCli(['attach', String(target!.pid), '--json', ...CAPTURE_FLAGS]);
+        expect(json.code, describeRun(json)).toBe(0);
+        expectNoUnrelatedWakerInJson(parseDocument(json.stdout), describeRun(json));
         await expectAlive(target!);
       });
     });
@@ -227,6 +244,13 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
         '  interval 1m (… left), callback at fixtures/libs/undici-fetch.js:26:13',
       ]);
       expectNoUnrelatedWaker(stdout, context);
+      // The only socket named is the request's.
+      const json = await runCli(['attach', String(target!.pid), '--json', ...CAPTURE_FLAGS]);
+      expect(json.code, describeRun(json)).toBe(0);
+      const wakers = expectNoUnrelatedWakerInJson(parseDocument(json.stdout), describeRun(json));
+      const sockets = wakers.filter((waker) => waker.kind === 'socket');
+      expect(sockets.length, describeRun(json)).toBe(2);
+      for (const waker of sockets) expect(waker.remoteAddress, describeRun(json)).toBe(`127.0.0.1:${replyPort}`);
       await expectAlive(target!);
     });
   });
