@@ -219,7 +219,8 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       // methods (they share one context); which one differs between Node versions.
       const { tree, keepAlive } = sections(
         stdout.replace(/(function at node_modules\/undici\/lib\/web\/fetch\/index\.js):\d+:\d+/g, '$1:LINE'),
-        /^ {2}\(and 3 that do not keep it alive: timer 499ms/,
+        // undici's own 500 ms tick timer (unref()ed) comes and goes with its activity.
+        /^ {2}\(and \d+ that do not keep it alive: /,
       );
       const handler = 'function at node_modules/undici/lib/web/fetch/index.js:LINE (+3 more)';
       // The caller's chain ends at the socket, not at the AbortSignal undici listens to; undici's
