@@ -453,9 +453,12 @@ class WakeupAnalyzer {
       })
       .filter((entry): entry is { hit: Hit; waker: FoundWaker; alias: string } => entry.waker !== null);
     // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
+    // An AbortSignal's 'abort' listener settles it only if someone cancels: any other resource holding
+    // the resolver (undici's fetch: the request's socket) is what the work waits on, so it comes first.
     found.sort(
       (a, b) =>
         HIT_RANK[a.hit.kind] - HIT_RANK[b.hit.kind] ||
+        Number(a.waker.kind === 'abort-signal') - Number(b.waker.kind === 'abort-signal') ||
         a.hit.distance - b.hit.distance ||
         Number(a.hit.kind === 'global') - Number(b.hit.kind === 'global') ||
         (a.waker.description < b.waker.description ? -1 : a.waker.description > b.waker.description ? 1 : 0),
