@@ -65,6 +65,8 @@ export interface FoundWaker {
   definitions?: RawLocation[];
   /** The script whose top-level scope holds the variable the path starts at. */
   scopeScriptId?: number;
+  /** A function defined in that scope: where the scope is, for a source map to name its file. */
+  scopeAt?: RawLocation;
   timer?: TimerFacts;
   event?: { target: string; name: string };
   pid?: number;
@@ -154,7 +156,7 @@ interface Step {
   child: number;
 }
 
-type HitKind = 'resource' | 'emitter' | 'event-target' | 'variable' | 'global' | 'frame' | 'reaction' | 'microtask' | 'root';
+type HitKind = 'resource' | 'emitter' | 'event-target' | 'variable' | 'global' | 'scope' | 'frame' | 'reaction' | 'microtask' | 'root';
 
 interface Hit {
   kind: HitKind;
@@ -433,7 +435,7 @@ class WakeupAnalyzer {
           else {
             // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
             // names the holder too, while the search goes on to what can reach that scope.
-            if (this.isScopeContainer(from, edge, child)) hits.push({ kind: 'variable', node: from, distance });
+            if (this.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
             next.push(from);
           }
           return visited >= this.searchLimit;
@@ -444,7 +446,9 @@ class WakeupAnalyzer {
     }
     // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
     hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
-    const best = hits.length > 0 && HIT_RANK[hits[0].kind] <= 1 ? hits.filter((hit) => HIT_RANK[hit.kind] <= 1) : hits;
+    // Scope variables when nothing better; the rest only when there is nothing else.
+    const tier = hits.length > 0 ? Math.max(1, HIT_RANK[hits[0].kind]) : 0;
+    const best = tier <= 2 ? hits.filter((hit) => HIT_RANK[hit.kind] <= tier) : hits;
     const seen = (node: number) => parent.has(node) || starts.has(node);
     const found = best
       .map((hit) => {
@@ -484,7 +488,7 @@ class WakeupAnalyzer {
    * `exports.held` through require's cache) name one holder.
    */
   private aliasKey(hit: Hit, steps: PathStep[]): string {
-    if (hit.kind !== 'variable' && hit.kind !== 'global') return '';
+    if (hit.kind !== 'variable' && hit.kind !== 'global' && hit.kind !== 'scope') return '';
     for (let i = steps.length - 1; i >= 0; i--) {
       const type = this.heap.typeName(steps[i].from);
       if (type === 'object' && this.heap.nameOf(steps[i].from) !== 'system / Context') return `o${steps[i].from}`;
@@ -608,7 +612,7 @@ class WakeupAnalyzer {
     if (heap.edgeType(edge) !== this.reader.contextEdge || heap.nameOf(from) !== 'system / Context') return false;
     if (this.reader.isClosure(child) || !this.reader.isObject(child) && heap.typeName(child) !== 'array') return false;
     const script = this.contextScript(from);
-    return script !== undefined && !this.internalScripts.has(script);
+    return script !== undefined && !this.internalScripts.has(script.scriptId);
   }
 
   /** Script ids of Node's own code (node:…), when the caller knows them. */
@@ -655,13 +659,14 @@ class WakeupAnalyzer {
         const all = [...(waker.definitions ?? []), ...definitions];
         return { ...waker, ...(all.length > 0 ? { definitions: all } : {}) };
       }
-      case 'variable': {
+      case 'variable':
+      case 'scope': {
         const scope = this.contextScript(hit.node);
         return {
           kind: 'variable',
           description: path ? `held in ${path}` : 'held in a top-level variable',
           path,
-          ...(scope !== undefined ? { scopeScriptId: scope } : {}),
+          ...(scope ? { scopeScriptId: scope.scriptId, scopeAt: scope } : {}),
           ...base,
         };
       }
@@ -773,19 +778,19 @@ class WakeupAnalyzer {
    * module's context is the variable hit of every leaf held there, and its retainers can be a
    * hundred thousand generators before the first closure.
    */
-  private contextScript(context: number): number | undefined {
+  private contextScript(context: number): RawLocation | undefined {
     if (this.contextScripts.has(context)) return this.contextScripts.get(context);
-    let script: number | undefined;
+    let script: RawLocation | undefined;
     this.heap.forEachRetainer(context, (closure, edge) => {
       if (!this.reader.isClosure(closure) || this.heap.edgeNameIndex(edge) !== this.reader.str('context')) return false;
-      script = this.heap.closureLocation(closure)?.scriptId;
+      script = this.heap.closureLocation(closure);
       return script !== undefined;
     });
     this.contextScripts.set(context, script);
     return script;
   }
 
-  private readonly contextScripts = new Map<number, number | undefined>();
+  private readonly contextScripts = new Map<number, RawLocation | undefined>();
 
   /**
    * A short name for an emitter: the variable or property path that holds it, if near; a suspended
@@ -1129,10 +1134,12 @@ const HIT_RANK: Record<HitKind, number> = {
   'event-target': 0,
   variable: 1,
   global: 1,
-  frame: 2,
-  reaction: 2,
-  microtask: 2,
-  root: 3,
+  // A function's scope variable: when no top-level variable or resource says more.
+  scope: 2,
+  frame: 3,
+  reaction: 3,
+  microtask: 3,
+  root: 4,
 };
 
 /** How a promise variable of neverSettling is settled: by its producer node, by the promises it was resolved with, or a leaf. */

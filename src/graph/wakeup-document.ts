@@ -154,7 +154,11 @@ function toWaker(
   handles: Map<number, HandleDraft>,
 ): Waker {
   const location = userLocation(found.definitions, locate);
-  const scope = found.scopeScriptId !== undefined ? locate({ scriptId: found.scopeScriptId, line: 0, column: 0 })?.url : undefined;
+  const scope = found.scopeAt
+    ? locate(found.scopeAt)?.url
+    : found.scopeScriptId !== undefined
+      ? locate({ scriptId: found.scopeScriptId, line: 0, column: 0 })?.url
+      : undefined;
   const handle = found.resourceId !== undefined ? handles.get(found.resourceId) : undefined;
   let description = found.description;
   // Addresses completed from /proc: the handle's description is the more complete one.

@@ -77,9 +77,9 @@ const LIMITERS: LibraryCase = {
     '    └── stuckTask  fixtures/libs/limiters.mjs:18:3',
     '        └── Promise <pending>  ← held in stalled[0].resolve (fixtures/libs/limiters.mjs)',
     // p-limit settles the caller's promise from `.then(run.bind(…))` on its queue entry's promise.
-    '└── .then(bound run)',
+    '└── .then(bound run)  (defined at node_modules/p-limit/index.js:32:14)',
     `    └── Promise <pending>  ← held in limit → queue.#head.value.run, ${P_LIMIT}`,
-    '└── .then(bound run)',
+    '└── .then(bound run)  (defined at node_modules/p-limit/index.js:32:14)',
     `    └── Promise <pending>  ← held in limit → queue.#tail.value.run, ${P_LIMIT}`,
   ],
   keepAlive: ['  stdin, reading', ...HEARTBEAT_AND_SIGNALS('fixtures/libs/limiters.mjs', 48)],
