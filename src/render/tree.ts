@@ -101,7 +101,30 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
     lines.push(paint.red(`cycle: ${names.join(' → ')}`));
   }
   lines.push(...keepAliveLines(doc, paint, options));
+  const note = locationNote(doc);
+  if (note) lines.push(paint.dim(note));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Said once under the tree when frames were placed without an exact lookup (the location budget
+ * ran out, or a lookup failed): how many, and what buys exact ones.
+ */
+export function locationNote(doc: AwaitGraphDocument): string | undefined {
+  const stats = doc.stats;
+  if (!stats) return undefined;
+  const inferred = stats.inferredLocations ?? 0;
+  const placed = inferred + stats.definitionLocations;
+  if (placed === 0) return undefined;
+  const total = placed + stats.exactLocations;
+  const how = [inferred > 0 ? `${inferred} inferred from the source` : '', stats.definitionLocations > 0 ? `${stats.definitionLocations} at their definition` : '']
+    .filter(Boolean)
+    .join(', ');
+  // What the lookups cost so far says what a budget for all of them would be.
+  const perLookup = stats.exactLocations > 0 ? stats.locationLookupMs / stats.exactLocations : 0;
+  const wanted = perLookup > 0 ? Math.ceil((perLookup * total * 1.2) / 500) * 500 : 0;
+  const buy = wanted > stats.locationBudgetMs ? `--location-budget ${wanted}` : 'a larger --location-budget';
+  return `note: ${placed} of ${plural(total, 'frame')} not located exactly (${how}); ${buy} buys exact locations, at the cost of target time`;
 }
 
 function headerLine(doc: AwaitGraphDocument, paint: ChalkInstance): string {

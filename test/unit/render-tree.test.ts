@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDocument } from '../../src/graph/document.js';
 import type { FoundNode } from '../../src/graph/await-graph.js';
-import { renderTree } from '../../src/render/tree.js';
+import { locationNote, renderTree } from '../../src/render/tree.js';
 import { renderJson } from '../../src/render/json.js';
 import { lookupOrder } from '../../src/inspector/locations.js';
 
@@ -115,5 +115,23 @@ describe('lookupOrder', () => {
     const order = lookupOrder([main, all, worker1, worker2, wait1, wait2, pending]).map((n) => n.id);
     // first of each function: leaf `wait` before non-leaves `main`, `worker`; then repeats
     expect(order).toEqual([wait1.id, main.id, worker1.id, wait2.id, worker2.id]);
+  });
+});
+
+describe('locationNote', () => {
+  const stats = { snapshotBytes: 1, heapNodes: 1, locationBudgetMs: 1000, locationLookupMs: 900, exactLocations: 3, inferredLocations: 4, definitionLocations: 1 };
+  const withStats = (extra: Partial<typeof stats>) => ({ ...doc([]), stats: { ...stats, ...extra } });
+
+  it('says how many frames were placed without a lookup, and what budget would cover them all', () => {
+    // 300 ms a lookup, 8 frames, 20 % to spare: 2880 → 3000.
+    expect(locationNote(withStats({}))).toBe(
+      'note: 5 of 8 frames not located exactly (4 inferred from the source, 1 at their definition); --location-budget 3000 buys exact locations, at the cost of target time',
+    );
+    expect(renderTree(withStats({}), { colors: false, cwd: '/app' }).trimEnd().split('\n').at(-1)).toMatch(/^note: 5 of 8 frames/);
+  });
+
+  it('names no number when no lookup was made, and says nothing when every frame is exact', () => {
+    expect(locationNote(withStats({ exactLocations: 0, locationLookupMs: 0 }))).toMatch(/; a larger --location-budget buys/);
+    expect(locationNote(withStats({ inferredLocations: 0, definitionLocations: 0 }))).toBeUndefined();
   });
 });
