@@ -227,9 +227,13 @@ export interface CliResult {
  * Run the built CLI (`node bin/asyncgraph.js …`, run `npm run build` first) from the repo root,
  * with NO_COLOR=1 and no FORCE_COLOR. Killed, and the promise rejected, after `timeoutMs`.
  */
-export function runCli(args: string[], options: { timeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { timeoutMs?: number; env?: Record<string, string | undefined>; node?: string } = {},
+): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? 20_000;
-  const child = spawn(process.execPath, [CLI, ...args], {
+  // The CLI runs on the test's node unless another one is asked for (users run it with their own).
+  const child = spawn(options.node ?? process.execPath, [CLI, ...args], {
     cwd: REPO_ROOT,
     env: cleanEnv({ NO_COLOR: '1', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
