@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Records compact heap snapshots of test/recorded/programs under each available Node major,
-// for the graph unit tests: `npm run build && node scripts/record-snapshots.js`.
+// for the graph unit tests: `npm run build && node scripts/record-snapshots.js` (Node 22, 24 and
+// 26 from .cache/, which the integration tests fill).
 // Each snapshot is pruned to what await-graph reconstruction reads, checked to give the same
 // graph as the full one, and written as test/recorded/<program>.node<major>.heapsnapshot.gz,
 // with the script URLs by scriptId beside it (<program>.node<major>.scripts.json).
@@ -21,8 +22,10 @@ import { wakeupKeep } from '../dist/graph/prune-wakeups.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const programs = join(root, 'test/recorded/programs');
-const binaries = [[20, process.execPath]];
-for (const major of [22, 24]) {
+// RECORD_MAJORS=26 records one major only (the others' files stay byte for byte as they were).
+const wanted = process.env.RECORD_MAJORS ? process.env.RECORD_MAJORS.split(',').map(Number) : [20, 22, 24, 26];
+const binaries = wanted.includes(20) ? [[20, process.execPath]] : [];
+for (const major of wanted.filter((m) => m !== 20)) {
   const path = join(root, `.cache/node${major}/node_modules/node-${process.platform}-${process.arch}/bin/node`);
   if (existsSync(path)) binaries.push([major, path]);
 }

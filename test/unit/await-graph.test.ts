@@ -53,7 +53,7 @@ function subtree(tree: string, marker: string): string {
   return out.map((line) => line.slice(indent)).join('\n') + '\n';
 }
 
-const MAJORS = [20, 22, 24];
+const MAJORS = [20, 22, 24, 26];
 
 describe.each(MAJORS)('recorded snapshots from Node %i', (major) => {
   it('kitchen-sink: nested awaits, combinators, .then, class method, async generator', () => {

@@ -50,7 +50,7 @@ function treeOf(doc: AwaitGraphDocument): string {
 }
 
 
-const MAJORS = [20, 22, 24];
+const MAJORS = [20, 22, 24, 26];
 
 describe.each(MAJORS)('recorded wakeups.js from Node %i', (major) => {
   const doc = documentOf('wakeups', major);
