@@ -103,6 +103,64 @@ export class ParsedScript {
   get root(): AnyNode {
     return this.program;
   }
+
+  /** Child → parent of every AST node, built on first use. */
+  private parents: Map<AnyNode, AnyNode> | undefined;
+
+  /**
+   * The name a transpiled generator's function was written with: its own, else that of the
+   * function it is created in (see nameTranspiledFunctions); null when that one is anonymous.
+   */
+  writtenName(generator: AnyNode): string | null {
+    const own = (generator.id as AnyNode | null)?.name as string | undefined;
+    if (own) return own;
+    if (!this.parents) {
+      const parents = (this.parents = new Map());
+      walk(this.program, null, (node, parent) => {
+        if (parent) parents.set(node, parent);
+      });
+    }
+    let outer = this.parents.get(generator);
+    while (outer && !isFunction(outer)) outer = this.parents.get(outer);
+    if (!outer) return null;
+    const name = functionName(outer, this.parents.get(outer) ?? null);
+    if (name && name.startsWith('_') && outer.type === 'FunctionDeclaration' && assignsTo(outer, name)) return name.slice(1);
+    return name;
+  }
+}
+
+/** A function's name as its declaration, method, variable or assignment gives it. */
+function functionName(fn: AnyNode, parent: AnyNode | null): string | null {
+  const id = fn.id as AnyNode | null;
+  if (id?.type === 'Identifier') return id.name as string;
+  if (!parent) return null;
+  if (parent.type === 'MethodDefinition' || (parent.type === 'Property' && parent.value === fn) || parent.type === 'PropertyDefinition') {
+    return propertyKeyName(parent);
+  }
+  if (parent.type === 'VariableDeclarator' && (parent.id as AnyNode).type === 'Identifier') return (parent.id as AnyNode).name as string;
+  if (parent.type === 'AssignmentExpression' && parent.right === fn) {
+    const left = parent.left as AnyNode;
+    if (left.type === 'Identifier') return left.name as string;
+    if (left.type === 'MemberExpression') return memberName(left);
+  }
+  return null;
+}
+
+function propertyKeyName(property: AnyNode): string | null {
+  const key = property.key as AnyNode;
+  if (!property.computed && key.type === 'Identifier') return key.name as string;
+  if (key.type === 'PrivateIdentifier') return `#${key.name as string}`;
+  if (key.type === 'Literal' && typeof key.value === 'string') return key.value;
+  return null;
+}
+
+/** Whether a function's body assigns to `name` (Babel's `_name = _asyncToGenerator(…)`). */
+function assignsTo(fn: AnyNode, name: string): boolean {
+  let hit = false;
+  walk(fn.body as AnyNode, isFunction, (node) => {
+    if (!hit && node.type === 'AssignmentExpression' && (node.left as AnyNode).type === 'Identifier' && (node.left as AnyNode).name === name) hit = true;
+  });
+  return hit;
 }
 
 /** Parses as a module, then as a CommonJS/classic script; null if neither works. */
@@ -261,14 +319,47 @@ function inferPoint(
   return at ? { scriptId, lineNumber: at.line, columnNumber: at.column } : null;
 }
 
-/** Scripts whose source inference needs: those defining frames without an exact point. */
+/**
+ * Scripts whose source inference needs: those defining frames without an exact point, and those
+ * defining transpiled functions still to be named (nameTranspiledFunctions).
+ */
 export function scriptsToInfer(nodes: readonly FoundNode[], exact: ReadonlyMap<number, ExactPoint>): string[] {
   const ids = new Set<string>();
   for (const node of nodes) {
     if (node.kind !== 'async-function' && node.kind !== 'async-generator' && node.kind !== 'module') continue;
-    if (!exact.has(node.id) && node.definition) ids.add(String(node.definition.scriptId));
+    if ((!exact.has(node.id) || needsName(node)) && node.definition) ids.add(String(node.definition.scriptId));
   }
   return [...ids];
+}
+
+function needsName(node: FoundNode): boolean {
+  return node.transpiled !== undefined && node.name === '(anonymous)';
+}
+
+/**
+ * Names transpiled async functions after the function they were written as. The compiled generator
+ * is anonymous (`acquire() { return __awaiter(this, …, function* () { … }); }`): the function it
+ * is passed from is the one the source declared, be it a method, a function, a variable's function
+ * or a `X.prototype.m = function` assignment. Babel moves a function declaration's body into
+ * `function _name() { _name = _asyncToGenerator(function* () { … }); … }`: that `_` is dropped.
+ * With its receiver's class, a method is named `Class.method` as a native one is.
+ */
+export function nameTranspiledFunctions(nodes: FoundNode[], sources: ReadonlyMap<string, string>): void {
+  const parsed = new Map<string, ParsedScript | null>();
+  for (const node of nodes) {
+    if (!needsName(node) || !node.definition) continue;
+    const scriptId = String(node.definition.scriptId);
+    const text = sources.get(scriptId);
+    if (text === undefined) continue;
+    let script = parsed.get(scriptId);
+    if (script === undefined) parsed.set(scriptId, (script = parseScript(text)));
+    const offset = script?.offsetOf(node.definition);
+    const generator = offset === null || offset === undefined ? null : script!.functionAt(offset);
+    const name = generator && script!.writtenName(generator);
+    if (!name) continue;
+    node.name = name;
+    if (node.receiverClass) node.qualifiedName = `${node.receiverClass}.${name}`;
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
