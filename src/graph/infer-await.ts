@@ -111,9 +111,9 @@ export class ParsedScript {
    * The name a transpiled generator's function was written with: its own, else that of the
    * function it is created in (see nameTranspiledFunctions); null when that one is anonymous.
    */
-  writtenName(generator: AnyNode): string | null {
+  writtenName(generator: AnyNode): { name: string; className?: string } | null {
     const own = (generator.id as AnyNode | null)?.name as string | undefined;
-    if (own) return own;
+    if (own) return { name: own };
     if (!this.parents) {
       const parents = (this.parents = new Map());
       walk(this.program, null, (node, parent) => {
@@ -123,15 +123,25 @@ export class ParsedScript {
     let outer = this.parents.get(generator);
     while (outer && !isFunction(outer)) outer = this.parents.get(outer);
     if (!outer) return null;
-    const name = functionName(outer, this.parents.get(outer) ?? null);
-    if (name && name.startsWith('_') && outer.type === 'FunctionDeclaration' && assignsTo(outer, name)) return name.slice(1);
-    return name;
+    let parent = this.parents.get(outer) ?? null;
+    let name = functionName(outer, parent);
+    if (!name && parent?.type === 'CallExpression' && parent.callee === outer) {
+      // `const worker = (function () { … return function worker() {…}; })()`
+      const call = parent;
+      name = functionName(call, this.parents.get(call) ?? null);
+    }
+    if (!name) return null;
+    if (name.startsWith('_') && outer.type === 'FunctionDeclaration' && assignsTo(outer, name)) name = name.slice(1);
+    const classBody = parent?.type === 'MethodDefinition' ? this.parents.get(parent) : undefined;
+    const classNode = classBody && this.parents.get(classBody);
+    const className = ((classNode?.id as AnyNode | null | undefined)?.name as string | undefined) ?? undefined;
+    return className ? { name, className } : { name };
   }
 }
 
-/** A function's name as its declaration, method, variable or assignment gives it. */
+/** A function's name as its declaration, method, variable or assignment gives it (or an expression's, as a variable's value). */
 function functionName(fn: AnyNode, parent: AnyNode | null): string | null {
-  const id = fn.id as AnyNode | null;
+  const id = fn.id as AnyNode | null | undefined;
   if (id?.type === 'Identifier') return id.name as string;
   if (!parent) return null;
   if (parent.type === 'MethodDefinition' || (parent.type === 'Property' && parent.value === fn) || parent.type === 'PropertyDefinition') {
@@ -342,7 +352,8 @@ function needsName(node: FoundNode): boolean {
  * is passed from is the one the source declared, be it a method, a function, a variable's function
  * or a `X.prototype.m = function` assignment. Babel moves a function declaration's body into
  * `function _name() { _name = _asyncToGenerator(function* () { … }); … }`: that `_` is dropped.
- * With its receiver's class, a method is named `Class.method` as a native one is.
+ * A variable's function made by an immediately called one (Babel's arrow functions) is named after
+ * the variable. With its receiver's class, a method is named `Class.method` as a native one is.
  */
 export function nameTranspiledFunctions(nodes: FoundNode[], sources: ReadonlyMap<string, string>): void {
   const parsed = new Map<string, ParsedScript | null>();
@@ -355,10 +366,13 @@ export function nameTranspiledFunctions(nodes: FoundNode[], sources: ReadonlyMap
     if (script === undefined) parsed.set(scriptId, (script = parseScript(text)));
     const offset = script?.offsetOf(node.definition);
     const generator = offset === null || offset === undefined ? null : script!.functionAt(offset);
-    const name = generator && script!.writtenName(generator);
-    if (!name) continue;
-    node.name = name;
-    if (node.receiverClass) node.qualifiedName = `${node.receiverClass}.${name}`;
+    const written = generator && script!.writtenName(generator);
+    if (!written) continue;
+    node.name = written.name;
+    // The receiver's class, as for native methods; else the class the source declares it in
+    // (Babel calls the generator without `this`).
+    const qualifier = node.receiverClass ?? written.className;
+    if (qualifier) node.qualifiedName = `${qualifier}.${written.name}`;
   }
 }
 
