@@ -1,4 +1,5 @@
 import type { HeapGraph } from './heap-graph.js';
+import { HeapReader } from './heap-reader.js';
 import type { AwaitNodeKind, CombinatorKind, ThenMethod, TranspiledHelper } from './types.js';
 
 /**
@@ -18,6 +19,12 @@ export interface FoundNode {
   transpiled?: TranspiledHelper;
   /** The class of `this` of a transpiled function, for naming it once its name is known (infer-await.ts). */
   receiverClass?: string;
+  /**
+   * A transpiled function compiled down to a state machine (tslib's __generator): its `definition`
+   * is its body's (the `switch (_a.label)` function), and `resumeLabel` the state it resumes at,
+   * when the snapshot holds numbers. No [[GeneratorLocation]]: it is not a generator.
+   */
+  stateMachine?: { resumeLabel?: number };
   /** A `.then` step whose handler settles the promise that awaits it (its closure holds that promise's resolve). */
   viaHandler?: true;
   definition: { scriptId: number; line: number; column: number } | null;
@@ -130,6 +137,10 @@ class AwaitGraphFinder {
     asyncGeneratorRequest: number;
     sourceTextModule: number;
     previous: number;
+    next: number;
+    body: number;
+    trys: number;
+    ops: number;
   };
   private readonly objectType: number;
   private readonly closureType: number;
@@ -157,6 +168,8 @@ class AwaitGraphFinder {
   private readonly syncGenerators = new Map<number, number>();
   /** 1 for a promise with reactions (pending, and awaited by something). */
   private readonly awaited: Uint8Array;
+  /** Reads the state machines' labels (numbers), made when the first one is found. */
+  private reader: HeapReader | undefined;
   /** `.then` steps whose handler settles another promise: node index and that promise. */
   private readonly forwards: { node: number; promise: number }[] = [];
 
@@ -177,6 +190,10 @@ class AwaitGraphFinder {
       asyncGeneratorRequest: s('system / AsyncGeneratorRequest'),
       sourceTextModule: s('system / SourceTextModule'),
       previous: s('previous'),
+      next: s('next'),
+      body: s('body'),
+      trys: s('trys'),
+      ops: s('ops'),
     };
     this.objectType = heap.nodeTypeIndex('object');
     this.closureType = heap.nodeTypeIndex('closure');
@@ -469,15 +486,20 @@ class AwaitGraphFinder {
    * of a promise (the helper's `new Promise`): see TRANSPILED_HELPERS.
    */
   private transpiledStep(handler: number): number {
-    if (this.syncGenerators.size === 0) return -1;
     const heap = this.heap;
     let generator = -1;
     let resolve = -1;
+    let machine = null as { body: number; state: number } | null;
     this.forEachHandlerContext(handler, (context) => {
       for (let e = heap.firstEdgeOf(context), end = heap.endEdgeOf(context); e < end; e++) {
         const target = heap.edgeTo(e);
-        if (generator < 0 && this.syncGenerators.has(target)) generator = target;
-        else if (resolve < 0 && heap.typeOf(target) === this.closureType && this.builtinName(target) === 'PromiseCapabilityDefaultResolve') resolve = target;
+        const type = heap.typeOf(target);
+        if (type === this.closureType) {
+          if (resolve < 0 && this.builtinName(target) === 'PromiseCapabilityDefaultResolve') resolve = target;
+        } else if (generator < 0 && type === this.objectType) {
+          if (this.syncGenerators.has(target)) generator = target;
+          else if ((machine = this.stateMachineOf(target))) generator = target;
+        }
       }
       return generator >= 0 && resolve >= 0;
     });
@@ -485,19 +507,50 @@ class AwaitGraphFinder {
     if (this.generatorNode.has(generator)) return generator;
     const promise = this.findInContext(resolve, this.str.promise);
     if (promise < 0) return -1;
-    const fn = this.syncGenerators.get(generator)!;
+    const fn = machine ? machine.body : this.syncGenerators.get(generator)!;
     const name = heap.nameOf(fn);
     const index = this.addNode(generator, 'async-function', name || '(anonymous)', this.definitionOf(fn));
     const node = this.nodes[index];
-    node.transpiled = TRANSPILED_HELPERS.get(heap.nameOf(handler)) ?? 'generator';
-    const qualifier = this.receiverClassName(generator);
-    if (qualifier) {
-      node.receiverClass = qualifier;
-      if (name) node.qualifiedName = `${qualifier}.${name}`;
+    if (machine) {
+      node.transpiled = '__generator';
+      const label = (this.reader ??= new HeapReader(heap)).prop(machine.state, 'label');
+      node.stateMachine = typeof label === 'number' ? { resumeLabel: label } : {};
+    } else {
+      node.transpiled = TRANSPILED_HELPERS.get(heap.nameOf(handler)) ?? 'generator';
+      const qualifier = this.receiverClassName(generator);
+      if (qualifier) {
+        node.receiverClass = qualifier;
+        if (name) node.qualifiedName = `${qualifier}.${name}`;
+      }
     }
     this.generatorNode.set(generator, index);
     this.promiseOwner.set(promise, index);
     return generator;
+  }
+
+  /**
+   * An ES5 state machine standing in for a generator (tslib's __generator: `{ next, throw, return }`
+   * whose closures share a context holding the state record `_` — `{ label, sent, trys, ops }` —
+   * and the compiled `body`): its body and state record, or null.
+   */
+  private stateMachineOf(object: number): { body: number; state: number } | null {
+    const heap = this.heap;
+    const next = heap.namedEdgeTarget(object, this.str.next);
+    if (next < 0 || heap.typeOf(next) !== this.closureType) return null;
+    let found = null as { body: number; state: number } | null;
+    this.forEachHandlerContext(next, (context) => {
+      let body = -1;
+      let state = -1;
+      for (let e = heap.firstEdgeOf(context), end = heap.endEdgeOf(context); e < end; e++) {
+        const target = heap.edgeTo(e);
+        const type = heap.typeOf(target);
+        if (type === this.objectType && heap.namedEdgeTarget(target, this.str.trys) >= 0 && heap.namedEdgeTarget(target, this.str.ops) >= 0) state = target;
+        else if (type === this.closureType && heap.edgeNameIndex(e) === this.str.body) body = target;
+      }
+      if (body >= 0 && state >= 0) found = { body, state };
+      return found !== null;
+    });
+    return found;
   }
 
   /**

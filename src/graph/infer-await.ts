@@ -35,6 +35,8 @@ export interface InferQuery {
   definition: ScriptPosition | null;
   /** What the frame awaits (the nodes it is awaitedBy of); empty when nothing is known. */
   awaiting: readonly AwaitedThing[];
+  /** An ES5 state machine (tslib's __generator) whose `definition` is its body: the state it resumes at. */
+  stateMachine?: { resumeLabel?: number };
 }
 
 /** Larger sources are not parsed: a 20 MB bundle takes acorn seconds. */
@@ -120,23 +122,48 @@ export class ParsedScript {
         if (parent) parents.set(node, parent);
       });
     }
-    let outer = this.parents.get(generator);
-    while (outer && !isFunction(outer)) outer = this.parents.get(outer);
-    if (!outer) return null;
-    let parent = this.parents.get(outer) ?? null;
-    let name = functionName(outer, parent);
-    if (!name && parent?.type === 'CallExpression' && parent.callee === outer) {
-      // `const worker = (function () { … return function worker() {…}; })()`
-      const call = parent;
-      name = functionName(call, this.parents.get(call) ?? null);
+    let inner = generator;
+    let outer: AnyNode | undefined;
+    let parent: AnyNode | null = null;
+    let name: string | null = null;
+    // Up through anonymous functions passed to a helper: an ES5 state machine's body sits in
+    // `__awaiter(this, …, function () { return __generator(this, function (_a) { … }); })`.
+    for (let hops = 0; hops < 3 && !name; hops++) {
+      outer = this.parents.get(inner);
+      while (outer && !isFunction(outer)) outer = this.parents.get(outer);
+      if (!outer) return null;
+      parent = this.parents.get(outer) ?? null;
+      name = functionName(outer, parent);
+      if (!name && parent?.type === 'CallExpression' && parent.callee === outer) {
+        // `const worker = (function () { … return function worker() {…}; })()`
+        name = functionName(parent, this.parents.get(parent) ?? null);
+        break;
+      }
+      if (!name && !(parent?.type === 'CallExpression' && (parent.arguments as AnyNode[]).includes(outer))) return null;
+      inner = outer;
     }
-    if (!name) return null;
+    if (!name || !outer) return null;
     if (name.startsWith('_') && outer.type === 'FunctionDeclaration' && assignsTo(outer, name)) name = name.slice(1);
-    const classBody = parent?.type === 'MethodDefinition' ? this.parents.get(parent) : undefined;
-    const classNode = classBody && this.parents.get(classBody);
-    const className = ((classNode?.id as AnyNode | null | undefined)?.name as string | undefined) ?? undefined;
+    const className = declaringClass(outer, parent, this.parents);
     return className ? { name, className } : { name };
   }
+}
+
+/** The class a method is declared in: `class X { m() {} }`, or ES5's `X.prototype.m = function`. */
+function declaringClass(fn: AnyNode, parent: AnyNode | null, parents: Map<AnyNode, AnyNode>): string | undefined {
+  if (parent?.type === 'MethodDefinition') {
+    const classNode = parents.get(parents.get(parent)!);
+    const id = classNode?.id as AnyNode | null | undefined;
+    return id?.type === 'Identifier' ? (id.name as string) : undefined;
+  }
+  if (parent?.type === 'AssignmentExpression' && parent.right === fn) {
+    const left = parent.left as AnyNode;
+    const owner = left.type === 'MemberExpression' ? (left.object as AnyNode) : null;
+    if (owner?.type === 'MemberExpression' && memberName(owner) === 'prototype' && (owner.object as AnyNode).type === 'Identifier') {
+      return (owner.object as AnyNode).name as string;
+    }
+  }
+  return undefined;
 }
 
 /** A function's name as its declaration, method, variable or assignment gives it (or an expression's, as a variable's value). */
@@ -204,6 +231,10 @@ export function inferAwait(script: ParsedScript, query: InferQuery): ScriptPosit
     scope = offset === null || offset === undefined ? null : script.functionAt(offset);
   }
   if (!scope) return null;
+  if (query.stateMachine) {
+    const at = query.stateMachine.resumeLabel === undefined ? null : stateMachineYield(scope, query.stateMachine.resumeLabel);
+    return at === null ? null : script.positionOf(at);
+  }
   const all = candidatesIn(scope);
   // A frame that awaits something is at an await (or yield*, for await); one awaiting nothing we
   // know of, in an async generator, most likely waits at a yield for its consumer.
@@ -247,7 +278,7 @@ export function inferLocations(
       if (!answers) answersByPlace.set(place, (answers = new Map()));
       answersByDefinition.set(definition, answers);
     }
-    let key: string = node.kind;
+    let key: string = node.stateMachine ? `${node.kind}@${node.stateMachine.resumeLabel}` : node.kind;
     for (let k = childStart[i]; k < childStart[i + 1]; k++) {
       const thing = nodes[childList[k]];
       key += `\u0000${thing.kind}:${thing.name}:${thing.combinator ?? ''}:${thing.thenMethod ?? ''}`;
@@ -325,7 +356,12 @@ function inferPoint(
   }
   if (!script) return null;
   const awaiting: AwaitedThing[] = Array.from(children, (at) => nodes[at]);
-  const at = inferAwait(script, { kind: node.kind as InferQuery['kind'], definition: node.definition, awaiting });
+  const at = inferAwait(script, {
+    kind: node.kind as InferQuery['kind'],
+    definition: node.definition,
+    awaiting,
+    ...(node.stateMachine ? { stateMachine: node.stateMachine } : {}),
+  });
   return at ? { scriptId, lineNumber: at.line, columnNumber: at.column } : null;
 }
 
@@ -438,6 +474,34 @@ function candidatesIn(scope: AnyNode): Candidate[] {
     }
   });
   return found.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Where a state machine's body (`switch (_a.label) { case 0: return [4, x]; case 1: … }`, 4 being
+ * tslib's yield instruction) waits when it resumes at `label`: tslib's step increments the label
+ * past the `[4, x]` the body returned, so it is the last one before `case label:`. The offset of
+ * that instruction's array; null when the body has no such case.
+ */
+function stateMachineYield(body: AnyNode, label: number): number | null {
+  let found: number | null = null;
+  walk(body.body as AnyNode, isFunction, (node) => {
+    if (found !== null || node.type !== 'SwitchStatement') return;
+    const cases = node.cases as AnyNode[];
+    const resume = cases.find((clause) => {
+      const test = clause.test as AnyNode | null;
+      return test?.type === 'Literal' && test.value === label;
+    });
+    if (!resume) return;
+    let last: number | null = null;
+    walk(node, isFunction, (inner) => {
+      if (inner.type !== 'ReturnStatement' || inner.start >= resume.start) return;
+      const argument = inner.argument as AnyNode | null;
+      const op = argument?.type === 'ArrayExpression' ? ((argument.elements as (AnyNode | null)[])[0] ?? null) : null;
+      if (op?.type === 'Literal' && op.value === 4 && (last === null || inner.start > last)) last = argument!.start;
+    });
+    found = last;
+  });
+  return found;
 }
 
 /** Whether `expression` contains the call that makes a promise like `thing`. */

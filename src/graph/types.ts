@@ -15,10 +15,11 @@ export type CombinatorKind = 'all' | 'allSettled' | 'any' | 'race';
 
 /**
  * The helper that runs an async function compiled to a generator: `__awaiter` (TypeScript's, inline
- * or from tslib, and esbuild's `__async`, built the same way) or Babel's `asyncToGenerator`;
- * `generator` for another helper of the same shape.
+ * or from tslib, and esbuild's `__async`, built the same way), `__generator` when the generator is
+ * itself compiled to an ES5 state machine (tslib's `__generator`, run by `__awaiter`), or Babel's
+ * `asyncToGenerator`; `generator` for another helper of the same shape.
  */
-export type TranspiledHelper = '__awaiter' | 'asyncToGenerator' | 'generator';
+export type TranspiledHelper = '__awaiter' | '__generator' | 'asyncToGenerator' | 'generator';
 
 /** How a `.then` step was attached. */
 export type ThenMethod = 'then' | 'catch' | 'finally';
