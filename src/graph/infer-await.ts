@@ -175,11 +175,8 @@ function functionName(fn: AnyNode, parent: AnyNode | null): string | null {
     return propertyKeyName(parent);
   }
   if (parent.type === 'VariableDeclarator' && (parent.id as AnyNode).type === 'Identifier') return (parent.id as AnyNode).name as string;
-  if (parent.type === 'AssignmentExpression' && parent.right === fn) {
-    const left = parent.left as AnyNode;
-    if (left.type === 'Identifier') return left.name as string;
-    if (left.type === 'MemberExpression') return memberName(left);
-  }
+  // `name = function`, `X.prototype.name = function`: named as a call of the left side would be.
+  if (parent.type === 'AssignmentExpression' && parent.right === fn) return calleeName(parent.left as AnyNode);
   return null;
 }
 
