@@ -71,6 +71,7 @@ const TRANSPILED_HELPERS = new Map<string, TranspiledHelper>([
 // How far up a handler's context chain the helper's (or a forwarding handler's) captured variables
 // are looked for: __awaiter's handlers sit one function below the generator's slot.
 const HANDLER_CONTEXT_DEPTH = 2;
+const STATE_MACHINE_MAX_EDGES = 16;
 
 const COMBINATOR_NAMES: Record<CombinatorKind, string> = {
   all: 'Promise.all',
@@ -535,6 +536,9 @@ class AwaitGraphFinder {
    */
   private stateMachineOf(object: number): { body: number; state: number } | null {
     const heap = this.heap;
+    // Its few own properties (next, throw, return, Symbol.iterator): a big object or array in a
+    // handler's scope is not scanned for every reaction of that scope.
+    if (heap.endEdgeOf(object) - heap.firstEdgeOf(object) > STATE_MACHINE_MAX_EDGES) return null;
     const next = heap.namedEdgeTarget(object, this.str.next);
     if (next < 0 || heap.typeOf(next) !== this.closureType) return null;
     let found = null as { body: number; state: number } | null;
