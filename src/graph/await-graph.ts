@@ -64,7 +64,6 @@ const MODULE_BUILTINS = new Set(['CallAsyncModuleFulfilled', 'CallAsyncModuleRej
 const TRANSPILED_HELPERS = new Map<string, TranspiledHelper>([
   ['fulfilled', '__awaiter'],
   ['rejected', '__awaiter'],
-  ['step', '__awaiter'],
   ['_next', 'asyncToGenerator'],
   ['_throw', 'asyncToGenerator'],
 ]);
