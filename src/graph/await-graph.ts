@@ -1,5 +1,6 @@
 import type { HeapGraph } from './heap-graph.js';
-import type { AwaitNodeKind, CombinatorKind, ThenMethod } from './types.js';
+import { HeapReader } from './heap-reader.js';
+import type { AwaitNodeKind, CombinatorKind, ThenMethod, TranspiledHelper } from './types.js';
 
 /**
  * A node of the await graph as found in the heap, before locations are resolved to URLs.
@@ -14,6 +15,18 @@ export interface FoundNode {
   qualifiedName?: string;
   combinator?: CombinatorKind;
   thenMethod?: ThenMethod;
+  /** An async function compiled to a generator: which helper runs it (see TRANSPILED_HELPERS). */
+  transpiled?: TranspiledHelper;
+  /** The class of `this` of a transpiled function, for naming it once its name is known (infer-await.ts). */
+  receiverClass?: string;
+  /**
+   * A transpiled function compiled down to a state machine (tslib's __generator): its `definition`
+   * is its body's (the `switch (_a.label)` function), and `resumeLabel` the state it resumes at,
+   * when the snapshot holds numbers. No [[GeneratorLocation]]: it is not a generator.
+   */
+  stateMachine?: { resumeLabel?: number };
+  /** A `.then` step whose handler settles the promise that awaits it (its closure holds that promise's resolve). */
+  viaHandler?: true;
   definition: { scriptId: number; line: number; column: number } | null;
   awaitedBy: number[];
 }
@@ -42,6 +55,23 @@ const FINALLY_BUILTINS = new Set(['PromiseThenFinally', 'PromiseCatchFinally']);
 // Continuation of a module whose top-level await finished: settles the module's evaluation.
 const MODULE_BUILTINS = new Set(['CallAsyncModuleFulfilled', 'CallAsyncModuleRejected']);
 
+// Transpiled async functions: a generator run by a helper that resumes it from `.then(onFulfilled,
+// onRejected)` on each awaited promise and settles its own `new Promise` when it is done. The
+// handlers' closures (their context, or the one above) hold the generator and that promise's
+// resolve. TypeScript's __awaiter (inline or tslib) and esbuild's __async name the handlers
+// `fulfilled`/`rejected`; Babel's asyncToGenerator `_next`/`_throw` (they call asyncGeneratorStep).
+// Recognised by that structure; the names only say which helper it is.
+const TRANSPILED_HELPERS = new Map<string, TranspiledHelper>([
+  ['fulfilled', '__awaiter'],
+  ['rejected', '__awaiter'],
+  ['_next', 'asyncToGenerator'],
+  ['_throw', 'asyncToGenerator'],
+]);
+// How far up a handler's context chain the helper's (or a forwarding handler's) captured variables
+// are looked for: __awaiter's handlers sit one function below the generator's slot.
+const HANDLER_CONTEXT_DEPTH = 2;
+const STATE_MACHINE_MAX_EDGES = 16;
+
 const COMBINATOR_NAMES: Record<CombinatorKind, string> = {
   all: 'Promise.all',
   allSettled: 'Promise.allSettled',
@@ -54,7 +84,13 @@ type Consumer =
   | { type: 'await'; generator: number }
   | { type: 'combinator'; kind: CombinatorKind; promise: number }
   | { type: 'resolve'; promise: number; resolveFunction: number }
-  | { type: 'then'; reaction: number; handler: number; method: ThenMethod; derived: number };
+  | { type: 'then'; reaction: number; handler: number; method: ThenMethod; derived: number; forward?: Forward };
+
+/** A handler whose closure holds the resolving function of another pending promise it may settle. */
+interface Forward {
+  promise: number;
+  resolveFunction: number;
+}
 
 /**
  * Rebuilds the awaited-by graph from a heap snapshot.
@@ -101,6 +137,11 @@ class AwaitGraphFinder {
     asyncGeneratorRequest: number;
     sourceTextModule: number;
     boundFunction: number;
+    previous: number;
+    next: number;
+    body: number;
+    trys: number;
+    ops: number;
   };
   private readonly objectType: number;
   private readonly closureType: number;
@@ -124,6 +165,14 @@ class AwaitGraphFinder {
   private readonly definitionCache = new Map<number, FoundNode['definition']>();
   /** Scratch list of a reaction's handler closures, reused for every reaction. */
   private readonly handlers: number[] = [];
+  /** Suspended sync generators → their function: transpiled async functions if a helper runs them. */
+  private readonly syncGenerators = new Map<number, number>();
+  /** 1 for a promise with reactions (pending, and awaited by something). */
+  private readonly awaited: Uint8Array;
+  /** Reads the state machines' labels (numbers), made when the first one is found. */
+  private reader: HeapReader | undefined;
+  /** `.then` steps whose handler settles another promise: node index and that promise. */
+  private readonly forwards: { node: number; promise: number }[] = [];
 
   constructor(private readonly heap: HeapGraph) {
     const s = (value: string) => heap.stringIndex(value);
@@ -142,6 +191,11 @@ class AwaitGraphFinder {
       boundFunction: s('bound_function'),
       asyncGeneratorRequest: s('system / AsyncGeneratorRequest'),
       sourceTextModule: s('system / SourceTextModule'),
+      previous: s('previous'),
+      next: s('next'),
+      body: s('body'),
+      trys: s('trys'),
+      ops: s('ops'),
     };
     this.objectType = heap.nodeTypeIndex('object');
     this.closureType = heap.nodeTypeIndex('closure');
@@ -149,6 +203,7 @@ class AwaitGraphFinder {
     this.generatorNode = new OrdinalMap(heap.nodeCount);
     this.bareNode = new OrdinalMap(heap.nodeCount);
     this.bareAnswer = new Uint8Array(heap.nodeCount);
+    this.awaited = new Uint8Array(heap.nodeCount);
   }
 
   run(trace?: AwaitGraphTrace): FoundNode[] {
@@ -185,9 +240,11 @@ class AwaitGraphFinder {
     settle();
     if (!scanned) this.scanObjects(pendingPromises);
     for (const module of modules) this.markModuleBody(module);
+    for (const promise of pendingPromises) this.awaited[promise] = 1;
     for (const promise of pendingPromises) this.collectReactions(promise);
     this.findRaces();
     this.linkConsumers();
+    if (this.forwards.length > 0) this.dropForwardCycles();
     if (trace) {
       // Handed over as they are (hundreds of thousands of entries at 100k chains: no copies).
       trace.promiseNode = new PromiseNodes(this.promiseOwner, this.bareNode);
@@ -225,7 +282,11 @@ class AwaitGraphFinder {
     let kind: AwaitNodeKind;
     if (functionKind === 'AsyncFunction') kind = 'async-function';
     else if (functionKind === 'AsyncGeneratorFunction') kind = 'async-generator';
-    else return; // sync generators never await
+    else {
+      // A sync generator awaits only when a helper runs it as an async function (transpiledStep).
+      if (functionKind === 'GeneratorFunction') this.syncGenerators.set(generator, fn);
+      return;
+    }
     const name = heap.nameOf(fn);
     const index = this.addNode(generator, kind, name || '(anonymous)', this.definitionOf(fn));
     const qualifier = this.receiverClassName(generator);
@@ -400,16 +461,145 @@ class AwaitGraphFinder {
       }
     }
     if (userHandlers) {
+      for (const handler of userHandlers) {
+        const generator = this.transpiledStep(handler);
+        if (generator >= 0) return { type: 'await', generator };
+      }
+      let forward: Forward | undefined;
+      for (const handler of userHandlers) if ((forward = this.forwardedResolve(handler))) break;
       // Named after the fulfill handler; a step with only a reject handler is a .catch.
       const fulfill = userHandlers.find((handler) => !this.isRejectSlot(reaction, handler));
-      if (fulfill !== undefined) return { type: 'then', reaction, handler: fulfill, method: 'then', derived };
-      return { type: 'then', reaction, handler: userHandlers[0], method: handlerCount === 1 ? 'catch' : 'then', derived };
+      const step: Consumer =
+        fulfill !== undefined
+          ? { type: 'then', reaction, handler: fulfill, method: 'then', derived }
+          : { type: 'then', reaction, handler: userHandlers[0], method: handlerCount === 1 ? 'catch' : 'then', derived };
+      if (forward && derived >= 0 && forward.promise !== derived) step.forward = forward;
+      return step;
     }
     if (resolve ?? moduleResolve) return resolve ?? moduleResolve;
     // No handlers at all (`p.then()`, Node's internal promise plumbing): the derived promise
     // settles exactly as this one does. A per-reaction key keeps it from looking like a race.
     if (handlerCount === 0 && derived >= 0) return { type: 'resolve', promise: derived, resolveFunction: -1 - reaction };
     return null;
+  }
+
+  /**
+   * The generator a transpiled async function's helper resumes from this handler, registering it
+   * as a node (once) that owns the helper's promise; -1 when the handler is not such a step.
+   * The handler's context chain must hold both a suspended sync generator and the resolve function
+   * of a promise (the helper's `new Promise`): see TRANSPILED_HELPERS.
+   */
+  private transpiledStep(handler: number): number {
+    const heap = this.heap;
+    let generator = -1;
+    let resolve = -1;
+    let machine = null as { body: number; state: number } | null;
+    this.forEachHandlerContext(handler, (context) => {
+      for (let e = heap.firstEdgeOf(context), end = heap.endEdgeOf(context); e < end; e++) {
+        const target = heap.edgeTo(e);
+        const type = heap.typeOf(target);
+        if (type === this.closureType) {
+          if (resolve < 0 && this.builtinName(target) === 'PromiseCapabilityDefaultResolve') resolve = target;
+        } else if (generator < 0 && type === this.objectType) {
+          if (this.syncGenerators.has(target)) generator = target;
+          else if ((machine = this.stateMachineOf(target))) generator = target;
+        }
+      }
+      return generator >= 0 && resolve >= 0;
+    });
+    if (generator < 0 || resolve < 0) return -1;
+    if (this.generatorNode.has(generator)) return generator;
+    const promise = this.findInContext(resolve, this.str.promise);
+    if (promise < 0) return -1;
+    const fn = machine ? machine.body : this.syncGenerators.get(generator)!;
+    const name = heap.nameOf(fn);
+    const index = this.addNode(generator, 'async-function', name || '(anonymous)', this.definitionOf(fn));
+    const node = this.nodes[index];
+    if (machine) {
+      node.transpiled = '__generator';
+      const label = (this.reader ??= new HeapReader(heap)).prop(machine.state, 'label');
+      node.stateMachine = typeof label === 'number' ? { resumeLabel: label } : {};
+    } else {
+      node.transpiled = TRANSPILED_HELPERS.get(heap.nameOf(handler)) ?? 'generator';
+      const qualifier = this.receiverClassName(generator);
+      if (qualifier) {
+        node.receiverClass = qualifier;
+        if (name) node.qualifiedName = `${qualifier}.${name}`;
+      }
+    }
+    this.generatorNode.set(generator, index);
+    this.promiseOwner.set(promise, index);
+    return generator;
+  }
+
+  /**
+   * An ES5 state machine standing in for a generator (tslib's __generator: `{ next, throw, return }`
+   * whose closures share a context holding the state record `_` — `{ label, sent, trys, ops }` —
+   * and the compiled `body`): its body and state record, or null.
+   */
+  private stateMachineOf(object: number): { body: number; state: number } | null {
+    const heap = this.heap;
+    // Its few own properties (next, throw, return, Symbol.iterator): a big object or array in a
+    // handler's scope is not scanned for every reaction of that scope.
+    if (heap.endEdgeOf(object) - heap.firstEdgeOf(object) > STATE_MACHINE_MAX_EDGES) return null;
+    const next = heap.namedEdgeTarget(object, this.str.next);
+    if (next < 0 || heap.typeOf(next) !== this.closureType) return null;
+    let found = null as { body: number; state: number } | null;
+    this.forEachHandlerContext(next, (context) => {
+      let body = -1;
+      let state = -1;
+      for (let e = heap.firstEdgeOf(context), end = heap.endEdgeOf(context); e < end; e++) {
+        const target = heap.edgeTo(e);
+        const type = heap.typeOf(target);
+        if (type === this.objectType && heap.namedEdgeTarget(target, this.str.trys) >= 0 && heap.namedEdgeTarget(target, this.str.ops) >= 0) state = target;
+        else if (type === this.closureType && heap.edgeNameIndex(e) === this.str.body) body = target;
+      }
+      if (body >= 0 && state >= 0) found = { body, state };
+      return found !== null;
+    });
+    return found;
+  }
+
+  /**
+   * A handler that settles another promise itself (`p.then((v) => { cleanup(); resolve(v); })`
+   * inside a `new Promise`): its closure holds the resolve (or reject) function of a promise that
+   * something awaits. Only the handler's own scopes are looked at, not a module's top level (whose
+   * variables every closure of the module shares).
+   */
+  private forwardedResolve(handler: number): Forward | undefined {
+    const heap = this.heap;
+    let forward: Forward | undefined;
+    this.forEachHandlerContext(handler, (context) => {
+      for (let e = heap.firstEdgeOf(context), end = heap.endEdgeOf(context); e < end; e++) {
+        const target = heap.edgeTo(e);
+        if (heap.typeOf(target) !== this.closureType) continue;
+        const builtin = this.builtinName(target);
+        if (builtin !== 'PromiseCapabilityDefaultResolve' && builtin !== 'PromiseCapabilityDefaultReject') continue;
+        const promise = this.findInContext(target, this.str.promise);
+        if (promise >= 0 && this.awaited[promise] === 1) {
+          forward = { promise, resolveFunction: target };
+          if (builtin === 'PromiseCapabilityDefaultResolve') return true;
+        }
+      }
+      return forward !== undefined;
+    });
+    return forward;
+  }
+
+  /**
+   * Calls `visit` with a handler's context and the ones above it (HANDLER_CONTEXT_DEPTH), until it
+   * returns true. Stops below a script's or module's top-level context: the one whose `previous` is
+   * the native context (named "system / NativeContext", with " / …" after it on Node 26).
+   */
+  private forEachHandlerContext(handler: number, visit: (context: number) => boolean): void {
+    const heap = this.heap;
+    let context = heap.namedEdgeTarget(handler, this.str.context);
+    for (let depth = 0; depth < HANDLER_CONTEXT_DEPTH && context >= 0; depth++) {
+      const previous = heap.namedEdgeTarget(context, this.str.previous);
+      if (previous < 0 || heap.nameOf(previous).startsWith('system / NativeContext')) return;
+      if (visit(context)) return;
+      context = previous;
+    }
   }
 
   /**
@@ -568,10 +758,57 @@ class AwaitGraphFinder {
         );
         this.nodes[index].thenMethod = consumer.method;
         if (consumer.derived >= 0) this.promiseOwner.set(consumer.derived, index);
+        if (consumer.forward) {
+          // The step settles the forwarded promise: whoever awaits that promise awaits this step.
+          this.nodes[index].viaHandler = true;
+          const sources = this.resolvedBy.get(consumer.forward.promise) ?? [];
+          sources.push({ source: consumer.derived, resolveFunction: consumer.forward.resolveFunction, reaction: consumer.reaction });
+          this.resolvedBy.set(consumer.forward.promise, sources);
+          this.forwards.push({ node: index, promise: consumer.forward.promise });
+        }
         return index;
       }
       default:
         return undefined;
+    }
+  }
+
+  /**
+   * A handler that holds a promise's resolve function may still not call it: a link made that way
+   * is left out when it would close an await cycle (the step would wait, through what it awaits,
+   * for its own awaiter), rather than reporting a deadlock the heap cannot prove.
+   */
+  private dropForwardCycles(): void {
+    const nodes = this.nodes;
+    const position = new Map<number, number>();
+    nodes.forEach((node, index) => position.set(node.id, index));
+    // What each node awaits (the reverse of awaitedBy), by position.
+    const awaits: number[][] = nodes.map(() => []);
+    nodes.forEach((node, index) => {
+      for (const id of node.awaitedBy) awaits[position.get(id)!].push(index);
+    });
+    for (const { node: step, promise } of this.forwards) {
+      const awaiters = nodes[step].awaitedBy;
+      if (awaiters.length === 0) continue;
+      const below = new Set<number>();
+      const work = [step];
+      while (work.length > 0) {
+        for (const next of awaits[work.pop()!]) {
+          if (!below.has(next)) {
+            below.add(next);
+            work.push(next);
+          }
+        }
+      }
+      const kept = awaiters.filter((id) => !below.has(position.get(id)!));
+      if (kept.length !== awaiters.length) {
+        for (const id of awaiters) if (!kept.includes(id)) awaits[position.get(id)!].splice(awaits[position.get(id)!].indexOf(step), 1);
+        nodes[step].awaitedBy = kept;
+        if (kept.length === 0) delete nodes[step].viaHandler;
+        // Those awaiters wait for the promise itself, as if no handler were known to settle it.
+        const bare = this.bareNodeFor(promise);
+        for (const id of awaiters) if (!kept.includes(id)) this.link(bare, position.get(id)!);
+      }
     }
   }
 

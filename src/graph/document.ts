@@ -140,6 +140,8 @@ function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator, in
   if (found.qualifiedName) node.qualifiedName = found.qualifiedName;
   if (found.combinator) node.combinator = found.combinator;
   if (found.thenMethod) node.thenMethod = found.thenMethod;
+  if (found.transpiled) node.transpiled = found.transpiled;
+  if (found.viaHandler) node.viaHandler = true;
   if (state) node.state = state;
   if (location && isInternalUrl(location.url)) node.internal = true;
   node.location = location;

@@ -35,6 +35,8 @@ export interface InferQuery {
   definition: ScriptPosition | null;
   /** What the frame awaits (the nodes it is awaitedBy of); empty when nothing is known. */
   awaiting: readonly AwaitedThing[];
+  /** An ES5 state machine (tslib's __generator) whose `definition` is its body: the state it resumes at. */
+  stateMachine?: { resumeLabel?: number };
 }
 
 /** Larger sources are not parsed: a 20 MB bundle takes acorn seconds. */
@@ -104,6 +106,48 @@ export class ParsedScript {
     return this.program;
   }
 
+  /** Child → parent of every AST node, built on first use. */
+  private parents: Map<AnyNode, AnyNode> | undefined;
+
+  /**
+   * The name a transpiled generator's function was written with: its own, else that of the
+   * function it is created in (see nameTranspiledFunctions); null when that one is anonymous.
+   */
+  writtenName(generator: AnyNode): { name: string; className?: string } | null {
+    const own = (generator.id as AnyNode | null)?.name as string | undefined;
+    if (own) return { name: own };
+    if (!this.parents) {
+      const parents = (this.parents = new Map());
+      walk(this.program, null, (node, parent) => {
+        if (parent) parents.set(node, parent);
+      });
+    }
+    let inner = generator;
+    let outer: AnyNode | undefined;
+    let parent: AnyNode | null = null;
+    let name: string | null = null;
+    // Up through anonymous functions passed to a helper: an ES5 state machine's body sits in
+    // `__awaiter(this, …, function () { return __generator(this, function (_a) { … }); })`.
+    for (let hops = 0; hops < 3 && !name; hops++) {
+      outer = this.parents.get(inner);
+      while (outer && !isFunction(outer)) outer = this.parents.get(outer);
+      if (!outer) return null;
+      parent = this.parents.get(outer) ?? null;
+      name = functionName(outer, parent);
+      if (!name && parent?.type === 'CallExpression' && parent.callee === outer) {
+        // `const worker = (function () { … return function worker() {…}; })()`
+        name = functionName(parent, this.parents.get(parent) ?? null);
+        break;
+      }
+      if (!name && !(parent?.type === 'CallExpression' && (parent.arguments as AnyNode[]).includes(outer))) return null;
+      inner = outer;
+    }
+    if (!name || !outer) return null;
+    if (name.startsWith('_') && outer.type === 'FunctionDeclaration' && assignsTo(outer, name)) name = name.slice(1);
+    const className = declaringClass(outer, parent, this.parents);
+    return className ? { name, className } : { name };
+  }
+
   /**
    * The names a function (and every function inside it) refers to, for the function whose head is
    * at `position` (a closure's definition in the heap snapshot); null when there is no such
@@ -124,6 +168,54 @@ export class ParsedScript {
     });
     return dynamic ? null : names;
   }
+}
+
+/** The class a method is declared in: `class X { m() {} }`, or ES5's `X.prototype.m = function`. */
+function declaringClass(fn: AnyNode, parent: AnyNode | null, parents: Map<AnyNode, AnyNode>): string | undefined {
+  if (parent?.type === 'MethodDefinition') {
+    const classNode = parents.get(parents.get(parent)!);
+    const id = classNode?.id as AnyNode | null | undefined;
+    return id?.type === 'Identifier' ? (id.name as string) : undefined;
+  }
+  if (parent?.type === 'AssignmentExpression' && parent.right === fn) {
+    const left = parent.left as AnyNode;
+    const owner = left.type === 'MemberExpression' ? (left.object as AnyNode) : null;
+    if (owner?.type === 'MemberExpression' && memberName(owner) === 'prototype' && (owner.object as AnyNode).type === 'Identifier') {
+      return (owner.object as AnyNode).name as string;
+    }
+  }
+  return undefined;
+}
+
+/** A function's name as its declaration, method, variable or assignment gives it (or an expression's, as a variable's value). */
+function functionName(fn: AnyNode, parent: AnyNode | null): string | null {
+  const id = fn.id as AnyNode | null | undefined;
+  if (id?.type === 'Identifier') return id.name as string;
+  if (!parent) return null;
+  if (parent.type === 'MethodDefinition' || (parent.type === 'Property' && parent.value === fn) || parent.type === 'PropertyDefinition') {
+    return propertyKeyName(parent);
+  }
+  if (parent.type === 'VariableDeclarator' && (parent.id as AnyNode).type === 'Identifier') return (parent.id as AnyNode).name as string;
+  // `name = function`, `X.prototype.name = function`: named as a call of the left side would be.
+  if (parent.type === 'AssignmentExpression' && parent.right === fn) return calleeName(parent.left as AnyNode);
+  return null;
+}
+
+function propertyKeyName(property: AnyNode): string | null {
+  const key = property.key as AnyNode;
+  if (!property.computed && key.type === 'Identifier') return key.name as string;
+  if (key.type === 'PrivateIdentifier') return `#${key.name as string}`;
+  if (key.type === 'Literal' && typeof key.value === 'string') return key.value;
+  return null;
+}
+
+/** Whether a function's body assigns to `name` (Babel's `_name = _asyncToGenerator(…)`). */
+function assignsTo(fn: AnyNode, name: string): boolean {
+  let hit = false;
+  walk(fn.body as AnyNode, isFunction, (node) => {
+    if (!hit && node.type === 'AssignmentExpression' && (node.left as AnyNode).type === 'Identifier' && (node.left as AnyNode).name === name) hit = true;
+  });
+  return hit;
 }
 
 /** An identifier that names a property (`a.b`, `{ b: 1 }`, `class { b() {} }`), not a variable. */
@@ -174,6 +266,10 @@ export function inferAwait(script: ParsedScript, query: InferQuery): ScriptPosit
     scope = offset === null || offset === undefined ? null : script.functionAt(offset);
   }
   if (!scope) return null;
+  if (query.stateMachine) {
+    const at = query.stateMachine.resumeLabel === undefined ? null : stateMachineYield(scope, query.stateMachine.resumeLabel);
+    return at === null ? null : script.positionOf(at);
+  }
   const all = candidatesIn(scope);
   // A frame that awaits something is at an await (or yield*, for await); one awaiting nothing we
   // know of, in an async generator, most likely waits at a yield for its consumer.
@@ -217,7 +313,7 @@ export function inferLocations(
       if (!answers) answersByPlace.set(place, (answers = new Map()));
       answersByDefinition.set(definition, answers);
     }
-    let key: string = node.kind;
+    let key: string = node.stateMachine ? `${node.kind}@${node.stateMachine.resumeLabel}` : node.kind;
     for (let k = childStart[i]; k < childStart[i + 1]; k++) {
       const thing = nodes[childList[k]];
       key += `\u0000${thing.kind}:${thing.name}:${thing.combinator ?? ''}:${thing.thenMethod ?? ''}`;
@@ -295,18 +391,60 @@ function inferPoint(
   }
   if (!script) return null;
   const awaiting: AwaitedThing[] = Array.from(children, (at) => nodes[at]);
-  const at = inferAwait(script, { kind: node.kind as InferQuery['kind'], definition: node.definition, awaiting });
+  const at = inferAwait(script, {
+    kind: node.kind as InferQuery['kind'],
+    definition: node.definition,
+    awaiting,
+    ...(node.stateMachine ? { stateMachine: node.stateMachine } : {}),
+  });
   return at ? { scriptId, lineNumber: at.line, columnNumber: at.column } : null;
 }
 
-/** Scripts whose source inference needs: those defining frames without an exact point. */
+/**
+ * Scripts whose source inference needs: those defining frames without an exact point, and those
+ * defining transpiled functions still to be named (nameTranspiledFunctions).
+ */
 export function scriptsToInfer(nodes: readonly FoundNode[], exact: ReadonlyMap<number, ExactPoint>): string[] {
   const ids = new Set<string>();
   for (const node of nodes) {
     if (node.kind !== 'async-function' && node.kind !== 'async-generator' && node.kind !== 'module') continue;
-    if (!exact.has(node.id) && node.definition) ids.add(String(node.definition.scriptId));
+    if ((!exact.has(node.id) || needsName(node)) && node.definition) ids.add(String(node.definition.scriptId));
   }
   return [...ids];
+}
+
+function needsName(node: FoundNode): boolean {
+  return node.transpiled !== undefined && node.name === '(anonymous)';
+}
+
+/**
+ * Names transpiled async functions after the function they were written as. The compiled generator
+ * is anonymous (`acquire() { return __awaiter(this, …, function* () { … }); }`): the function it
+ * is passed from is the one the source declared, be it a method, a function, a variable's function
+ * or a `X.prototype.m = function` assignment. Babel moves a function declaration's body into
+ * `function _name() { _name = _asyncToGenerator(function* () { … }); … }`: that `_` is dropped.
+ * A variable's function made by an immediately called one (Babel's arrow functions) is named after
+ * the variable. With its receiver's class, a method is named `Class.method` as a native one is.
+ */
+export function nameTranspiledFunctions(nodes: FoundNode[], sources: ReadonlyMap<string, string>): void {
+  const parsed = new Map<string, ParsedScript | null>();
+  for (const node of nodes) {
+    if (!needsName(node) || !node.definition) continue;
+    const scriptId = String(node.definition.scriptId);
+    const text = sources.get(scriptId);
+    if (text === undefined) continue;
+    let script = parsed.get(scriptId);
+    if (script === undefined) parsed.set(scriptId, (script = parseScript(text)));
+    const offset = script?.offsetOf(node.definition);
+    const generator = offset === null || offset === undefined ? null : script!.functionAt(offset);
+    const written = generator && script!.writtenName(generator);
+    if (!written) continue;
+    node.name = written.name;
+    // The receiver's class, as for native methods; else the class the source declares it in
+    // (Babel calls the generator without `this`).
+    const qualifier = node.receiverClass ?? written.className;
+    if (qualifier) node.qualifiedName = `${qualifier}.${written.name}`;
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -371,6 +509,34 @@ function candidatesIn(scope: AnyNode): Candidate[] {
     }
   });
   return found.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Where a state machine's body (`switch (_a.label) { case 0: return [4, x]; case 1: … }`, 4 being
+ * tslib's yield instruction) waits when it resumes at `label`: tslib's step increments the label
+ * past the `[4, x]` the body returned, so it is the last one before `case label:`. The offset of
+ * that instruction's array; null when the body has no such case.
+ */
+function stateMachineYield(body: AnyNode, label: number): number | null {
+  let found: number | null = null;
+  walk(body.body as AnyNode, isFunction, (node) => {
+    if (found !== null || node.type !== 'SwitchStatement') return;
+    const cases = node.cases as AnyNode[];
+    const resume = cases.find((clause) => {
+      const test = clause.test as AnyNode | null;
+      return test?.type === 'Literal' && test.value === label;
+    });
+    if (!resume) return;
+    let last: number | null = null;
+    walk(node, isFunction, (inner) => {
+      if (inner.type !== 'ReturnStatement' || inner.start >= resume.start) return;
+      const argument = inner.argument as AnyNode | null;
+      const op = argument?.type === 'ArrayExpression' ? ((argument.elements as (AnyNode | null)[])[0] ?? null) : null;
+      if (op?.type === 'Literal' && op.value === 4 && (last === null || inner.start > last)) last = argument!.start;
+    });
+    found = last;
+  });
+  return found;
 }
 
 /** Whether `expression` contains the call that makes a promise like `thing`. */

@@ -7,7 +7,7 @@ export function displayName(node: AwaitNode | undefined): string {
   if (!node) return '?';
   switch (node.kind) {
     case 'then':
-      return `.${node.thenMethod ?? 'then'}(${node.name})`;
+      return `.${node.thenMethod ?? 'then'}(${node.name})${node.viaHandler ? ' via handler' : ''}`;
     case 'module':
       return `module ${node.name}`;
     case 'async-generator':

@@ -13,6 +13,14 @@ export type AwaitNodeKind =
 
 export type CombinatorKind = 'all' | 'allSettled' | 'any' | 'race';
 
+/**
+ * The helper that runs an async function compiled to a generator: `__awaiter` (TypeScript's, inline
+ * or from tslib, and esbuild's `__async`, built the same way), `__generator` when the generator is
+ * itself compiled to an ES5 state machine (tslib's `__generator`, run by `__awaiter`), or Babel's
+ * `asyncToGenerator`; `generator` for another helper of the same shape.
+ */
+export type TranspiledHelper = '__awaiter' | '__generator' | 'asyncToGenerator' | 'generator';
+
 /** How a `.then` step was attached. */
 export type ThenMethod = 'then' | 'catch' | 'finally';
 
@@ -43,6 +51,17 @@ export interface AwaitNode {
   qualifiedName?: string;
   combinator?: CombinatorKind;
   thenMethod?: ThenMethod;
+  /**
+   * On `async-function` nodes: the function was compiled to a generator (TypeScript for ES2015/2016,
+   * Babel, esbuild) and runs through this helper; `location` is its `yield` (mapped to the source's
+   * `await` when a source map applies).
+   */
+  transpiled?: TranspiledHelper;
+  /**
+   * On `then` nodes: the step's handler settles the promise of the node that awaits it (its closure
+   * holds that promise's resolve function: `p.then((v) => { cleanup(); resolve(v); })`).
+   */
+  viaHandler?: true;
   /** [[GeneratorState]] when an exact lookup was made: "suspended" or "running". */
   state?: string;
   /** Code of Node.js itself (`node:internal/…`). */

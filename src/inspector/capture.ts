@@ -3,7 +3,7 @@ import { HeapGraph } from '../graph/heap-graph.js';
 import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
 import { ClosureNames } from '../graph/closure-names.js';
 import { isInternalUrl } from '../graph/document.js';
-import { inferLocations, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
+import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
@@ -184,6 +184,8 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const inferFirst = !budgetCoversEveryFrame(nodes, lookupOptions);
     const infer = async (exact: ReadonlyMap<number, ExactPoint>) => {
       const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, exact), { debuggerEnabled: true }), signal);
+      // Names first: inference matches an `await`'s call against the names of what the frame awaits.
+      nameTranspiledFunctions(nodes, sources);
       return inferLocations(nodes, exact, sources);
     };
     if (inferFirst) inferred = await infer(new Map());

@@ -29,6 +29,11 @@ const LOOKUP_MS_PER_HEAP_NODE = 0.0005;
 
 const SUSPENDABLE = new Set(['async-function', 'async-generator', 'module']);
 
+/** Frames V8 can place: not ES5 state machines standing in for a generator (no [[GeneratorLocation]]). */
+function hasGeneratorLocation(node: FoundNode): boolean {
+  return SUSPENDABLE.has(node.kind) && !node.stateMachine;
+}
+
 /**
  * Reads [[GeneratorLocation]] of suspended frames. Each lookup resolves a heap object id,
  * which makes V8 scan the whole heap on the target's main thread, so the lookups run one at
@@ -120,7 +125,7 @@ async function readGeneratorLocation(session: CdpSession, objectId: string): Pro
  */
 export function budgetCoversEveryFrame(nodes: readonly FoundNode[], options: Pick<LookupOptions, 'budgetMs' | 'heapNodes'>): boolean {
   let frames = 0;
-  for (const node of nodes) if (SUSPENDABLE.has(node.kind)) frames++;
+  for (const node of nodes) if (hasGeneratorLocation(node)) frames++;
   return frames * (options.heapNodes ?? 0) * LOOKUP_MS_PER_HEAP_NODE <= options.budgetMs;
 }
 
@@ -153,7 +158,7 @@ function lookupPlan(nodes: FoundNode[]): { node: FoundNode; firstOfFunction: boo
   }
   const seenFunctions = new Set<string>();
   const ranked = nodes
-    .filter((node) => SUSPENDABLE.has(node.kind))
+    .filter(hasGeneratorLocation)
     .sort((a, b) => a.id - b.id)
     .map((node) => {
       const key = node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`;

@@ -57,7 +57,7 @@ export function parseDocument(stdout: string): AwaitGraphDocument {
 
 /**
  * One line per node, sorted:
- *   `<kind> <name>[ (<qualifiedName>)][ [<combinator|thenMethod>]] <location> <locationSource> ← <awaiter labels>`
+ *   `<kind> <name>[ (<qualifiedName>)][ [<combinator|thenMethod>]][ [via handler]][ {<transpiled>}] <location> <locationSource> ← <awaiter labels>`
  * Internal nodes (Node's own code) are folded into `<internal>` when `foldInternal` is set:
  * their names and lines differ between Node versions.
  */
@@ -75,6 +75,8 @@ export function canonicalDocument(doc: AwaitGraphDocument, { foldInternal = fals
       if (node.qualifiedName) parts.push(`(${node.qualifiedName})`);
       if (node.combinator) parts.push(`[${node.combinator}]`);
       if (node.thenMethod) parts.push(`[${node.thenMethod}]`);
+      if (node.viaHandler) parts.push('[via handler]');
+      if (node.transpiled) parts.push(`{${node.transpiled}}`);
       parts.push(displayLocation(node.location), node.locationSource);
       const awaiters = node.awaitedBy.map(awaiterLabel).sort();
       return `${parts.join(' ')} ← ${awaiters.length > 0 ? awaiters.join(', ') : '(root)'}`;

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { FoundNode } from '../../src/graph/await-graph.js';
-import { inferAwait, inferLocations, parseScript, scriptsToInfer, type InferQuery, type ParsedScript, type ScriptPosition } from '../../src/graph/infer-await.js';
+import {
+  inferAwait,
+  inferLocations,
+  nameTranspiledFunctions,
+  parseScript,
+  scriptsToInfer,
+  type InferQuery,
+  type ParsedScript,
+  type ScriptPosition,
+} from '../../src/graph/infer-await.js';
 
 /** 0-based line/column of the `nth` occurrence of `text` in `source`. */
 function at(source: string, text: string, nth = 0): ScriptPosition {
@@ -161,5 +170,94 @@ describe('inferLocations', () => {
   it('needs no source when every frame is exact', () => {
     const exact = new Map([1, 2, 4].map((id) => [id, { scriptId: '3', lineNumber: 0, columnNumber: 0 }]));
     expect(scriptsToInfer(nodes, exact)).toEqual([]);
+  });
+});
+
+describe('transpiled async functions', () => {
+  /** A transpiled node defined at `marker` (V8: the generator's parameter list). */
+  function transpiledNode(source: string, marker: string, extra: Partial<FoundNode> = {}): FoundNode {
+    const { line, column } = at(source, marker);
+    return {
+      id: 1,
+      heapNode: 0,
+      kind: 'async-function',
+      name: '(anonymous)',
+      transpiled: '__awaiter',
+      definition: { scriptId: 7, line, column },
+      awaitedBy: [],
+      ...extra,
+    };
+  }
+
+  function named(source: string, marker: string, extra: Partial<FoundNode> = {}): string {
+    const node = transpiledNode(source, marker, extra);
+    nameTranspiledFunctions([node], new Map([['7', source]]));
+    return node.qualifiedName ?? node.name;
+  }
+
+  it('names the generator after the function it is created in, as written', () => {
+    const tsc = [
+      'class Pool {',
+      '  acquire() {',
+      '    return __awaiter(this, void 0, void 0, function* () { yield x; });',
+      '  }',
+      '}',
+      'function handle(id) {',
+      '  return __awaiter(this, void 0, void 0, function* () { yield y; });',
+      '}',
+      'const load = (id) => __awaiter(void 0, void 0, void 0, function* () { yield z; });',
+    ].join('\n');
+    expect(named(tsc, 'function* () { yield x', { receiverClass: 'Pool' })).toBe('Pool.acquire');
+    expect(named(tsc, 'function* () { yield y')).toBe('handle');
+    expect(named(tsc, 'function* () { yield z')).toBe('load');
+  });
+
+  it("names Babel's shapes: the _name wrapper, a method without receiver, an arrow's immediately called maker", () => {
+    const babel = [
+      'function _consume() {',
+      '  _consume = _asyncToGenerator(function* (queue) { yield queue.take(); });',
+      '  return _consume.apply(this, arguments);',
+      '}',
+      'class Queue { take() { return _asyncToGenerator(function* () { yield t; })(); } }',
+      'const worker = (function () {',
+      '  var _ref = _asyncToGenerator(function* () { yield w; });',
+      '  return function worker() { return _ref.apply(this, arguments); };',
+      '})();',
+    ].join('\n');
+    expect(named(babel, 'function* (queue)')).toBe('consume');
+    expect(named(babel, 'function* () { yield t')).toBe('Queue.take');
+    expect(named(babel, 'function* () { yield w')).toBe('worker');
+  });
+
+  it('names an ES5 state machine from its body, through the anonymous function passed to __awaiter', () => {
+    const es5 = [
+      'Semaphore.prototype.runExclusive = function (callback_1) {',
+      '  return tslib_1.__awaiter(this, arguments, void 0, function (callback) {',
+      '    return tslib_1.__generator(this, function (_b) {',
+      '      switch (_b.label) {',
+      '        case 0: return [4 /*yield*/, this.acquire()];',
+      '        case 1: _b.sent();',
+      '          return [4 /*yield*/, callback()];',
+      '        case 2: return [2 /*return*/, _b.sent()];',
+      '      }',
+      '    });',
+      '  });',
+      '};',
+    ].join('\n');
+    expect(named(es5, '(_b)', { transpiled: '__generator' })).toBe('Semaphore.runExclusive');
+    // Resumed at label 1: suspended at the yield instruction of case 0; at 2, the one before case 2.
+    const point = (resumeLabel: number) =>
+      inferAwait(parsed(es5), { kind: 'async-function', definition: at(es5, '(_b)'), awaiting: [], stateMachine: { resumeLabel } });
+    expect(point(1)).toEqual(at(es5, '[4 /*yield*/, this'));
+    expect(point(2)).toEqual(at(es5, '[4 /*yield*/, callback'));
+    expect(point(7)).toBeNull();
+  });
+
+  it('leaves a name that cannot be read as (anonymous), and named functions alone', () => {
+    const source = 'run(function () { return __awaiter(this, void 0, void 0, function* () { yield a; }); });';
+    expect(named(source, 'function* ()')).toBe('(anonymous)');
+    const native = transpiledNode(source, 'function* ()', { name: 'fetchUser' });
+    nameTranspiledFunctions([native], new Map([['7', source]]));
+    expect(native.name).toBe('fetchUser');
   });
 });
