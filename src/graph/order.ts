@@ -93,3 +93,6 @@ export function awaitsByPosition(nodes: readonly { id: number; awaitedBy: readon
     position,
   };
 }
+
+/** Kinds of node that are suspended frames (not steps, combinators or promises). */
+export const FRAME_KINDS: ReadonlySet<string> = new Set(['async-function', 'async-generator', 'module']);

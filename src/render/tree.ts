@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { awaitsIndex, compareNodes, displayName } from '../graph/order.js';
+import { awaitsIndex, compareNodes, displayName, FRAME_KINDS } from '../graph/order.js';
 import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
@@ -113,11 +113,21 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
 export function locationNote(doc: AwaitGraphDocument): string | undefined {
   const stats = doc.stats;
   if (!stats) return undefined;
-  const inferred = stats.inferredLocations ?? 0;
-  const placed = inferred + stats.definitionLocations;
+  let exact = 0;
+  let inferred = 0;
+  let definition = 0;
+  for (const node of doc.nodes) {
+    // Suspended frames only (a `.then` step is always at its handler's definition), and not ES5
+    // state machines, which V8 cannot locate at any budget.
+    if (!FRAME_KINDS.has(node.kind) || node.transpiled === '__generator') continue;
+    if (node.locationSource === 'exact') exact++;
+    else if (node.locationSource === 'inferred') inferred++;
+    else definition++;
+  }
+  const placed = inferred + definition;
   if (placed === 0) return undefined;
-  const total = placed + stats.exactLocations;
-  const how = [inferred > 0 ? `${inferred} inferred from the source` : '', stats.definitionLocations > 0 ? `${stats.definitionLocations} at their definition` : '']
+  const total = placed + exact;
+  const how = [inferred > 0 ? `${inferred} inferred from the source` : '', definition > 0 ? `${definition} at their definition` : '']
     .filter(Boolean)
     .join(', ');
   // What the lookups cost so far says what a budget for all of them would be.

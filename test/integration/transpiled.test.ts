@@ -28,7 +28,7 @@ const CASES: TranspiledCase[] = [
       '└── handleRequest  fixtures/transpiled/src/pool-chain.ts:38:24',
       '    └── Repository.findUser  fixtures/transpiled/src/pool-chain.ts:29:36',
       '        └── Pool.acquire  fixtures/transpiled/src/pool-chain.ts:21:12',
-      '            └── Promise <pending>  ← held in users.pool.waiters[0] (fixtures/transpiled/out/pool-chain.js)',
+      '            └── Promise <pending>  ← held in users.pool.waiters[0] (fixtures/transpiled/src/pool-chain.ts)',
       'keeping the event loop alive:',
       '  stdin, reading',
     ],

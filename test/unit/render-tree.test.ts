@@ -119,19 +119,27 @@ describe('lookupOrder', () => {
 });
 
 describe('locationNote', () => {
-  const stats = { snapshotBytes: 1, heapNodes: 1, locationBudgetMs: 1000, locationLookupMs: 900, exactLocations: 3, inferredLocations: 4, definitionLocations: 1 };
-  const withStats = (extra: Partial<typeof stats>) => ({ ...doc([]), stats: { ...stats, ...extra } });
+  const stats = { snapshotBytes: 1, heapNodes: 1, locationBudgetMs: 1000, locationLookupMs: 900, exactLocations: 3, definitionLocations: 0 };
+  /** Frames placed exactly, by inference and at their definition, and a .then step (never counted). */
+  const withFrames = (exact: number, inferred: number, definition: number, extra: Partial<typeof stats> = {}) => {
+    const sources = [...Array(exact).fill('exact'), ...Array(inferred).fill('inferred'), ...Array(definition).fill('definition')];
+    const frames = sources.map((_, i) => node('async-function', `f${i}`, i + 1));
+    const step = node('then', 'onDone', 40, [frames[0]]);
+    const built = { ...doc([...frames, step]), stats: { ...stats, ...extra } };
+    built.nodes.forEach((n, i) => (n.locationSource = i < sources.length ? sources[i] : 'definition'));
+    return built;
+  };
 
   it('says how many frames were placed without a lookup, and what budget would cover them all', () => {
     // 300 ms a lookup, 8 frames, 20 % to spare: 2880 → 3000.
-    expect(locationNote(withStats({}))).toBe(
+    expect(locationNote(withFrames(3, 4, 1))).toBe(
       'note: 5 of 8 frames not located exactly (4 inferred from the source, 1 at their definition); --location-budget 3000 buys exact locations, at the cost of target time',
     );
-    expect(renderTree(withStats({}), { colors: false, cwd: '/app' }).trimEnd().split('\n').at(-1)).toMatch(/^note: 5 of 8 frames/);
+    expect(renderTree(withFrames(3, 4, 1), { colors: false, cwd: '/app' }).trimEnd().split('\n').at(-1)).toMatch(/^note: 5 of 8 frames/);
   });
 
   it('names no number when no lookup was made, and says nothing when every frame is exact', () => {
-    expect(locationNote(withStats({ exactLocations: 0, locationLookupMs: 0 }))).toMatch(/; a larger --location-budget buys/);
-    expect(locationNote(withStats({ inferredLocations: 0, definitionLocations: 0 }))).toBeUndefined();
+    expect(locationNote(withFrames(0, 2, 0, { exactLocations: 0, locationLookupMs: 0 }))).toMatch(/^note: 2 of 2 frames .*; a larger --location-budget buys/);
+    expect(locationNote(withFrames(3, 0, 0))).toBeUndefined();
   });
 });
