@@ -8,7 +8,7 @@ import { takeWatchLooks } from './inspector/watch.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { checkDebuggerUrl, checkUserAddress, type RemotePolicy } from './inspector/remote-policy.js';
 import { withTargetSession, type Endpoint } from './inspector/session-lifecycle.js';
-import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, resolveTarget } from './inspector/discover.js';
+import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, parsePid, resolveTarget } from './inspector/discover.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -51,6 +51,13 @@ export interface CaptureGraphOptions {
    * session, and mark the frames that did not move (src/inspector/watch.ts).
    */
   watch?: { looks: number; spanMs: number };
+  /**
+   * How long to wait for another asyncgraph capturing the same process to finish (default 30 s;
+   * 0: do not wait) before failing with exit 11 (src/inspector/capture-lock.ts).
+   */
+  waitForOtherMs?: number;
+  /** How long to wait for the inspector that SIGUSR1 opens (default: connectTimeoutMs, 5 s). */
+  activationTimeoutMs?: number;
 }
 
 /**
@@ -77,7 +84,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
   const onWarning = options.onWarning ?? defaultWarning;
   options.onProgress?.('finding the inspector');
   return withTargetSession(
-    () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }),
+    () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }, options.activationTimeoutMs),
     async ({ endpoint, session }) => {
       const looks = options.watch
         ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
@@ -94,7 +101,15 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
         ...(looks ? { watch: looks } : {}),
       });
     },
-    { connectTimeoutMs, signal: options.signal, keepInspector: options.keepInspector, maxSnapshotBytes, onWarning, onProgress: options.onProgress },
+    {
+      connectTimeoutMs,
+      signal: options.signal,
+      keepInspector: options.keepInspector,
+      maxSnapshotBytes,
+      onWarning,
+      onProgress: options.onProgress,
+      ...('pid' in spec ? { lockPid: parsePid(spec.pid), waitForOtherMs: options.waitForOtherMs } : {}),
+    },
   );
 }
 
@@ -103,9 +118,9 @@ export function defaultWarning(message: string): void {
   process.emitWarning(message, 'AsyncgraphWarning');
 }
 
-async function resolveEndpoint(spec: TargetSpec, timeoutMs: number, policy: RemotePolicy): Promise<Endpoint> {
+async function resolveEndpoint(spec: TargetSpec, timeoutMs: number, policy: RemotePolicy, activationTimeoutMs?: number): Promise<Endpoint> {
   if ('pid' in spec) {
-    const target = await resolveTarget(spec.pid, { timeoutMs });
+    const target = await resolveTarget(spec.pid, { timeoutMs, activationTimeoutMs });
     const endpoint = {
       pid: target.pid,
       webSocketDebuggerUrl: target.webSocketDebuggerUrl,

@@ -4,7 +4,7 @@ import { AsyncgraphError } from './errors.js';
 import { defaultWarning, sessionCaptureOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
 import { captureOnSession, type Capture } from './inspector/capture.js';
 import type { CdpSession } from './inspector/cdp-session.js';
-import { resolveTarget } from './inspector/discover.js';
+import { parsePid, resolveTarget } from './inspector/discover.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { attachToWorkers, type NodeWorkerInfo } from './inspector/node-worker.js';
 import { checkDebuggerUrl } from './inspector/remote-policy.js';
@@ -51,7 +51,7 @@ export async function captureProcess(pid: number | string, options: CaptureProce
   options.onProgress?.('finding the inspector');
   return withTargetSession(
     async () => {
-      const target = await resolveTarget(pid, { timeoutMs: connectTimeoutMs });
+      const target = await resolveTarget(pid, { timeoutMs: connectTimeoutMs, activationTimeoutMs: options.activationTimeoutMs });
       checkDebuggerUrl(target.webSocketDebuggerUrl, `the inspector of process ${target.pid}`, { allowRemote: options.allowRemote, onWarning });
       return target;
     },
@@ -71,7 +71,16 @@ export async function captureProcess(pid: number | string, options: CaptureProce
       await captureWorkers(session, result, captureOptions, toDocument, guard);
       return result;
     },
-    { connectTimeoutMs, signal: options.signal, keepInspector: options.keepInspector, maxSnapshotBytes, onWarning, onProgress: options.onProgress },
+    {
+      connectTimeoutMs,
+      signal: options.signal,
+      keepInspector: options.keepInspector,
+      maxSnapshotBytes,
+      onWarning,
+      onProgress: options.onProgress,
+      lockPid: parsePid(pid),
+      waitForOtherMs: options.waitForOtherMs,
+    },
   );
 }
 
