@@ -30,6 +30,7 @@ Examples:
   asyncgraph attach 12345 --format table       the same, one row per await
   asyncgraph snapshot --pid 12345 -o g.json    the same as JSON
   asyncgraph run --timeout 10m -- npm test     report what a hung test suite waits for
+  asyncgraph close-inspector 12345             close an inspector a warning says was left open
 
 "asyncgraph help <command>" shows a command's options and examples.`,
   );
