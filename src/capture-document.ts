@@ -43,7 +43,7 @@ export function captureToDocument(capture: Capture, options: DocumentOptions): A
       locationLookupMs: Math.round(capture.locationLookupMs),
     },
   });
-  const notes = [...(capture.notes ?? [])];
+  const notes = [...(capture.notes ?? []), ...(capture.wakeups ? (options.processFacts?.problems ?? []) : [])];
   if (unusableMaps.length > 0) {
     const more = unusableMaps.length > 1 ? ` and ${unusableMaps.length - 1} more` : '';
     notes.push(`source maps: ${unusableMaps[0]}${more} could not be read, so those scripts' positions are in the code that runs`);

@@ -209,4 +209,21 @@ describe('location lookups that never answer', () => {
     expect(tree.code, tree.stderr).toBe(0);
     expect(withoutProgress(tree.stderr).match(/^asyncgraph: note: /gm)).toHaveLength(1);
   });
+
+  it('a pause round that fails: the graph is still printed, without the execution state, and a note said once', async () => {
+    inspector = await startFakeInspector({
+      handlers: {
+        'HeapProfiler.takeHeapSnapshot': streamSnapshot(RECORDED_SNAPSHOT),
+        'Debugger.pause': (command, connection) => connection.fail(command, 'Pause refused'),
+      },
+    });
+    const result = await startCli(['attach', '--port', String(inspector.port), '--json']).finished(30_000);
+    expect(result.code, result.stderr).toBe(0);
+    const document = JSON.parse(result.stdout) as { nodes: unknown[]; execution?: unknown; notes?: string[] };
+    expect(document.nodes.length).toBeGreaterThan(0);
+    expect(document.execution).toBeUndefined();
+    expect(document.notes).toEqual([
+      'the pause that shows whether it runs JavaScript failed (Debugger.pause failed: Pause refused): the execution state is not reported',
+    ]);
+  });
 });
