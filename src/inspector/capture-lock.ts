@@ -62,9 +62,9 @@ export async function lockCapture(pid: number, options: LockOptions): Promise<Ca
   const deadline = Date.now() + Math.max(0, options.waitMs);
   let holderPid: number | null = null;
   for (;;) {
+    if (options.signal?.aborted) throw options.interrupted?.() ?? options.signal.reason;
     const server = await tryListen(name);
     if (server) return holding(server);
-    if (options.signal?.aborted) throw options.interrupted?.() ?? options.signal.reason;
     const left = deadline - Date.now();
     if (left <= 0) {
       // Who holds it, for the message (it answers at once; gone meanwhile: no pid).

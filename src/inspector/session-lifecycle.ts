@@ -121,6 +121,7 @@ async function sessionOf<E extends Endpoint, T>(
 ): Promise<T> {
   const { signal } = options;
   const cleanupMs = options.cleanupMs ?? DEFAULT_CLEANUP_MS;
+  if (signal?.aborted) throw interruptionOf(signal);
 
   // 1. Find (or open) the inspector. Interrupted meanwhile: if that opened it, close it again.
   const resolving = resolve();
