@@ -7,7 +7,7 @@ import { readProcessFacts } from './inspector/proc-facts.js';
 import { takeWatchLooks } from './inspector/watch.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { checkDebuggerUrl, checkUserAddress, type RemotePolicy } from './inspector/remote-policy.js';
-import { withTargetSession, type Endpoint } from './inspector/session-lifecycle.js';
+import { withTargetSession, type Endpoint, type SessionLifecycleOptions } from './inspector/session-lifecycle.js';
 import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, parsePid, resolveTarget } from './inspector/discover.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -101,16 +101,24 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
         ...(looks ? { watch: looks } : {}),
       });
     },
-    {
-      connectTimeoutMs,
-      signal: options.signal,
-      keepInspector: options.keepInspector,
-      maxSnapshotBytes,
-      onWarning,
-      onProgress: options.onProgress,
-      ...('pid' in spec ? { lockPid: parsePid(spec.pid), waitForOtherMs: options.waitForOtherMs } : {}),
-    },
+    sessionLifecycleOptions(options, 'pid' in spec ? parsePid(spec.pid) : undefined),
   );
+}
+
+/**
+ * How the session around a capture behaves, defaults applied: one place for `captureGraph` and
+ * `captureProcess`. With `lockPid`, the capture holds that process's capture lock.
+ */
+export function sessionLifecycleOptions(options: CaptureGraphOptions, lockPid?: number): SessionLifecycleOptions {
+  return {
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    signal: options.signal,
+    keepInspector: options.keepInspector,
+    maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
+    onWarning: options.onWarning ?? defaultWarning,
+    onProgress: options.onProgress,
+    ...(lockPid !== undefined ? { lockPid, waitForOtherMs: options.waitForOtherMs } : {}),
+  };
 }
 
 /** Library default for warnings: a process warning (the CLI prints `asyncgraph: warning: …`). */
