@@ -1,6 +1,12 @@
 // One inspector session around a capture, from finding the target to leaving it as found:
 //
-//   resolve → connect → guard (guarded-session.ts) → use → [close the inspector we opened] → disconnect
+//   lock (capture-lock.ts) → resolve → connect → guard (guarded-session.ts) → use →
+//   [close the inspector we opened] → disconnect → unlock
+//
+// No way out leaves an inspector asyncgraph opened open without saying so: an activation that
+// timed out watches for the late inspector to close it, a lost connection is re-made to close it,
+// a second Ctrl-C closes it at once (closeOpenInspectorsNow), and every warning names
+// `asyncgraph close-inspector PID` (closeInspectorOf).
 //
 // Every step is bounded, and an AbortSignal (SIGINT) may stop any of them: work in flight fails at
 // once, the capture's own cleanup (resume, release the object group, disable the domains, detach
@@ -97,21 +103,27 @@ export async function withTargetSession<E extends Endpoint, T>(
   const { signal } = options;
   if (signal?.aborted) throw interruptionOf(signal);
   // 0. One capture per target at a time; exiting, however, releases the lock too.
-  let lock: CaptureLock | null = null;
-  if (options.lockPid !== undefined) {
-    lock = await lockCapture(options.lockPid, {
-      waitMs: options.waitForOtherMs ?? DEFAULT_WAIT_FOR_OTHER_MS,
-      signal,
-      interrupted: () => interruptionOf(signal!),
-      onWaiting: (holder) =>
-        options.onProgress?.(`waiting for another asyncgraph${holder !== null ? ` (pid ${holder})` : ''} capturing process ${options.lockPid} to finish`),
-    });
-  }
+  const lock = options.lockPid !== undefined ? await lockTarget(options.lockPid, options) : null;
   try {
     return await sessionOf(resolve, use, options);
   } finally {
     lock?.release();
   }
+}
+
+/** The target's capture lock, waiting for another capture with a progress line. */
+function lockTarget(
+  pid: number,
+  options: { waitForOtherMs?: number; signal?: AbortSignal; onProgress?: (message: string) => void },
+): Promise<CaptureLock | null> {
+  const { signal } = options;
+  return lockCapture(pid, {
+    waitMs: options.waitForOtherMs ?? DEFAULT_WAIT_FOR_OTHER_MS,
+    signal,
+    interrupted: () => interruptionOf(signal!),
+    onWaiting: (holder) =>
+      options.onProgress?.(`waiting for another asyncgraph${holder !== null ? ` (pid ${holder})` : ''} capturing process ${pid} to finish`),
+  });
 }
 
 async function sessionOf<E extends Endpoint, T>(
@@ -398,14 +410,17 @@ async function closeLateInspector(timedOut: ActivationTimeoutError, options: Ses
   if (pending.nonLoopback) return timedOut;
   options.onProgress?.(`waiting up to ${LATE_INSPECTOR_WATCH_MS / 1000} s for the inspector to open late, to close it again`);
   const found = await waitForLateInspector(pending, Date.now() + LATE_INSPECTOR_WATCH_MS, options.signal).catch(() => null);
-  if (options.signal?.aborted) {
+  if (options.signal?.aborted && !found) {
     const stop = interruptionOf(options.signal);
-    if (!found) return new InterruptedError(stop.message, stop.exitCode, pendingHint);
+    return new InterruptedError(stop.message, stop.exitCode, pendingHint);
   }
   if (!found) return new InspectorUnavailableError(`${timedOut.message}, nor within ${LATE_INSPECTOR_WATCH_MS / 1000} s more`, pendingHint);
   const openedAfter = Math.round((Date.now() - pending.signalledAt) / 100) / 10;
   const endpoint: Endpoint = { pid: pending.pid, webSocketDebuggerUrl: found.webSocketDebuggerUrl, activated: true, host: found.host, port: found.port };
-  const closing = await closeLate(endpoint, Date.now() + CLOSE_TIMEOUT_MS + 2000, options, 'could not connect to close it');
+  const aborted = options.signal?.aborted === true;
+  const closeMs = aborted ? (options.cleanupMs ?? DEFAULT_CLEANUP_MS) : CLOSE_TIMEOUT_MS + 2000;
+  const closing = await closeLate(endpoint, Date.now() + closeMs, options, 'could not connect to close it');
+  if (aborted) return interruptionOf(options.signal!);
   const what = closing?.closed
     ? `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and asyncgraph closed it again`
     : `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and is still open (see the warning)`;
@@ -430,12 +445,7 @@ export async function closeInspectorOf(
   pid: number,
   options: { waitForOtherMs?: number; signal?: AbortSignal; onProgress?: (message: string) => void },
 ): Promise<string> {
-  const lock = await lockCapture(pid, {
-    waitMs: options.waitForOtherMs ?? DEFAULT_WAIT_FOR_OTHER_MS,
-    signal: options.signal,
-    interrupted: () => interruptionOf(options.signal!),
-    onWaiting: (holder) => options.onProgress?.(`waiting for another asyncgraph${holder !== null ? ` (pid ${holder})` : ''} capturing process ${pid} to finish`),
-  });
+  const lock = await lockTarget(pid, options);
   try {
     const found = await findInspector(pid, { timeoutMs: 2000 });
     if (!found) return `process ${pid} has no inspector open`;
