@@ -37,7 +37,7 @@ export interface LockOptions {
 /** How long the holder may take to say its pid. */
 const HOLDER_ANSWER_MS = 500;
 
-/** Re-check the lock at least this often while waiting (a holder in another process dies silently only with it). */
+/** While waiting, try again at least this often (the holder's connection closing is the usual signal). */
 const RECHECK_MS = 500;
 
 /** The lock's name for a target: its pid and start time (clock ticks since boot, /proc/PID/stat). */
@@ -61,6 +61,7 @@ export async function lockCapture(pid: number, options: LockOptions): Promise<Ca
   const name = captureLockName(info.pid, info.startTime);
   const deadline = Date.now() + Math.max(0, options.waitMs);
   let holderPid: number | null = null;
+  let told = false;
   for (;;) {
     if (options.signal?.aborted) throw options.interrupted?.() ?? options.signal.reason;
     const server = await tryListen(name);
@@ -77,9 +78,12 @@ export async function lockCapture(pid: number, options: LockOptions): Promise<Ca
       );
     }
     await watchHolder(name, Math.min(left, RECHECK_MS), options.signal, (pid) => {
-      if (pid !== holderPid) options.onWaiting?.(pid);
+      if (pid !== holderPid || !told) options.onWaiting?.(pid);
       holderPid = pid;
+      told = true;
     });
+    if (!told) options.onWaiting?.(holderPid);
+    told = true;
   }
 }
 
