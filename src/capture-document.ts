@@ -23,12 +23,13 @@ export interface DocumentOptions {
 
 export function captureToDocument(capture: Capture, options: DocumentOptions): AwaitGraphDocument {
   const scriptUrls = new Map([...capture.scripts].map(([id, script]) => [id, script.url]));
-  return buildDocument({
+  const unusableMaps: string[] = [];
+  const document = buildDocument({
     nodes: capture.nodes,
     scriptUrls,
     exact: capture.exact,
     inferred: capture.inferred,
-    mapPosition: createSourceMapper(capture.scripts, readLocalSourceMap),
+    mapPosition: createSourceMapper(capture.scripts, readLocalSourceMap, (mapUrl) => unusableMaps.push(mapUrl)),
     target: options.target,
     capturedAt: capture.capturedAt,
     toolVersion: options.toolVersion,
@@ -42,6 +43,13 @@ export function captureToDocument(capture: Capture, options: DocumentOptions): A
       locationLookupMs: Math.round(capture.locationLookupMs),
     },
   });
+  const notes = [...(capture.notes ?? []), ...(capture.wakeups ? (options.processFacts?.problems ?? []) : [])];
+  if (unusableMaps.length > 0) {
+    const more = unusableMaps.length > 1 ? ` and ${unusableMaps.length - 1} more` : '';
+    notes.push(`source maps: ${unusableMaps[0]}${more} could not be read, so those scripts' positions are in the code that runs`);
+  }
+  if (notes.length > 0) document.notes = notes;
+  return document;
 }
 
 function wakeupInput(capture: Capture, options: DocumentOptions): WakeupInput {

@@ -7,8 +7,8 @@ import { readProcessFacts } from './inspector/proc-facts.js';
 import { takeWatchLooks } from './inspector/watch.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { checkDebuggerUrl, checkUserAddress, type RemotePolicy } from './inspector/remote-policy.js';
-import { withTargetSession, type Endpoint } from './inspector/session-lifecycle.js';
-import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, resolveTarget } from './inspector/discover.js';
+import { withTargetSession, type Endpoint, type SessionLifecycleOptions } from './inspector/session-lifecycle.js';
+import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, parsePid, resolveTarget } from './inspector/discover.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -51,6 +51,13 @@ export interface CaptureGraphOptions {
    * session, and mark the frames that did not move (src/inspector/watch.ts).
    */
   watch?: { looks: number; spanMs: number };
+  /**
+   * How long to wait for another asyncgraph capturing the same process to finish (default 30 s;
+   * 0: do not wait) before failing with exit 11 (src/inspector/capture-lock.ts).
+   */
+  waitForOtherMs?: number;
+  /** How long to wait for the inspector that SIGUSR1 opens (default: connectTimeoutMs, 5 s). */
+  activationTimeoutMs?: number;
 }
 
 /**
@@ -77,7 +84,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
   const onWarning = options.onWarning ?? defaultWarning;
   options.onProgress?.('finding the inspector');
   return withTargetSession(
-    () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }),
+    () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }, options.activationTimeoutMs),
     async ({ endpoint, session }) => {
       const looks = options.watch
         ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
@@ -94,8 +101,24 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
         ...(looks ? { watch: looks } : {}),
       });
     },
-    { connectTimeoutMs, signal: options.signal, keepInspector: options.keepInspector, maxSnapshotBytes, onWarning, onProgress: options.onProgress },
+    sessionLifecycleOptions(options, 'pid' in spec ? parsePid(spec.pid) : undefined),
   );
+}
+
+/**
+ * How the session around a capture behaves, defaults applied: one place for `captureGraph` and
+ * `captureProcess`. With `lockPid`, the capture holds that process's capture lock.
+ */
+export function sessionLifecycleOptions(options: CaptureGraphOptions, lockPid?: number): SessionLifecycleOptions {
+  return {
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    signal: options.signal,
+    keepInspector: options.keepInspector,
+    maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
+    onWarning: options.onWarning ?? defaultWarning,
+    onProgress: options.onProgress,
+    ...(lockPid !== undefined ? { lockPid, waitForOtherMs: options.waitForOtherMs } : {}),
+  };
 }
 
 /** Library default for warnings: a process warning (the CLI prints `asyncgraph: warning: …`). */
@@ -103,9 +126,9 @@ export function defaultWarning(message: string): void {
   process.emitWarning(message, 'AsyncgraphWarning');
 }
 
-async function resolveEndpoint(spec: TargetSpec, timeoutMs: number, policy: RemotePolicy): Promise<Endpoint> {
+async function resolveEndpoint(spec: TargetSpec, timeoutMs: number, policy: RemotePolicy, activationTimeoutMs?: number): Promise<Endpoint> {
   if ('pid' in spec) {
-    const target = await resolveTarget(spec.pid, { timeoutMs });
+    const target = await resolveTarget(spec.pid, { timeoutMs, activationTimeoutMs });
     const endpoint = {
       pid: target.pid,
       webSocketDebuggerUrl: target.webSocketDebuggerUrl,

@@ -1,11 +1,10 @@
 import { captureToDocument } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { AsyncgraphError } from './errors.js';
-import { defaultWarning, sessionCaptureOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
+import { defaultWarning, sessionCaptureOptions, sessionLifecycleOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
 import { captureOnSession, type Capture } from './inspector/capture.js';
 import type { CdpSession } from './inspector/cdp-session.js';
-import { resolveTarget } from './inspector/discover.js';
-import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
+import { parsePid, resolveTarget } from './inspector/discover.js';
 import { attachToWorkers, type NodeWorkerInfo } from './inspector/node-worker.js';
 import { checkDebuggerUrl } from './inspector/remote-policy.js';
 import { withTargetSession } from './inspector/session-lifecycle.js';
@@ -45,13 +44,12 @@ export interface ProcessCapture {
  */
 export async function captureProcess(pid: number | string, options: CaptureProcessOptions = {}): Promise<ProcessCapture> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-  const maxSnapshotBytes = options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024;
   const onWarning = options.onWarning ?? defaultWarning;
   const captureOptions = sessionCaptureOptions(options);
   options.onProgress?.('finding the inspector');
   return withTargetSession(
     async () => {
-      const target = await resolveTarget(pid, { timeoutMs: connectTimeoutMs });
+      const target = await resolveTarget(pid, { timeoutMs: connectTimeoutMs, activationTimeoutMs: options.activationTimeoutMs });
       checkDebuggerUrl(target.webSocketDebuggerUrl, `the inspector of process ${target.pid}`, { allowRemote: options.allowRemote, onWarning });
       return target;
     },
@@ -71,7 +69,7 @@ export async function captureProcess(pid: number | string, options: CaptureProce
       await captureWorkers(session, result, captureOptions, toDocument, guard);
       return result;
     },
-    { connectTimeoutMs, signal: options.signal, keepInspector: options.keepInspector, maxSnapshotBytes, onWarning, onProgress: options.onProgress },
+    sessionLifecycleOptions(options, parsePid(pid)),
   );
 }
 

@@ -56,6 +56,8 @@ export async function captureTree(processes: readonly NodeProcess[], options: Ca
     const capturing = captureProcess(proc.pid, {
       ...options,
       connectTimeoutMs: Math.min(options.connectTimeoutMs ?? 5000, boundMs),
+      // Another asyncgraph capturing this process: wait for it only within this capture's bound.
+      waitForOtherMs: Math.min(options.waitForOtherMs ?? boundMs, boundMs),
       snapshotTimeoutMs: Math.min(options.snapshotTimeoutMs ?? boundMs, boundMs),
     });
     capturing.catch(() => {}); // if given up, its late failure is nobody's business

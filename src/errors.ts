@@ -23,6 +23,8 @@ export const ExitCode = {
   Timeout: 8,
   /** The heap snapshot is larger than --max-snapshot-mb. */
   SnapshotTooLarge: 9,
+  /** Another asyncgraph is capturing the same process (and did not finish within --wait-for-other). */
+  CaptureInProgress: 11,
   /** Interrupted by SIGINT (128 + 2); SIGTERM gives 143. */
   Interrupted: 130,
 } as const;
@@ -93,6 +95,13 @@ export class TimeoutError extends AsyncgraphError {
 export class SnapshotTooLargeError extends AsyncgraphError {
   constructor(message: string, hint?: string, options?: ErrorOptions) {
     super(message, ExitCode.SnapshotTooLarge, hint, options);
+  }
+}
+
+/** Another asyncgraph holds the target's capture lock (src/inspector/capture-lock.ts). */
+export class CaptureInProgressError extends AsyncgraphError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.CaptureInProgress, hint);
   }
 }
 

@@ -2,6 +2,8 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { CaptureGraphOptions, TargetSpec } from '../capture-graph.js';
 import { addSafetyOptions, safetyOptions, type SafetyFlags } from './safety-options.js';
+import { parseDuration } from './duration.js';
+import { DEFAULT_WAIT_FOR_OTHER_MS } from '../inspector/session-lifecycle.js';
 
 /** Options every capturing command shares. */
 export interface CaptureFlags extends Partial<SafetyFlags> {
@@ -14,6 +16,8 @@ export interface CaptureFlags extends Partial<SafetyFlags> {
   pauseTimeout?: string;
   samples?: string;
   sampleInterval?: string;
+  waitForOther?: string;
+  activationTimeout?: string;
 }
 
 export function addCaptureOptions(command: Command): Command {
@@ -30,6 +34,8 @@ export function addCaptureOptions(command: Command): Command {
     .option('--pause-timeout <ms>', 'wait this long for a pause that shows whether it runs JavaScript, and where (0: do not check)', '300')
     .option('--samples <n>', 'pause this many times and report where it was each time (a tiny sampling profile)', '1')
     .option('--sample-interval <ms>', 'time between the starts of two --samples pauses', '100')
+    .option('--wait-for-other <duration>', 'wait this long for another asyncgraph capturing the same process to finish (0: do not wait; exit 11 after)', '30s')
+    .option('--activation-timeout <duration>', 'wait this long for the inspector SIGUSR1 opens (a target blocked in native code opens it late)', '5s')
     .option('--no-color', 'never colour the output');
   return addSafetyOptions(command);
 }
@@ -53,7 +59,14 @@ export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
   if (!Number.isFinite(budget) || budget < 0) throw new UsageError(`invalid --location-budget: ${flags.locationBudget}`);
   const timeout = Number(flags.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`invalid --timeout: ${flags.timeout}`);
-  return { locationBudgetMs: budget, snapshotTimeoutMs: timeout * 1000, ...pauseOptions(flags), ...safetyOptions(flags) };
+  return {
+    locationBudgetMs: budget,
+    snapshotTimeoutMs: timeout * 1000,
+    waitForOtherMs: waitForOtherMs(flags.waitForOther),
+    activationTimeoutMs: parseDuration(flags.activationTimeout ?? '5s', '--activation-timeout'),
+    ...pauseOptions(flags),
+    ...safetyOptions(flags),
+  };
 }
 
 /** --pause-timeout, --samples, --sample-interval (src/inspector/running-stack.ts). */
@@ -68,4 +81,11 @@ function pauseOptions(flags: CaptureFlags): { pauseTimeoutMs: number; samples: n
   if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) throw new UsageError(`invalid --sample-interval: ${flags.sampleInterval}`);
   if (samples > 1 && pauseTimeoutMs === 0) throw new UsageError('--samples needs pauses: --pause-timeout must not be 0');
   return { pauseTimeoutMs, samples, sampleIntervalMs };
+}
+
+/** --wait-for-other: a duration, or 0 for not waiting at all. */
+function waitForOtherMs(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_WAIT_FOR_OTHER_MS;
+  if (/^\s*0+(\.0*)?\s*(ms|s|m|h)?\s*$/i.test(text)) return 0;
+  return parseDuration(text, '--wait-for-other');
 }

@@ -64,6 +64,8 @@ export async function captureChildren(
     maxSnapshotBytes: options.maxSnapshotBytes,
     keepInspector: options.keepInspector,
     onWarning: options.onWarning,
+    waitForOtherMs: options.waitForOtherMs,
+    activationTimeoutMs: options.activationTimeoutMs,
     signal,
   });
   // Interrupted: the captures undo their work in the background (bounded), nothing is printed.

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { filterDocument } from '../graph/filter.js';
 import { writeJsonFile } from '../render/json.js';
 import { registerRunCommand } from './run.js';
+import { registerCloseInspectorCommand } from './close-command.js';
 import { printChildren } from './children.js';
 import { withInterrupts } from './interrupt.js';
 import { allowFullCollections } from '../inspector/capture.js';
@@ -29,6 +30,7 @@ Examples:
   asyncgraph attach 12345 --format table       the same, one row per await
   asyncgraph snapshot --pid 12345 -o g.json    the same as JSON
   asyncgraph run --timeout 10m -- npm test     report what a hung test suite waits for
+  asyncgraph close-inspector 12345             close an inspector a warning says was left open
 
 "asyncgraph help <command>" shows a command's options and examples.`,
   );
@@ -114,6 +116,7 @@ function childrenFormat(format: Format): 'text' | 'json' {
 }
 
 registerRunCommand(program);
+registerCloseInspectorCommand(program);
 
 async function capture(pid: string | undefined, flags: CaptureFlags & WakeupFlags, format: Format) {
   const spec = targetSpec(pid, flags);
@@ -124,7 +127,11 @@ async function capture(pid: string | undefined, flags: CaptureFlags & WakeupFlag
     // ASYNCGRAPH_TEST_PROGRESS: each step as a line on stderr (the fault tests time their faults by it).
     const onProgress = process.env.ASYNCGRAPH_TEST_PROGRESS ? (step: string) => void process.stderr.write(`asyncgraph: progress: ${step}\n`) : progress.update;
     // SIGINT/SIGTERM abort the capture, which undoes what it did to the target first (interrupt.ts).
-    return await withInterrupts((signal) => captureGraph(spec, { ...options, onProgress, signal }));
+    const doc = await withInterrupts((signal) => captureGraph(spec, { ...options, onProgress, signal }), undefined, onProgress);
+    progress.done();
+    // What came out less precise, once each (JSON has them in its `notes`).
+    if (format !== 'json') for (const note of doc.notes ?? []) process.stderr.write(`asyncgraph: note: ${note}\n`);
+    return doc;
   } finally {
     progress.done();
   }

@@ -102,6 +102,8 @@ export type PositionMapper = (scriptId: string, line: number, column: number) =>
 export function createSourceMapper(
   scripts: ReadonlyMap<string, MappableScript>,
   loadMap: (mapUrl: string) => string | null = () => null,
+  /** Told (once per script) of a source map a script names that cannot be read or parsed. */
+  onUnusable?: (mapUrl: string) => void,
 ): PositionMapper {
   const maps = new Map<string, SourceMap | null>();
   const mapOf = (scriptId: string): SourceMap | null => {
@@ -122,7 +124,9 @@ export function createSourceMapper(
           json = null;
         }
         map = json === null ? null : SourceMap.parse(json, mapUrl);
+        if (map === null) onUnusable?.(mapUrl);
       }
+      if (inline !== null && map === null) onUnusable?.('an inline data: URL');
     }
     maps.set(scriptId, map);
     return map;

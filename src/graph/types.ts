@@ -147,6 +147,11 @@ export interface AwaitGraphDocument {
   watch?: WatchInfo;
   /** How the capture went: sizes and what the location budget covered. */
   stats?: CaptureStats;
+  /**
+   * Optional steps that failed or ran out of time (a location lookup, script sources, a source
+   * map, the pause round), each said once: the part of the answer they serve is less precise.
+   */
+  notes?: string[];
 }
 
 export interface CaptureStats {

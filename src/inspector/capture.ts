@@ -6,7 +6,7 @@ import { isInternalUrl } from '../graph/document.js';
 import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
-import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
+import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
 import { budgetCoversEveryFrame, lookupExactLocations } from './locations.js';
 import { threadActivity } from './proc.js';
@@ -78,6 +78,8 @@ export interface Capture {
   execution?: CapturedExecution;
   /** What can settle each leaf, what never settles, what keeps the loop alive (src/graph/wakers.ts). */
   wakeups?: HeapWakeups;
+  /** Optional steps that failed or ran out of time, each said once: that part of the answer is less precise. */
+  notes: string[];
 }
 
 const OBJECT_GROUP = 'asyncgraph';
@@ -102,6 +104,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
   const signal = options.signal;
   const guard = new PauseGuard(session, holdMs, signal);
   let kick: Promise<unknown> | undefined;
+  const notes: string[] = [];
   try {
     if (signal?.aborted) throw abortError(signal);
     // Every already-loaded script is announced before enable answers.
@@ -114,7 +117,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     let samples: RawSample[] | undefined;
     if (pauseTimeoutMs > 0) {
       options.onProgress?.('checking whether it runs JavaScript');
-      samples = await sampleExecution(session, guard, {
+      samples = await optional(notes, 'the pause that shows whether it runs JavaScript', signal, () => sampleExecution(session, guard, {
         pauseTimeoutMs,
         samples: Math.max(1, options.samples ?? 1),
         intervalMs: options.sampleIntervalMs ?? 100,
@@ -123,7 +126,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
         ...(options.mainThreadOf !== undefined && !process.env.ASYNCGRAPH_TEST_FULL_PAUSE_WAIT
           ? { thread: threadActivity.bind(null, options.mainThreadOf, options.mainThreadOf) }
           : {}),
-      });
+      }), 'the execution state is not reported');
     }
 
     const capturedAt = new Date();
@@ -183,7 +186,8 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     let inferred: NodePoints | undefined;
     const inferFirst = !budgetCoversEveryFrame(nodes, lookupOptions);
     const infer = async (exact: ReadonlyMap<number, ExactPoint>) => {
-      const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, exact), { debuggerEnabled: true }), signal);
+      const onIncomplete = (reason: string) => notes.push(`script sources: ${reason}, so some frames show where their function is defined instead of an inferred await`);
+      const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, exact), { debuggerEnabled: true, onIncomplete }), signal);
       // Names first: inference matches an `await`'s call against the names of what the frame awaits.
       nameTranspiledFunctions(nodes, sources);
       return inferLocations(nodes, exact, sources);
@@ -201,6 +205,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     analysis = undefined;
     collectGarbage();
     const lookup = await abortable(lookingUp, signal);
+    if (lookup.note) notes.push(lookup.note);
     if (!inferFirst) inferred = await infer(lookup.exact);
     let execution: CapturedExecution | undefined;
     if (samples) {
@@ -236,6 +241,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       locationLookupMs: lookup.elapsedMs,
       ...(execution ? { execution } : {}),
       ...(wakeups ? { wakeups } : {}),
+      notes,
     };
   } finally {
     // A pause round still waiting (the snapshot failed) ends within its bound; then undo.
@@ -256,6 +262,20 @@ async function leaveAsFound(session: CdpSession, debuggerEnabled: boolean, guard
   if (debuggerEnabled) await quiet(session.send('Debugger.disable', undefined, 2000));
   // Drops the heap object id map the snapshot built in the target (V8HeapProfilerAgentImpl::disable).
   await quiet(session.send('HeapProfiler.disable', undefined, 2000));
+}
+
+/**
+ * An optional step: its failure (a timeout, a protocol error) is a note and `undefined`, never the
+ * end of the capture; a stop (SIGINT) or a target gone still ends it.
+ */
+async function optional<T>(notes: string[], what: string, signal: AbortSignal | undefined, step: () => Promise<T>, cost: string): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    if (signal?.aborted || error instanceof TargetExitedError || !(error instanceof AsyncgraphError)) throw error;
+    notes.push(`${what} failed (${error.message}): ${cost}`);
+    return undefined;
+  }
 }
 
 /** Paused (by another debugger) wins, then running in any round, then blocked, then idle. */

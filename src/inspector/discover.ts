@@ -497,12 +497,78 @@ export async function activateInspector(
     throw err;
   }
 
+  const found = await pollForInspector(pid, info.startTime, start, deadline, rejected, pollMs, expected);
+  if (found) return { ...found, activated: true };
+  const where = expected.port === 0 ? 'a random port' : hostPort(expected.host, expected.port);
+  const nonLoopback = loopbackHostFor(expected.host) === null && isIP(expected.host) !== 0;
+  throw new ActivationTimeoutError(
+    `no inspector appeared within ${timeoutMs} ms after sending SIGUSR1 to process ${pid} (expected on ${where})`,
+    nonLoopback
+      ? `its inspector host ${expected.host} is not a loopback address; restart it with --inspect-port=127.0.0.1:0`
+      : 'the process may be stuck in synchronous code, have its own SIGUSR1 listener, or lack inspector support; ' +
+        'try a longer --activation-timeout, or start it with --inspect=0',
+    { pid, startTime: info.startTime, signalledAt: start, where, rejected, nonLoopback },
+  );
+}
+
+/**
+ * SIGUSR1 was sent but no inspector answered in time: Node opens it from its event loop
+ * (the signal only wakes a watchdog thread, which asks the main thread), so a main thread blocked
+ * in native code (`execSync`) opens it when it returns, maybe long after asyncgraph gave up.
+ */
+export class ActivationTimeoutError extends InspectorUnavailableError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly pending: {
+      pid: number;
+      startTime: number;
+      signalledAt: number;
+      /** Where it will listen: `127.0.0.1:9229`, or `a random port`. */
+      where: string;
+      rejected: Set<string>;
+      nonLoopback: boolean;
+    },
+  ) {
+    super(message, hint);
+  }
+}
+
+/**
+ * After an activation timed out: watches for the inspector the pending SIGUSR1 opens, until
+ * `deadline`. Null if none appeared (or the process went away).
+ */
+export async function waitForLateInspector(pending: ActivationTimeoutError['pending'], deadline: number, signal?: AbortSignal): Promise<FoundInspector | null> {
+  try {
+    return await pollForInspector(pending.pid, pending.startTime, pending.signalledAt, deadline, pending.rejected, 100, null, signal);
+  } catch (error) {
+    if (error instanceof TargetExitedError || error instanceof NoSuchProcessError) return null;
+    throw error;
+  }
+}
+
+/**
+ * Polls the process's listening ports for an inspector until `deadline`; null if none. Throws
+ * when the process exits or its pid is reused, or (given `expected`) when another process holds
+ * the port it would open.
+ */
+async function pollForInspector(
+  pid: number,
+  startTime: number,
+  signalledAt: number,
+  deadline: number,
+  rejected: Set<string>,
+  pollMs: number,
+  expected: { host: string; port: number } | null,
+  signal?: AbortSignal,
+): Promise<FoundInspector | null> {
   const exited = () => new TargetExitedError(`process ${pid} exited after SIGUSR1`);
   for (;;) {
+    if (signal?.aborted) return null;
     let sockets: ListeningSocket[];
     try {
       const cur = readProcessInfo(pid);
-      if (isGone(cur) || cur.startTime !== info.startTime) throw exited();
+      if (isGone(cur) || cur.startTime !== startTime) throw exited();
       sockets = listeningPorts(pid);
     } catch (err) {
       if (err instanceof NoSuchProcessError) throw exited();
@@ -516,26 +582,15 @@ export async function activateInspector(
       PROBE_TIMEOUT_MS,
       rejected,
     );
-    if (found) return { ...found, activated: true };
+    if (found) return found;
 
-    const elapsed = Date.now() - start;
     const timedOut = Date.now() >= deadline;
-    if (elapsed >= CONFLICT_GRACE_MS || timedOut) {
+    if (expected && (Date.now() - signalledAt >= CONFLICT_GRACE_MS || timedOut)) {
       const conflict = portInUseError(pid, expected.host, expected.port, true);
       if (conflict) throw conflict;
     }
-    if (timedOut) {
-      const where = expected.port === 0 ? 'a random port' : hostPort(expected.host, expected.port);
-      const nonLoopback = loopbackHostFor(expected.host) === null && isIP(expected.host) !== 0;
-      throw new InspectorUnavailableError(
-        `no inspector appeared within ${timeoutMs} ms after sending SIGUSR1 to process ${pid} (expected on ${where})`,
-        nonLoopback
-          ? `its inspector host ${expected.host} is not a loopback address; restart it with --inspect-port=127.0.0.1:0`
-          : 'the process may be stuck in synchronous code, have its own SIGUSR1 listener, or lack inspector support; ' +
-            'try a longer timeout, or start it with --inspect=0',
-      );
-    }
-    await sleep(Math.max(1, Math.min(pollMs, deadline - Date.now())));
+    if (timedOut) return null;
+    await sleep(Math.max(1, Math.min(pollMs, deadline - Date.now())), undefined, signal ? { signal } : undefined).catch(() => undefined);
   }
 }
 
@@ -557,7 +612,7 @@ export function parsePid(pid: number | string): number {
  */
 export async function resolveTarget(
   pidArg: number | string,
-  opts: { timeoutMs?: number; activate?: boolean } = {},
+  opts: { timeoutMs?: number; activate?: boolean; activationTimeoutMs?: number } = {},
 ): Promise<ResolvedTarget> {
   const pidIn = parsePid(pidArg);
   assertLinux();
@@ -579,7 +634,7 @@ export async function resolveTarget(
         'allow activation with SIGUSR1, or start the target with --inspect=0',
       );
     }
-    const opened = await activateInspector(pid, { timeoutMs: opts.timeoutMs, expectStartTime: info.startTime });
+    const opened = await activateInspector(pid, { timeoutMs: opts.activationTimeoutMs ?? opts.timeoutMs, expectStartTime: info.startTime });
     found = opened;
     activated = opened.activated;
   }

@@ -44,7 +44,7 @@ export async function lookupExactLocations(
   session: CdpSession,
   nodes: FoundNode[],
   options: LookupOptions,
-): Promise<{ exact: Map<number, ExactPoint>; elapsedMs: number }> {
+): Promise<{ exact: Map<number, ExactPoint>; elapsedMs: number; note?: string }> {
   const exact = new Map<number, ExactPoint>();
   let elapsedMs = 0;
   // Until a lookup has been timed, the estimate from the heap size stands in for it: a heap too
@@ -76,34 +76,49 @@ export async function lookupExactLocations(
     if (elapsedMs + slowestMs > options.budgetMs) break;
     const started = performance.now();
     let objectId: string | undefined;
+    const answerMs = Math.max(5000, options.budgetMs * 4, estimatedMs * 10);
     try {
       const { result } = await session.send(
         'HeapProfiler.getObjectByHeapObjectId',
         { objectId: String(node.id), objectGroup: options.objectGroup },
-        Math.max(5000, options.budgetMs * 4, estimatedMs * 10),
+        answerMs,
       );
       objectId = result.objectId;
     } catch (error) {
-      if (error instanceof TargetExitedError || error instanceof TimeoutError) throw error;
+      if (error instanceof TargetExitedError) throw error;
+      // A target too busy to answer (under load) costs exact locations, never the graph: no more
+      // lookups (the one in flight ends in the target by itself), the rest is inferred.
+      if (error instanceof TimeoutError) return { exact, elapsedMs: elapsedMs + (performance.now() - started), note: lookupsStopped('HeapProfiler.getObjectByHeapObjectId', answerMs) };
       // Collected since the snapshot (it settled meanwhile): nothing to locate.
     }
     const lookupMs = performance.now() - started;
     elapsedMs += lookupMs;
     slowestMs = Math.max(slowestMs, lookupMs);
     if (!objectId) continue;
-    const location = await readGeneratorLocation(session, objectId);
+    let location: ExactPoint | undefined;
+    try {
+      location = await readGeneratorLocation(session, objectId, answerMs);
+    } catch (error) {
+      if (error instanceof TargetExitedError) throw error;
+      if (error instanceof TimeoutError) return { exact, elapsedMs, note: lookupsStopped('Runtime.getProperties', answerMs) };
+      // An object released meanwhile: this frame is inferred.
+    }
     if (location) exact.set(node.id, location);
   }
   return { exact, elapsedMs };
 }
 
-async function readGeneratorLocation(session: CdpSession, objectId: string): Promise<ExactPoint | undefined> {
+function lookupsStopped(method: string, ms: number): string {
+  return `exact locations: ${method} did not answer within ${ms} ms (the target is busy), so the remaining frames' locations are inferred from their source`;
+}
+
+async function readGeneratorLocation(session: CdpSession, objectId: string, timeoutMs: number): Promise<ExactPoint | undefined> {
   // ownProperties of a generator are none; internal properties come without running getters.
-  const { internalProperties } = await session.send('Runtime.getProperties', {
-    objectId,
-    ownProperties: true,
-    generatePreview: false,
-  });
+  const { internalProperties } = await session.send(
+    'Runtime.getProperties',
+    { objectId, ownProperties: true, generatePreview: false },
+    timeoutMs,
+  );
   let location: ExactPoint | undefined;
   let state: string | undefined;
   for (const property of internalProperties ?? []) {

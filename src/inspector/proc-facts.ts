@@ -30,6 +30,8 @@ export interface ProcessFacts {
   /** Date.now() when read. */
   readAt: number;
   tcpRows?: TcpRow[];
+  /** Reads that failed, each with what it costs the report (becomes a note of the document). */
+  problems?: string[];
 }
 
 export function readProcessFacts(pid: number): ProcessFacts {
@@ -39,8 +41,9 @@ export function readProcessFacts(pid: number): ProcessFacts {
     const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     const started = readProcessInfo(pid).startTime / CLOCK_TICKS_PER_SECOND;
     if (Number.isFinite(uptimeSeconds) && started > 0) facts.ageMs = Math.round((uptimeSeconds - started) * 1000);
-  } catch {
+  } catch (error) {
     // Gone or not readable: no time left for timers.
+    (facts.problems ??= []).push(`/proc/${pid}/stat could not be read (${(error as Error).message}), so timers show no time left`);
   }
   try {
     facts.tcpRows = ownTcpSockets(pid).map(
@@ -52,8 +55,9 @@ export function readProcessFacts(pid: number): ProcessFacts {
         state: TCP_STATES[row.state] ?? row.state,
       }),
     );
-  } catch {
+  } catch (error) {
     // No permission for the fds: no socket list.
+    (facts.problems ??= []).push(`the sockets of process ${pid} could not be read from /proc (${(error as Error).message}), so sockets show no addresses`);
   }
   return facts;
 }

@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CdpSession } from './cdp-session.js';
+import { TimeoutError } from '../errors.js';
 
 export interface FetchSourcesOptions {
   /** Bound on the whole fetch, Debugger.enable included (default 5 s). */
@@ -15,6 +16,8 @@ export interface FetchSourcesOptions {
   concurrency?: number;
   /** The Debugger domain is already enabled (during a capture): leave it as it is. */
   debuggerEnabled?: boolean;
+  /** Told once, why some sources are missing (a timeout, the size cap, the target not answering). */
+  onIncomplete?: (reason: string) => void;
 }
 
 /**
@@ -34,6 +37,7 @@ export async function fetchScriptSources(
   const maxChars = options.maxChars ?? 64 * 1024 * 1024;
   const remaining = () => Math.max(1, Math.round(deadline - performance.now()));
   let enabled = false;
+  let timedOut = false;
   try {
     if (!options.debuggerEnabled) {
       await session.send('Debugger.enable', {}, remaining());
@@ -48,16 +52,22 @@ export async function fetchScriptSources(
           const { scriptSource } = await session.send('Debugger.getScriptSource', { scriptId }, remaining());
           chars += scriptSource.length;
           sources.set(scriptId, scriptSource);
-        } catch {
+        } catch (error) {
           // a script gone or a wasm module: no source, no inference
+          if (error instanceof TimeoutError) timedOut = true;
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
   } catch {
     // the target went away or did not answer: infer from what arrived
+    timedOut = true;
   } finally {
     if (enabled) await session.send('Debugger.disable', undefined, 2000).catch(() => {});
+  }
+  const missing = scriptIds.length - sources.size;
+  if (missing > 0 && (timedOut || performance.now() >= deadline)) {
+    options.onIncomplete?.(`${missing} of ${scriptIds.length} did not arrive within ${options.timeoutMs ?? 5000} ms`);
   }
   return sources;
 }

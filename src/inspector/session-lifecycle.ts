@@ -1,6 +1,12 @@
 // One inspector session around a capture, from finding the target to leaving it as found:
 //
-//   resolve → connect → guard (guarded-session.ts) → use → [close the inspector we opened] → disconnect
+//   lock (capture-lock.ts) → resolve → connect → guard (guarded-session.ts) → use →
+//   [close the inspector we opened] → disconnect → unlock
+//
+// No way out leaves an inspector asyncgraph opened open without saying so: an activation that
+// timed out watches for the late inspector to close it, a lost connection is re-made to close it,
+// a second Ctrl-C closes it at once (closeOpenInspectorsNow), and every warning names
+// `asyncgraph close-inspector PID` (closeInspectorOf).
 //
 // Every step is bounded, and an AbortSignal (SIGINT) may stop any of them: work in flight fails at
 // once, the capture's own cleanup (resume, release the object group, disable the domains, detach
@@ -9,7 +15,8 @@
 // or "the process exited during the capture" when it did, whatever the protocol said.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InterruptedError, TargetExitedError } from '../errors.js';
+import { AsyncgraphError, InspectorUnavailableError, InterruptedError, TargetExitedError } from '../errors.js';
+import { ActivationTimeoutError, findInspector, waitForLateInspector } from './discover.js';
 import { connectCdp, type CdpSession } from './cdp-session.js';
 import { closeInspectorWeOpened, type CloseResult } from './close-inspector.js';
 import {
@@ -20,6 +27,7 @@ import {
   type GuardedSession,
 } from './guarded-session.js';
 import { processExists } from './proc.js';
+import { lockCapture, type CaptureLock } from './capture-lock.js';
 
 /** Where a capture connects, and whether asyncgraph opened that inspector itself. */
 export interface Endpoint {
@@ -46,6 +54,13 @@ export interface SessionLifecycleOptions {
   cleanupMs?: number;
   onWarning?: (message: string) => void;
   onProgress?: (message: string) => void;
+  /**
+   * The target's pid when known before resolving (not for --port/--url): the capture then holds
+   * its capture lock (capture-lock.ts) from before the inspector is found until after it is closed,
+   * waiting up to `waitForOtherMs` (default 30 s) for another capture of it to end.
+   */
+  lockPid?: number;
+  waitForOtherMs?: number;
 }
 
 export interface SessionContext<E extends Endpoint> {
@@ -77,7 +92,41 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   return Promise.race([promise.catch(() => undefined), timeout]);
 }
 
+/** Default of --wait-for-other. */
+export const DEFAULT_WAIT_FOR_OTHER_MS = 30_000;
+
 export async function withTargetSession<E extends Endpoint, T>(
+  resolve: () => Promise<E>,
+  use: (context: SessionContext<E>) => Promise<T>,
+  options: SessionLifecycleOptions,
+): Promise<T> {
+  const { signal } = options;
+  if (signal?.aborted) throw interruptionOf(signal);
+  // 0. One capture per target at a time; exiting, however, releases the lock too.
+  const lock = options.lockPid !== undefined ? await lockTarget(options.lockPid, options) : null;
+  try {
+    return await sessionOf(resolve, use, options);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The target's capture lock, waiting for another capture with a progress line. */
+function lockTarget(
+  pid: number,
+  options: { waitForOtherMs?: number; signal?: AbortSignal; onProgress?: (message: string) => void },
+): Promise<CaptureLock | null> {
+  const { signal } = options;
+  return lockCapture(pid, {
+    waitMs: options.waitForOtherMs ?? DEFAULT_WAIT_FOR_OTHER_MS,
+    signal,
+    interrupted: () => interruptionOf(signal!),
+    onWaiting: (holder) =>
+      options.onProgress?.(`waiting for another asyncgraph${holder !== null ? ` (pid ${holder})` : ''} capturing process ${pid} to finish`),
+  });
+}
+
+async function sessionOf<E extends Endpoint, T>(
   resolve: () => Promise<E>,
   use: (context: SessionContext<E>) => Promise<T>,
   options: SessionLifecycleOptions,
@@ -97,8 +146,25 @@ export async function withTargetSession<E extends Endpoint, T>(
       const late = await within(resolving, cleanupMs);
       if (late?.activated && !options.keepInspector) await closeLate(late, deadline, options);
     }
+    if (error instanceof ActivationTimeoutError && !options.keepInspector) throw await closeLateInspector(error, options);
     throw error;
   }
+  const tracked = track(endpoint, options);
+  try {
+    return await connectAndUse(endpoint, use, options, tracked);
+  } finally {
+    untrack(tracked);
+  }
+}
+
+async function connectAndUse<E extends Endpoint, T>(
+  endpoint: E,
+  use: (context: SessionContext<E>) => Promise<T>,
+  options: SessionLifecycleOptions,
+  tracked: OpenInspector | undefined,
+): Promise<T> {
+  const { signal } = options;
+  const cleanupMs = options.cleanupMs ?? DEFAULT_CLEANUP_MS;
 
   // 2. Connect.
   options.onProgress?.('connecting');
@@ -125,6 +191,8 @@ export async function withTargetSession<E extends Endpoint, T>(
   const guard = (session: CdpSession) =>
     guardSession(session, { signal, maxSnapshotBytes: options.maxSnapshotBytes, cleanupMs });
   const session = guard(raw);
+  if (tracked) tracked.raw = raw;
+  void raw.closed.then(() => disconnected.add(raw));
   watchForExit(raw, session, endpoint);
   let result: T | undefined;
   let failure: unknown;
@@ -157,6 +225,7 @@ function watchForExit(raw: CdpSession, session: GuardedSession, endpoint: Endpoi
   const events = raw as unknown as { on(event: 'NodeRuntime.waitingForDisconnect', listener: () => void): void };
   events.on('NodeRuntime.waitingForDisconnect', () => {
     session.stop(new TargetExitedError(endpoint.pid !== null ? `process ${endpoint.pid} exited during the capture` : 'the target exited during the capture'));
+    closedByUs.add(raw);
     void raw.close();
   });
   const commands = raw as unknown as { send(method: string, params: object, timeoutMs: number): Promise<unknown> };
@@ -212,33 +281,150 @@ async function leave(
   options: SessionLifecycleOptions,
   quietQueued = false,
 ): Promise<CloseResult | undefined> {
+  const deadline = Date.now() + closeBudgetMs;
+  let again: CdpSession | undefined;
   try {
     if (endpoint.activated && !options.keepInspector && endpoint.pid !== null && endpoint.port !== undefined) {
       options.onProgress?.('closing the inspector it opened');
+      let through = raw;
+      // The connection was lost (not closed by us, the process alive): connect again to close it.
+      if (disconnected.has(raw) && !closedByUs.has(raw) && processExists(endpoint.pid)) {
+        options.onProgress?.('connecting again to close the inspector');
+        again = await within(
+          connectCdp(endpoint.webSocketDebuggerUrl, { timeoutMs: Math.max(1, closeBudgetMs), commandTimeoutMs: Math.max(1, closeBudgetMs) }),
+          closeBudgetMs,
+        );
+        if (again) through = again;
+      }
       const result = await closeInspectorWeOpened(
-        raw,
+        through,
         { pid: endpoint.pid, host: endpoint.host ?? '127.0.0.1', port: endpoint.port },
-        closeBudgetMs,
+        Math.max(0, deadline - Date.now()),
       );
       if (!result.closed && !(quietQueued && result.queued)) warnStillOpen(endpoint, result.reason, options);
       return result;
     }
     return undefined;
   } finally {
+    closedByUs.add(raw);
     await raw.close();
+    await again?.close();
   }
 }
 
+/** Sessions whose end was asyncgraph's doing (not a lost connection). */
+const closedByUs = new WeakSet<CdpSession>();
+/** Sessions whose connection is gone, whoever ended it. */
+const disconnected = new WeakSet<CdpSession>();
+
+/** An inspector asyncgraph opened and has not closed yet, for a second Ctrl-C (closeOpenInspectorsNow). */
+interface OpenInspector {
+  endpoint: Endpoint;
+  options: SessionLifecycleOptions;
+  /** The capture's own connection, once connected. */
+  raw?: CdpSession;
+}
+
+const openInspectors = new Set<OpenInspector>();
+
+function track(endpoint: Endpoint, options: SessionLifecycleOptions): OpenInspector | undefined {
+  if (!endpoint.activated || options.keepInspector || endpoint.pid === null || endpoint.port === undefined) return undefined;
+  const entry: OpenInspector = { endpoint, options };
+  openInspectors.add(entry);
+  return entry;
+}
+
+function untrack(entry: OpenInspector | undefined): void {
+  if (entry) openInspectors.delete(entry);
+}
+
+/** How many inspectors asyncgraph opened are not closed yet. */
+export function openInspectorCount(): number {
+  return openInspectors.size;
+}
+
+/**
+ * A second Ctrl-C: no more waiting for the capture's cleanup, but the inspectors asyncgraph opened
+ * are closed first, within `boundMs` (through the capture's connection, or a new one), and the
+ * ones that could not be are named (onWarning). The target resumes by itself when our session
+ * goes (V8 ends a pause with its session).
+ */
+export async function closeOpenInspectorsNow(boundMs: number): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  await Promise.all(
+    [...openInspectors].map(async (entry) => {
+      const { endpoint, options } = entry;
+      const inspector = { pid: endpoint.pid!, host: endpoint.host ?? '127.0.0.1', port: endpoint.port! };
+      let result: CloseResult;
+      if (entry.raw && !disconnected.has(entry.raw)) {
+        result = await closeInspectorWeOpened(entry.raw, inspector, Math.max(1, deadline - Date.now()));
+      } else {
+        const raw = await within(connectCdp(endpoint.webSocketDebuggerUrl, { timeoutMs: Math.max(1, deadline - Date.now()), commandTimeoutMs: Math.max(1, deadline - Date.now()) }), deadline - Date.now());
+        result = raw ? await closeInspectorWeOpened(raw, inspector, Math.max(1, deadline - Date.now())) : { closed: false, reason: 'could not connect to close it in time' };
+        await raw?.close();
+      }
+      openInspectors.delete(entry);
+      if (result.closed) return;
+      if (result.queued) {
+        const where = `${inspector.host}:${inspector.port}`;
+        options.onWarning?.(
+          `the inspector asyncgraph opened in process ${inspector.pid} on ${where} stays open until the target finishes what it is doing (a heap snapshot): ` +
+            `the close request is queued there; should it stay open, close it with \`asyncgraph close-inspector ${inspector.pid}\``,
+        );
+      } else {
+        warnStillOpen(endpoint, result.reason, options);
+      }
+    }),
+  );
+}
+
 /** Interrupted while opening the inspector: connect just to close it, within what is left. */
-async function closeLate(endpoint: Endpoint, deadline: number, options: SessionLifecycleOptions): Promise<void> {
+async function closeLate(endpoint: Endpoint, deadline: number, options: SessionLifecycleOptions, reason = 'interrupted before it could connect to close it'): Promise<CloseResult | undefined> {
   const left = deadline - Date.now();
   const connecting = connectCdp(endpoint.webSocketDebuggerUrl, { timeoutMs: Math.max(1, left), commandTimeoutMs: Math.max(1, left) });
   const raw = await within(connecting, left);
   if (!raw) {
-    warnStillOpen(endpoint, 'interrupted before it could connect to close it', options);
-    return;
+    warnStillOpen(endpoint, reason, options);
+    return { closed: false, reason };
   }
-  await leave(raw, endpoint, Math.max(0, deadline - Date.now()), options);
+  return leave(raw, endpoint, Math.max(0, deadline - Date.now()), options);
+}
+
+/**
+ * How long, after an activation timed out, asyncgraph keeps watching for the inspector its
+ * SIGUSR1 will still open (a main thread blocked in native code opens it when it returns), to
+ * close it again rather than leave it open behind us.
+ */
+export const LATE_INSPECTOR_WATCH_MS = 30_000;
+
+/**
+ * The activation timed out: watch (bounded, interruptible) for the late inspector and close it.
+ * Returns the error to report: the timeout, saying whether the late inspector was closed, or
+ * where it will open and how to close it then.
+ */
+async function closeLateInspector(timedOut: ActivationTimeoutError, options: SessionLifecycleOptions): Promise<AsyncgraphError> {
+  const { pending } = timedOut;
+  const pendingHint =
+    `its SIGUSR1 is still pending: the inspector opens on ${pending.where} when the process gets back to its event loop, and stays open; ` +
+    `close it then with \`asyncgraph close-inspector ${pending.pid}\``;
+  if (pending.nonLoopback) return timedOut;
+  options.onProgress?.(`waiting up to ${LATE_INSPECTOR_WATCH_MS / 1000} s for the inspector to open late, to close it again`);
+  const found = await waitForLateInspector(pending, Date.now() + LATE_INSPECTOR_WATCH_MS, options.signal).catch(() => null);
+  if (options.signal?.aborted && !found) {
+    const stop = interruptionOf(options.signal);
+    return new InterruptedError(stop.message, stop.exitCode, pendingHint);
+  }
+  if (!found) return new InspectorUnavailableError(`${timedOut.message}, nor within ${LATE_INSPECTOR_WATCH_MS / 1000} s more`, pendingHint);
+  const openedAfter = Math.round((Date.now() - pending.signalledAt) / 100) / 10;
+  const endpoint: Endpoint = { pid: pending.pid, webSocketDebuggerUrl: found.webSocketDebuggerUrl, activated: true, host: found.host, port: found.port };
+  const aborted = options.signal?.aborted === true;
+  const closeMs = aborted ? (options.cleanupMs ?? DEFAULT_CLEANUP_MS) : CLOSE_TIMEOUT_MS + 2000;
+  const closing = await closeLate(endpoint, Date.now() + closeMs, options, 'could not connect to close it');
+  if (aborted) return interruptionOf(options.signal!);
+  const what = closing?.closed
+    ? `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and asyncgraph closed it again`
+    : `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and is still open (see the warning)`;
+  return new InspectorUnavailableError(`${timedOut.message}; ${what}`, 'the process was busy (blocked in native code, or a long synchronous task): retry with a longer --activation-timeout');
 }
 
 function warnStillOpen(endpoint: Endpoint, reason: string, options: SessionLifecycleOptions): void {
@@ -246,6 +432,34 @@ function warnStillOpen(endpoint: Endpoint, reason: string, options: SessionLifec
   const where = endpoint.port !== undefined ? ` on ${endpoint.host ?? '127.0.0.1'}:${endpoint.port}` : '';
   options.onWarning?.(
     `the inspector asyncgraph opened in process ${endpoint.pid}${where} is still open (${reason}); ` +
-      'any local user who can reach it can run code in that process: restart it, or close it from a debugger',
+      `any local user who can reach it can run code in that process: close it with \`asyncgraph close-inspector ${endpoint.pid}\`, or restart it`,
   );
+}
+
+/**
+ * `asyncgraph close-inspector PID`: closes the inspector process `pid` listens on (one asyncgraph
+ * could not close, see the warnings), with the same single call, holding the target's capture
+ * lock. Refuses while another debugger client is connected to it. Returns what it did.
+ */
+export async function closeInspectorOf(
+  pid: number,
+  options: { waitForOtherMs?: number; signal?: AbortSignal; onProgress?: (message: string) => void },
+): Promise<string> {
+  const lock = await lockTarget(pid, options);
+  try {
+    const found = await findInspector(pid, { timeoutMs: 2000 });
+    if (!found) return `process ${pid} has no inspector open`;
+    const where = `${found.host}:${found.port}`;
+    const raw = await connectCdp(found.webSocketDebuggerUrl, { timeoutMs: 5000, commandTimeoutMs: 5000 });
+    try {
+      const result = await closeInspectorWeOpened(raw, { pid, host: found.host, port: found.port }, CLOSE_TIMEOUT_MS);
+      if (result.closed) return `closed the inspector of process ${pid} on ${where}`;
+      if (result.queued) return `the inspector of process ${pid} on ${where} closes once the process finishes what it is doing: the request is queued`;
+      throw new InspectorUnavailableError(`the inspector of process ${pid} on ${where} is still open: ${result.reason}`);
+    } finally {
+      await raw.close();
+    }
+  } finally {
+    lock?.release();
+  }
 }

@@ -365,6 +365,8 @@ export function renderTreeReport(report: TreeReport, options: ReportOptions): st
       if (groups.length > maxLeaves) out.push(paint.dim(`  … and ${groups.length - maxLeaves} more (see the forest)`));
     }
     out.push(renderTree(doc, { colors: options.colors, cwd: options.cwd }).replace(/\n$/, ''));
+    // What came out less precise (an optional step failed or ran out of time).
+    for (const note of doc.notes ?? []) out.push(paint.dim(`note: ${note}`));
   }
   const withWorkersError = report.processes.filter((proc) => proc.workersError);
   for (const proc of withWorkersError) out.push(paint.yellow(`pid ${proc.pid}: worker threads not listed: ${proc.workersError}`));

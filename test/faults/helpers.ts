@@ -14,6 +14,8 @@ export interface FaultTargetOptions {
   /** Suspended async frames (default 3). */
   frames?: number;
   http?: boolean;
+  /** Print `heartbeat K` this often (see expectHeartbeats). */
+  heartbeatMs?: number;
   nodeArgs?: string[];
   nodePath?: string;
 }
@@ -31,6 +33,7 @@ export function spawnFaultTarget(options: FaultTargetOptions = {}): Promise<Fixt
       FAULT_OBJECTS: String(options.objects ?? 0),
       FAULT_FRAMES: String(options.frames ?? 3),
       FAULT_HTTP: options.http ? '1' : undefined,
+      FAULT_HEARTBEAT_MS: options.heartbeatMs !== undefined ? String(options.heartbeatMs) : undefined,
     },
   });
 }
@@ -78,6 +81,16 @@ export async function expectNoInspector(pid: number, allowed: number[] = []): Pr
   const until = Date.now() + 2000;
   while (open().length > 0 && Date.now() < until) await sleep(25);
   expect(open(), `ports still listening in process ${pid}`).toEqual([]);
+}
+
+/**
+ * The target still keeps its rhythm: `count` more heartbeat lines arrive after this point (each
+ * waited for as an event, not timed), numbered on from the last one seen.
+ */
+export async function expectHeartbeats(target: Spawned, count = 2): Promise<void> {
+  const beats = () => [...target.stdout.matchAll(/^heartbeat (\d+)$/gm)].map((match) => Number(match[1]));
+  const last = beats().at(-1) ?? 0;
+  for (let k = 1; k <= count; k++) await target.waitForLine(`heartbeat ${last + k}`, { timeoutMs: 20_000 });
 }
 
 export function mb(bytes: number): string {

@@ -90,18 +90,20 @@ describe('asyncgraph killed or interrupted mid-capture', () => {
     await expectUnharmed(target, { memoryBefore: before, inspectorClosed: true });
   });
 
-  it('a second SIGINT exits at once', async () => {
+  it('a second SIGINT stops waiting for the cleanup: exit 130 once the inspector is closed (bounded)', async () => {
     const target = await spawnFaultTarget(BIG);
     const cli = startCli(['attach', String(target.pid), '--location-budget', '60000']);
     await cli.reached('taking heap snapshot');
     cli.child.kill('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await cli.reached('interrupted by SIGINT: undoing what it did to the target');
     const secondAt = Date.now();
     cli.child.kill('SIGINT');
     const result = await cli.finished();
     expect(result.code, result.stderr).toBe(130);
-    expect(Date.now() - secondAt, 'from the second SIGINT to exit').toBeLessThan(1000);
+    // At most the 1 s close bound, and the hard exit half a second after it.
+    expect(Date.now() - secondAt, 'from the second SIGINT to exit').toBeLessThan(3000);
     await expectAlive(target, 15_000);
-    await expectUnharmed(target);
+    // The close request was queued behind the snapshot (test/faults/lifecycle.test.ts checks the warning).
+    await expectUnharmed(target, { inspectorClosed: true });
   });
 });
