@@ -5,7 +5,7 @@
 import { buildDocument } from './graph/document.js';
 import type { WakeupInput } from './graph/wakeup-document.js';
 import { createSourceMapper } from './graph/source-map.js';
-import type { AwaitGraphDocument, TargetInfo } from './graph/types.js';
+import type { AwaitGraphDocument, CaptureMemory, TargetInfo } from './graph/types.js';
 import type { Capture } from './inspector/capture.js';
 import { readLocalSourceMap } from './inspector/script-sources.js';
 import { loopNowAt, type ProcessFacts } from './inspector/proc-facts.js';
@@ -19,11 +19,13 @@ export interface DocumentOptions {
   processFacts?: ProcessFacts;
   /** With --watch: the looks taken before this capture, in the same session (src/inspector/watch.ts). */
   watch?: WatchLook[];
+  /** The memory check before the snapshot and the process's RSS around the capture (src/inspector/snapshot-memory.ts). */
+  memory?: CaptureMemory;
 }
 
 export function captureToDocument(capture: Capture, options: DocumentOptions): AwaitGraphDocument {
   const scriptUrls = new Map([...capture.scripts].map(([id, script]) => [id, script.url]));
-  return buildDocument({
+  const doc = buildDocument({
     nodes: capture.nodes,
     scriptUrls,
     exact: capture.exact,
@@ -40,8 +42,10 @@ export function captureToDocument(capture: Capture, options: DocumentOptions): A
       heapNodes: capture.heapNodes,
       locationBudgetMs: options.locationBudgetMs,
       locationLookupMs: Math.round(capture.locationLookupMs),
+      snapshotMs: Math.round(capture.snapshotMs),
     },
   });
+  return options.memory ? { ...doc, memory: options.memory } : doc;
 }
 
 function wakeupInput(capture: Capture, options: DocumentOptions): WakeupInput {

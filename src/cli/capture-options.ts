@@ -14,6 +14,7 @@ export interface CaptureFlags extends Partial<SafetyFlags> {
   pauseTimeout?: string;
   samples?: string;
   sampleInterval?: string;
+  force?: boolean;
 }
 
 export function addCaptureOptions(command: Command): Command {
@@ -30,8 +31,14 @@ export function addCaptureOptions(command: Command): Command {
     .option('--pause-timeout <ms>', 'wait this long for a pause that shows whether it runs JavaScript, and where (0: do not check)', '300')
     .option('--samples <n>', 'pause this many times and report where it was each time (a tiny sampling profile)', '1')
     .option('--sample-interval <ms>', 'time between the starts of two --samples pauses', '100')
-    .option('--no-color', 'never colour the output');
+    .option('--no-color', 'never colour the output')
+    .addOption(forceOption());
   return addSafetyOptions(command);
+}
+
+/** --force: the only way past the memory check before the heap snapshot (src/inspector/snapshot-memory.ts). */
+export function forceOption(): Option {
+  return new Option('--force', "take the heap snapshot even when it would not fit in the target's memory (it may then be killed)");
 }
 
 export function targetSpec(pid: string | undefined, flags: CaptureFlags): TargetSpec {
@@ -53,7 +60,13 @@ export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
   if (!Number.isFinite(budget) || budget < 0) throw new UsageError(`invalid --location-budget: ${flags.locationBudget}`);
   const timeout = Number(flags.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`invalid --timeout: ${flags.timeout}`);
-  return { locationBudgetMs: budget, snapshotTimeoutMs: timeout * 1000, ...pauseOptions(flags), ...safetyOptions(flags) };
+  return {
+    locationBudgetMs: budget,
+    snapshotTimeoutMs: timeout * 1000,
+    ...pauseOptions(flags),
+    ...safetyOptions(flags),
+    ...(flags.force ? { force: true } : {}),
+  };
 }
 
 /** --pause-timeout, --samples, --sample-interval (src/inspector/running-stack.ts). */

@@ -64,6 +64,7 @@ export async function captureChildren(
     maxSnapshotBytes: options.maxSnapshotBytes,
     keepInspector: options.keepInspector,
     onWarning: options.onWarning,
+    force: options.force,
     signal,
   });
   // Interrupted: the captures undo their work in the background (bounded), nothing is printed.
