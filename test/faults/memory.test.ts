@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import type { AwaitGraphDocument } from '../../src/graph/types.js';
+import type { TreeReport } from '../../src/render/report.js';
 import { describeRun, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
 import { expectNoInspector, oneLineFailure } from './helpers.js';
 
@@ -149,5 +150,27 @@ describe.skipIf(skipReason !== undefined)('a target in a memory cgroup', () => {
       /^capture cost: the heap snapshot stopped it for \d+(\.\d)? m?s; RSS \d+ MB before, (\d+ MB at the peak, )?\d+ MB after$/,
     );
     await expectStillBeating(running, describeRun(tree));
+  });
+
+  it.each(targets)('node $major: --children: a child without room is named in the report with the reason; its parent is captured', async ({ path }) => {
+    target = await spawnFixture(path, 'memory-target.js', { nodeArgs: ['--inspect-port=0'], perTest: true, env: { MEM_CHILD: '1' } });
+    const parent = target;
+    const childPid = Number((await parent.waitForLine(/^child \d+$/)).split(' ')[1]);
+    cgroup = new MemoryCgroup();
+    cgroup.add(childPid);
+    cgroup.limit(cgroup.usage() + 150 * MB);
+    const run = await runCli(['attach', String(parent.pid), '--children', '--json'], { timeoutMs: 60_000 });
+    const context = describeRun(run);
+    expect(run.code, context).toBe(0);
+    const report = JSON.parse(run.stdout) as TreeReport;
+    const [main, child] = [parent.pid, childPid].map((pid) => report.processes.find((proc) => proc.pid === pid));
+    expect(main?.document?.memory?.limitedBy, context).toBe('machine');
+    expect(child?.document, context).toBeUndefined();
+    expect(child?.error, context).toMatch(new RegExp(`^not enough memory for a heap snapshot of process ${childPid}: .* its memory cgroup /${cgroup.name} has \\d+ MB left`));
+    // Both keep beating (the child's heartbeat comes through its parent).
+    const from = parent.stdout.length;
+    await parent.waitForLine(/^child: beat \d+$/, { from, timeoutMs: 10_000 });
+    await expectStillBeating(parent, context);
+    await expectNoInspector(childPid);
   });
 });
