@@ -16,11 +16,15 @@ import { readRss, readTargetMemory, REAL_ROOTS, type CgroupMemory, type MemoryRo
 const MB = 1024 * 1024;
 
 /**
- * The model: extra bytes = PER_HEAP_BYTE × heap used + FIXED. PER_HEAP_BYTE is above the largest
- * ratio measured (heaps of small objects: ~10.3 on Node 20, see docs/safety.md); FIXED covers an
- * almost empty heap's snapshot (Node's own code and builtins: up to ~55 MB measured).
+ * The model: extra bytes = perHeapByte × heap used + fixedBytes, an upper envelope of the
+ * measurements in docs/safety.md (Node 20, 22, 24, 26). The cost follows the number of heap
+ * objects, not their bytes: 6-16 × the heap for ordinary heaps of small objects, but up to 67 ×
+ * for a heap of numbers held one by one in big arrays or Maps (1.6 KB per 24-byte HeapNumber);
+ * big strings and double arrays cost almost nothing. Only the heap's size is known without
+ * running code, so the factor covers the worst shape measured, with room to spare. fixedBytes
+ * covers an almost empty heap's snapshot (Node's own code: up to 59 MB measured).
  */
-export const SNAPSHOT_MODEL = { perHeapByte: 12, fixedBytes: 96 * MB } as const;
+export const SNAPSHOT_MODEL = { perHeapByte: 80, fixedBytes: 96 * MB } as const;
 
 /** Room kept free on top of the estimate: the target and its neighbours go on allocating meanwhile. */
 export const SNAPSHOT_MARGIN_BYTES = 64 * MB;

@@ -105,7 +105,7 @@ describe.skipIf(skipReason !== undefined)('a target in a memory cgroup', () => {
   }
 
   it.each(targets)('node $major: too little room: refused (exit 10), not killed, inspector closed; --force takes it, and it survives', async ({ path }) => {
-    // ~150 MB of room: less than the estimate for even an almost empty heap (96 MB + 12 × heap +
+    // ~150 MB of room: less than the estimate for even an almost empty heap (96 MB + 80 × heap +
     // 64 MB margin), more than such a snapshot really takes (~55 MB, docs/safety.md).
     const { target: running, cgroup: group } = await startInCgroup(path, 150 * MB);
     const refused = await runCli(['attach', String(running.pid), '--no-color']);
