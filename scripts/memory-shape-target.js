@@ -17,14 +17,13 @@
 //   smis     N arrays of 1M small integers (4-8 MB each)
 //   buffers  N Buffers of 16 MB each (memory outside the V8 heap)
 //
-// Prints "ready" once the heap is built and collected. Commands on stdin, one per line:
-//   reset   zero the stall counters, answers "reset"
-//   stall   answers "stall <total ms> <longest ms>" for the time since the last reset
-// Exits when stdin closes.
+// Prints "ready" once the heap is built and collected; answers "reset" and "stall" on stdin
+// (scripts/stall-meter.js). Exits when stdin closes.
 
 import harness from '../fixtures/lib/harness.cjs';
+import { startStallMeter } from './stall-meter.js';
 
-const { keep, onStdinLines } = harness;
+const { keep } = harness;
 const [shape, countText = '0'] = process.argv.slice(2);
 const count = Number(countText);
 
@@ -104,28 +103,5 @@ build();
 // The garbage of building is gone before the calibration reads the heap's size.
 globalThis.gc?.();
 
-const INTERVAL_MS = 10;
-const STALL_SLACK_MS = 5;
-let last = performance.now();
-let stallMs = 0;
-let longestMs = 0;
-setInterval(() => {
-  const now = performance.now();
-  const late = now - last - INTERVAL_MS;
-  last = now;
-  if (late > STALL_SLACK_MS) {
-    stallMs += late;
-    if (late > longestMs) longestMs = late;
-  }
-}, INTERVAL_MS);
-
-onStdinLines((line) => {
-  if (line === 'reset') {
-    stallMs = 0;
-    longestMs = 0;
-    process.stdout.write('reset\n');
-  } else if (line === 'stall') {
-    process.stdout.write(`stall ${Math.round(stallMs)} ${Math.round(longestMs)}\n`);
-  }
-});
+startStallMeter();
 setImmediate(() => process.stdout.write('ready\n'));
