@@ -29,8 +29,13 @@ export const SNAPSHOT_MODEL = { perHeapByte: 80, fixedBytes: 96 * MB } as const;
 /** Room kept free on top of the estimate: the target and its neighbours go on allocating meanwhile. */
 export const SNAPSHOT_MARGIN_BYTES = 64 * MB;
 
-/** How long Runtime.getHeapUsage may take (answered on the target's main thread). */
-const HEAP_USAGE_TIMEOUT_MS = 5000;
+/**
+ * How long Runtime.getHeapUsage may take. It is answered on the target's thread: at once when
+ * idle or running JavaScript (an interrupt), not while blocked in native code (execSync), whose
+ * end it must not wait for: the pause round that follows reports such a thread as blocked. Without
+ * an answer the RSS stands in for the heap.
+ */
+const HEAP_USAGE_TIMEOUT_MS = 1000;
 
 /** The extra memory, in bytes, a heap snapshot of a heap with `heapUsedBytes` in use needs in the target. */
 export function estimateSnapshotBytes(heapUsedBytes: number): number {
