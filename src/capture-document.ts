@@ -5,7 +5,7 @@
 import { buildDocument } from './graph/document.js';
 import type { WakeupInput } from './graph/wakeup-document.js';
 import { createSourceMapper } from './graph/source-map.js';
-import type { AwaitGraphDocument, TargetInfo } from './graph/types.js';
+import type { AwaitGraphDocument, CaptureMemory, TargetInfo } from './graph/types.js';
 import type { Capture } from './inspector/capture.js';
 import { readLocalSourceMap } from './inspector/script-sources.js';
 import { loopNowAt, type ProcessFacts } from './inspector/proc-facts.js';
@@ -19,6 +19,8 @@ export interface DocumentOptions {
   processFacts?: ProcessFacts;
   /** With --watch: the looks taken before this capture, in the same session (src/inspector/watch.ts). */
   watch?: WatchLook[];
+  /** The memory check before the snapshot and the process's RSS around the capture (src/inspector/snapshot-memory.ts). */
+  memory?: CaptureMemory;
 }
 
 export function captureToDocument(capture: Capture, options: DocumentOptions): AwaitGraphDocument {
@@ -41,6 +43,7 @@ export function captureToDocument(capture: Capture, options: DocumentOptions): A
       heapNodes: capture.heapNodes,
       locationBudgetMs: options.locationBudgetMs,
       locationLookupMs: Math.round(capture.locationLookupMs),
+      snapshotMs: Math.round(capture.snapshotMs),
     },
   });
   const notes = [...(capture.notes ?? []), ...(capture.wakeups ? (options.processFacts?.problems ?? []) : [])];
@@ -49,7 +52,7 @@ export function captureToDocument(capture: Capture, options: DocumentOptions): A
     notes.push(`source maps: ${unusableMaps[0]}${more} could not be read, so those scripts' positions are in the code that runs`);
   }
   if (notes.length > 0) document.notes = notes;
-  return document;
+  return options.memory ? { ...document, memory: options.memory } : document;
 }
 
 function wakeupInput(capture: Capture, options: DocumentOptions): WakeupInput {

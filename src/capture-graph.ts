@@ -6,7 +6,8 @@ import { captureOnSession, type CaptureOptions } from './inspector/capture.js';
 import { readProcessFacts } from './inspector/proc-facts.js';
 import { takeWatchLooks } from './inspector/watch.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
-import { checkDebuggerUrl, checkUserAddress, type RemotePolicy } from './inspector/remote-policy.js';
+import { checkDebuggerUrl, checkUserAddress, isLoopbackHost, type RemotePolicy } from './inspector/remote-policy.js';
+import { withMemoryCheck, type MemoryCheckOptions, type MemoryLedger } from './inspector/snapshot-memory.js';
 import { withTargetSession, type Endpoint, type SessionLifecycleOptions } from './inspector/session-lifecycle.js';
 import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, parsePid, resolveTarget } from './inspector/discover.js';
 
@@ -58,6 +59,13 @@ export interface CaptureGraphOptions {
   waitForOtherMs?: number;
   /** How long to wait for the inspector that SIGUSR1 opens (default: connectTimeoutMs, 5 s). */
   activationTimeoutMs?: number;
+  /**
+   * Take the heap snapshot even when it would not fit in the target's memory (--force). By
+   * default a capture whose snapshot would not fit is refused (NotEnoughMemoryError, exit 10).
+   */
+  force?: boolean;
+  /** Shared by captures of processes that may share a cgroup (captureTree), so they are budgeted together. */
+  memoryLedger?: MemoryLedger;
 }
 
 /**
@@ -86,19 +94,25 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
   return withTargetSession(
     () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }, options.activationTimeoutMs),
     async ({ endpoint, session }) => {
-      const looks = options.watch
-        ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
-        : undefined;
-      const capture = await captureOnSession(session, {
-        ...sessionCaptureOptions(options),
-        ...(endpoint.pid !== null ? { mainThreadOf: endpoint.pid } : {}),
+      // Before the first snapshot (a --watch look's, or the capture's own): would it fit?
+      const { result, memory } = await withMemoryCheck(session, memoryCheckOptions(options, endpoint), async () => {
+        const looks = options.watch
+          ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
+          : undefined;
+        const capture = await captureOnSession(session, {
+          ...sessionCaptureOptions(options),
+          ...(endpoint.pid !== null ? { mainThreadOf: endpoint.pid } : {}),
+        });
+        return { looks, capture };
       });
+      const { looks, capture } = result;
       return captureToDocument(capture, {
         target: { pid: endpoint.pid, nodeVersion: endpoint.nodeVersion ?? null, url: endpoint.webSocketDebuggerUrl },
         toolVersion: TOOL_VERSION,
         locationBudgetMs: options.locationBudgetMs ?? 1000,
         ...(endpoint.pid !== null ? { processFacts: readProcessFacts(endpoint.pid) } : {}),
         ...(looks ? { watch: looks } : {}),
+        ...(memory ? { memory } : {}),
       });
     },
     sessionLifecycleOptions(options, 'pid' in spec ? parsePid(spec.pid) : undefined),
@@ -118,6 +132,25 @@ export function sessionLifecycleOptions(options: CaptureGraphOptions, lockPid?: 
     onWarning: options.onWarning ?? defaultWarning,
     onProgress: options.onProgress,
     ...(lockPid !== undefined ? { lockPid, waitForOtherMs: options.waitForOtherMs } : {}),
+  };
+}
+
+/** The memory check's options for the main thread of a capture's target. */
+export function memoryCheckOptions(options: CaptureGraphOptions, endpoint: { pid: number | null; webSocketDebuggerUrl: string }): MemoryCheckOptions {
+  let remote = false;
+  try {
+    remote = !isLoopbackHost(new URL(endpoint.webSocketDebuggerUrl).hostname);
+  } catch {
+    remote = false;
+  }
+  return {
+    pid: endpoint.pid,
+    what: endpoint.pid !== null ? `process ${endpoint.pid}` : 'the target',
+    force: options.force,
+    ledger: options.memoryLedger,
+    signal: options.signal,
+    remote,
+    onProgress: options.onProgress,
   };
 }
 

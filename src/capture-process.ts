@@ -1,7 +1,7 @@
 import { captureToDocument } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { AsyncgraphError } from './errors.js';
-import { defaultWarning, sessionCaptureOptions, sessionLifecycleOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
+import { defaultWarning, memoryCheckOptions, sessionCaptureOptions, sessionLifecycleOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
 import { captureOnSession, type Capture } from './inspector/capture.js';
 import type { CdpSession } from './inspector/cdp-session.js';
 import { parsePid, resolveTarget } from './inspector/discover.js';
@@ -9,6 +9,8 @@ import { attachToWorkers, type NodeWorkerInfo } from './inspector/node-worker.js
 import { checkDebuggerUrl } from './inspector/remote-policy.js';
 import { withTargetSession } from './inspector/session-lifecycle.js';
 import { readProcessFacts, type ProcessFacts } from './inspector/proc-facts.js';
+import { withMemoryCheck, type MemoryCheckOptions } from './inspector/snapshot-memory.js';
+import type { CaptureMemory } from './graph/types.js';
 
 export interface CaptureProcessOptions extends CaptureGraphOptions {
   /** Also capture the process's worker threads (default true). */
@@ -54,19 +56,20 @@ export async function captureProcess(pid: number | string, options: CaptureProce
       return target;
     },
     async ({ endpoint: target, session, guard }) => {
-      const toDocument = (capture: Capture, processFacts?: ProcessFacts) =>
+      const toDocument = (capture: Capture, memory: CaptureMemory | undefined, processFacts?: ProcessFacts) =>
         captureToDocument(capture, {
           target: { pid: target.pid, nodeVersion: target.nodeVersion ?? null, url: target.webSocketDebuggerUrl },
           toolVersion: TOOL_VERSION,
           locationBudgetMs: captureOptions.locationBudgetMs,
           ...(processFacts ? { processFacts } : {}),
+          ...(memory ? { memory } : {}),
         });
-      const mainCapture = await captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid });
+      const memoryOptions = memoryCheckOptions(options, { pid: target.pid, webSocketDebuggerUrl: target.webSocketDebuggerUrl });
+      const main = await withMemoryCheck(session, memoryOptions, () => captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid }));
       // /proc facts (timers' time left, TCP addresses) are the main thread's: not for workers.
-      const main = toDocument(mainCapture, readProcessFacts(target.pid));
-      const result: ProcessCapture = { pid: target.pid, argv: target.argv, main, workers: [] };
+      const result: ProcessCapture = { pid: target.pid, argv: target.argv, main: toDocument(main.result, main.memory, readProcessFacts(target.pid)), workers: [] };
       if (options.workers === false) return result;
-      await captureWorkers(session, result, captureOptions, toDocument, guard);
+      await captureWorkers(session, result, captureOptions, memoryOptions, toDocument, guard);
       return result;
     },
     sessionLifecycleOptions(options, parsePid(pid)),
@@ -77,7 +80,8 @@ async function captureWorkers(
   session: CdpSession,
   result: ProcessCapture,
   captureOptions: Parameters<typeof captureOnSession>[1],
-  toDocument: (capture: Capture) => AwaitGraphDocument,
+  memoryOptions: MemoryCheckOptions,
+  toDocument: (capture: Capture, memory: CaptureMemory | undefined) => AwaitGraphDocument,
   guard: (session: CdpSession) => CdpSession = (session) => session,
 ): Promise<void> {
   let attached;
@@ -93,8 +97,10 @@ async function captureWorkers(
       captureOptions.onProgress?.(`capturing worker ${worker.info.workerId}`);
       try {
         const workerSession = guard(worker.session);
-        const capture = await captureOnSession(workerSession, captureOptions);
-        result.workers.push({ info: worker.info, document: toDocument(capture) });
+        // Each worker's snapshot is built in the same process: checked like the main thread's.
+        const what = `worker ${worker.info.workerId} of process ${result.pid}`;
+        const captured = await withMemoryCheck(workerSession, { ...memoryOptions, what }, () => captureOnSession(workerSession, captureOptions));
+        result.workers.push({ info: worker.info, document: toDocument(captured.result, captured.memory) });
       } catch (error) {
         result.workers.push({ info: worker.info, error: oneLine(error) });
       }

@@ -2,6 +2,7 @@ import { AsyncgraphError, ExitCode, InspectorUnavailableError, TimeoutError } fr
 import { captureProcess, type CaptureProcessOptions } from './capture-process.js';
 import { trimArgv, type NodeProcess } from './inspector/process-tree.js';
 import type { ProcessReport } from './render/report.js';
+import { MemoryLedger } from './inspector/snapshot-memory.js';
 
 export interface CaptureTreeOptions extends Omit<CaptureProcessOptions, 'onProgress'> {
   /** Captures running at once (default 2). */
@@ -34,6 +35,9 @@ export async function captureTree(processes: readonly NodeProcess[], options: Ca
   const perProcessMs = options.perProcessTimeoutMs ?? 30_000;
   const reports: ProcessReport[] = processes.map((proc) => ({ pid: proc.pid, ppid: proc.ppid, argv: proc.argv, workers: [] }));
   const errors: AsyncgraphError[] = [];
+  // Processes that share a cgroup (a test runner's workers in one container) are budgeted
+  // together: a snapshot that fits only once another one is done waits for it.
+  const memoryLedger = options.memoryLedger ?? new MemoryLedger();
   let next = 0;
 
   const one = async (index: number) => {
@@ -55,6 +59,7 @@ export async function captureTree(processes: readonly NodeProcess[], options: Ca
     });
     const capturing = captureProcess(proc.pid, {
       ...options,
+      memoryLedger,
       connectTimeoutMs: Math.min(options.connectTimeoutMs ?? 5000, boundMs),
       // Another asyncgraph capturing this process: wait for it only within this capture's bound.
       waitForOtherMs: Math.min(options.waitForOtherMs ?? boundMs, boundMs),

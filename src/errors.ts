@@ -23,6 +23,8 @@ export const ExitCode = {
   Timeout: 8,
   /** The heap snapshot is larger than --max-snapshot-mb. */
   SnapshotTooLarge: 9,
+  /** The heap snapshot would not fit in the target's memory (its cgroup limit, or the machine's); none was taken. */
+  NotEnoughMemory: 10,
   /** Another asyncgraph is capturing the same process (and did not finish within --wait-for-other). */
   CaptureInProgress: 11,
   /** Interrupted by SIGINT (128 + 2); SIGTERM gives 143. */
@@ -95,6 +97,13 @@ export class TimeoutError extends AsyncgraphError {
 export class SnapshotTooLargeError extends AsyncgraphError {
   constructor(message: string, hint?: string, options?: ErrorOptions) {
     super(message, ExitCode.SnapshotTooLarge, hint, options);
+  }
+}
+
+/** A heap snapshot would need more memory than the target has room for; none was taken (--force overrides). */
+export class NotEnoughMemoryError extends AsyncgraphError {
+  constructor(message: string, hint?: string, options?: ErrorOptions) {
+    super(message, ExitCode.NotEnoughMemory, hint, options);
   }
 }
 

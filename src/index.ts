@@ -9,3 +9,4 @@ export { renderMermaid, type MermaidOptions } from './render/mermaid.js';
 export { filterDocument, type FilterOptions } from './graph/filter.js';
 export * from './graph/types.js';
 export { AsyncgraphError, ExitCode } from './errors.js';
+export { MemoryLedger, estimateSnapshotBytes } from './inspector/snapshot-memory.js';

@@ -18,6 +18,7 @@ export interface CaptureFlags extends Partial<SafetyFlags> {
   sampleInterval?: string;
   waitForOther?: string;
   activationTimeout?: string;
+  force?: boolean;
 }
 
 export function addCaptureOptions(command: Command): Command {
@@ -38,6 +39,11 @@ export function addCaptureOptions(command: Command): Command {
     .option('--activation-timeout <duration>', 'wait this long for the inspector SIGUSR1 opens (a target blocked in native code opens it late)', '5s')
     .option('--no-color', 'never colour the output');
   return addSafetyOptions(command);
+}
+
+/** --force: the only way past the memory check before the heap snapshot (src/inspector/snapshot-memory.ts). */
+export function forceOption(): Option {
+  return new Option('--force', "take the heap snapshot even when it would not fit in the target's memory (it may then be killed)");
 }
 
 export function targetSpec(pid: string | undefined, flags: CaptureFlags): TargetSpec {
@@ -66,6 +72,9 @@ export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
     activationTimeoutMs: parseDuration(flags.activationTimeout ?? '5s', '--activation-timeout'),
     ...pauseOptions(flags),
     ...safetyOptions(flags),
+    ...pauseOptions(flags),
+    ...safetyOptions(flags),
+    ...(flags.force ? { force: true } : {}),
   };
 }
 

@@ -66,6 +66,7 @@ export async function captureChildren(
     onWarning: options.onWarning,
     waitForOtherMs: options.waitForOtherMs,
     activationTimeoutMs: options.activationTimeoutMs,
+    force: options.force,
     signal,
   });
   // Interrupted: the captures undo their work in the background (bounded), nothing is printed.

@@ -26,6 +26,7 @@ import { formatDuration, parseDuration } from './duration.js';
 import { useColors } from './output.js';
 import { writeTreeReport } from './tree-output.js';
 import { parseMaxSnapshotMb, printWarning, snapshotLimitOption } from './safety-options.js';
+import { forceOption } from './capture-options.js';
 
 /** Exit code after a timeout (or a stop signal), as coreutils `timeout`. */
 export const EXIT_TIMED_OUT = 124;
@@ -48,6 +49,7 @@ interface RunFlags {
   locationBudget: string;
   maxSnapshotMb: string;
   color?: boolean;
+  force?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -64,6 +66,7 @@ export function registerRunCommand(program: Command): void {
     .option('--kill-after <duration>', 'after the report, SIGTERM the tree and SIGKILL what is left after this long', '3s')
     .addOption(new Option('--location-budget <ms>', 'target main-thread time per thread spent finding exact await locations').default('1000'))
     .addOption(snapshotLimitOption())
+    .addOption(forceOption())
     .option('--no-color', 'never colour the report')
     .addHelpText(
       'after',
@@ -186,6 +189,7 @@ async function runCommand(command: string[], flags: RunFlags): Promise<number> {
           abort: abortCaptures.signal,
           locationBudgetMs,
           maxSnapshotBytes,
+          force: flags.force === true,
           jsonOut: flags.jsonOut,
           colors: useColors(process.stderr, flags.color),
         });
@@ -227,6 +231,7 @@ interface ReportOptions {
   abort: AbortSignal;
   locationBudgetMs: number;
   maxSnapshotBytes: number;
+  force: boolean;
   jsonOut?: string;
   colors: boolean;
 }
@@ -242,6 +247,7 @@ async function report(reason: ReportReason, selector: TreeSelector, command: str
     signal: options.abort,
     locationBudgetMs: options.locationBudgetMs,
     maxSnapshotBytes: options.maxSnapshotBytes,
+    force: options.force,
     onWarning: printWarning,
   });
   const treeReport: TreeReport = {

@@ -152,6 +152,33 @@ export interface AwaitGraphDocument {
    * map, the pause round), each said once: the part of the answer they serve is less precise.
    */
   notes?: string[];
+  /** What the capture cost the target's memory, and the check made before its snapshot (docs/safety.md). */
+  memory?: CaptureMemory;
+}
+
+/**
+ * The memory check before the heap snapshot, and the target's RSS around the capture. RSS is the
+ * whole process's (for a worker thread's document too).
+ */
+export interface CaptureMemory {
+  /** The thread's V8 heap in use before the snapshot (Runtime.getHeapUsage); absent if it did not answer (RSS stood in). */
+  heapUsedBytes?: number;
+  /** The extra memory the snapshot was estimated to need in the target (the model in docs/safety.md). */
+  estimatedBytes: number;
+  /** What the target could still allocate before the snapshot: its cgroup's room or the machine's available memory, the smaller. Absent when unknown. */
+  headroomBytes?: number;
+  /** Which of the two bounded it. */
+  limitedBy?: 'cgroup' | 'machine';
+  /** The cgroup (the target's own or an ancestor) with the least room under its memory limit, when one is limited. */
+  cgroup?: { version: 1 | 2; path: string; limitBytes: number; usageBytes: number };
+  /** It did not fit, and `--force` took the snapshot anyway. */
+  forced?: true;
+  /** The process's RSS just before the capture (VmRSS). */
+  rssBeforeBytes?: number;
+  /** Its highest RSS during the capture (VmHWM), when that rose above every earlier peak of the process. */
+  rssPeakBytes?: number;
+  /** Its RSS right after the capture: glibc keeps much of the snapshot's freed memory. */
+  rssAfterBytes?: number;
 }
 
 export interface CaptureStats {
@@ -163,6 +190,8 @@ export interface CaptureStats {
   definitionLocations: number;
   locationBudgetMs: number;
   locationLookupMs: number;
+  /** How long the heap snapshot took, request to answer: the target's thread does nothing else meanwhile. */
+  snapshotMs?: number;
 }
 
 /**

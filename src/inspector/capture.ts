@@ -74,6 +74,8 @@ export interface Capture {
   snapshotBytes: number;
   heapNodes: number;
   locationLookupMs: number;
+  /** From the snapshot request to its answer: the target's thread did nothing else meanwhile. */
+  snapshotMs: number;
   /** Absent when the pause step was skipped (pauseTimeoutMs 0). */
   execution?: CapturedExecution;
   /** What can settle each leaf, what never settles, what keeps the loop alive (src/graph/wakers.ts). */
@@ -141,6 +143,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }
     });
     options.onProgress?.('taking heap snapshot');
+    const snapshotStarted = performance.now();
     const snapshotTaken = session.send(
       'HeapProfiler.takeHeapSnapshot',
       // Numbers (timers' delays, pids) are read by src/graph/wakers.ts; they add ~1% to the snapshot.
@@ -163,6 +166,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }
       throw error;
     });
+    const snapshotMs = performance.now() - snapshotStarted;
     await kick;
     if (parseError) throw snapshotError(parseError);
     options.onProgress?.('rebuilding the await graph');
@@ -239,6 +243,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       snapshotBytes: parser.bytesSeen,
       heapNodes,
       locationLookupMs: lookup.elapsedMs,
+      snapshotMs,
       ...(execution ? { execution } : {}),
       ...(wakeups ? { wakeups } : {}),
       notes,

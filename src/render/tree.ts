@@ -5,6 +5,7 @@ import { collapseSiblings, exactScores, representative, subtreeSignatures } from
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
 import { executionLines, executionStateText, RUNNING_MARKER, stackNodeIds } from './running.js';
+import { captureCostLines } from './capture-cost.js';
 
 /** Deeper levels are drawn with only the innermost KEPT_DEPTH levels of indentation. */
 const MAX_DRAWN_DEPTH = 64;
@@ -29,7 +30,8 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
 
   // With a running stack: the stack joined with its awaiters, then the forest with the stack's
   // generators marked (src/render/running.ts).
-  const lines: string[] = [headerLine(doc, paint), ...executionLines(doc, paint, options)];
+  // What the capture cost the target closes the header (src/render/capture-cost.ts).
+  const lines: string[] = [headerLine(doc, paint), ...executionLines(doc, paint, options), ...captureCostLines(doc, paint)];
   const drawn = new Set<number>();
   const onStack = stackNodeIds(doc);
   // What wakes each leaf (src/render/wakeup.ts); generalised inside groups printed once.

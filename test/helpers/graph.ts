@@ -7,14 +7,19 @@ import { fileURLToPath } from 'node:url';
 import type { AwaitGraphDocument, AwaitNode } from '../../src/graph/types.js';
 import { REPO_ROOT } from './processes.js';
 import { displayName } from '../../src/graph/order.js';
+import { CAPTURE_COST_PREFIX } from '../../src/render/capture-cost.js';
 
 export type { AwaitGraphDocument, AwaitNode };
 
-/** Splits `attach` output into its header line and the tree below it. */
-export function splitTree(stdout: string): { header: string; body: string } {
+/** Splits `attach` output into its header line and the tree below it (and the capture cost line, if any). */
+export function splitTree(stdout: string): { header: string; body: string; cost?: string } {
   const newline = stdout.indexOf('\n');
   if (newline < 0) return { header: stdout, body: '' };
-  return { header: stdout.slice(0, newline), body: stdout.slice(newline + 1) };
+  // The capture cost line (src/render/capture-cost.ts) closes the header block: not part of the forest.
+  const lines = stdout.slice(newline + 1).split('\n');
+  const at = lines.findIndex((line) => line.startsWith(CAPTURE_COST_PREFIX));
+  const cost = at >= 0 ? lines.splice(at, 1)[0] : undefined;
+  return { header: stdout.slice(0, newline), body: lines.join('\n'), ...(cost !== undefined ? { cost } : {}) };
 }
 
 /** `pid 123, node v22.1.0 — 3 suspended frames, 1 pending promise[, 1 await cycle]` */

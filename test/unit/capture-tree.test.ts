@@ -1,14 +1,18 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { InspectorUnavailableError, NoSuchProcessError } from '../../src/errors.js';
+import { InspectorUnavailableError, NoSuchProcessError, NotEnoughMemoryError } from '../../src/errors.js';
+import { MemoryLedger } from '../../src/inspector/snapshot-memory.js';
 import type { NodeProcess } from '../../src/inspector/process-tree.js';
 
 // captureProcess is replaced by a script per pid: resolve after some ms, fail, or never answer.
 const behaviour = new Map<number, { ms: number; fail?: Error; never?: boolean }>();
 let running = 0;
 let maxRunning = 0;
+/** The memory ledger each capture was given. */
+const ledgers: unknown[] = [];
 
 vi.mock('../../src/capture-process.js', () => ({
-  captureProcess: async (pid: number) => {
+  captureProcess: async (pid: number, options: { memoryLedger?: unknown } = {}) => {
+    ledgers.push(options.memoryLedger);
     const plan = behaviour.get(pid) ?? { ms: 1 };
     running++;
     maxRunning = Math.max(maxRunning, running);
@@ -35,6 +39,7 @@ function proc(pid: number, sigusr1: NodeProcess['sigusr1'] = 'handled'): NodePro
 }
 
 beforeEach(() => {
+  ledgers.length = 0;
   behaviour.clear();
   running = 0;
   maxRunning = 0;
@@ -77,5 +82,21 @@ describe('captureTree', () => {
     expect(errors).toEqual([]);
     expect(processes[0].error).toBeUndefined();
     expect(processes[0].skipped).toMatch(/^not inspectable from outside: SIGUSR1 is blocked/);
+  });
+});
+
+describe('captureTree: memory', () => {
+  it('gives every capture one shared memory ledger, and names a process refused for memory with the reason', async () => {
+    behaviour.set(11, { ms: 1, fail: new NotEnoughMemoryError('not enough memory for a heap snapshot of process 11: it would need about 900 MB more, and its memory cgroup /x has 300 MB left of its 600 MB limit; no snapshot was taken') });
+    const result = await captureTree([proc(10), proc(11), proc(12)]);
+    expect(ledgers).toHaveLength(3);
+    expect(ledgers[0]).toBeInstanceOf(MemoryLedger);
+    expect(new Set(ledgers).size).toBe(1);
+    expect(result.processes.map((report) => [report.pid, report.document !== undefined, report.error?.slice(0, 19)])).toEqual([
+      [10, true, undefined],
+      [11, false, 'not enough memory f'],
+      [12, true, undefined],
+    ]);
+    expect(result.errors.map((error) => error.exitCode)).toEqual([10]);
   });
 });
