@@ -110,6 +110,8 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
  * Said once under the tree when frames were placed without an exact lookup (the location budget
  * ran out, or a lookup failed): how many, and what buys exact ones.
  */
+const MAX_SUGGESTED_BUDGET_MS = 60_000;
+
 export function locationNote(doc: AwaitGraphDocument): string | undefined {
   const stats = doc.stats;
   if (!stats) return undefined;
@@ -133,7 +135,8 @@ export function locationNote(doc: AwaitGraphDocument): string | undefined {
   // What the lookups cost so far says what a budget for all of them would be.
   const perLookup = stats.exactLocations > 0 ? stats.locationLookupMs / stats.exactLocations : 0;
   const wanted = perLookup > 0 ? Math.ceil((perLookup * total * 1.2) / 500) * 500 : 0;
-  const buy = wanted > stats.locationBudgetMs ? `--location-budget ${wanted}` : 'a larger --location-budget';
+  // A budget of minutes would stall the target for minutes: past one, no number is offered.
+  const buy = wanted > stats.locationBudgetMs && wanted <= MAX_SUGGESTED_BUDGET_MS ? `--location-budget ${wanted}` : 'a larger --location-budget';
   return `note: ${placed} of ${plural(total, 'frame')} not located exactly (${how}); ${buy} buys exact locations, at the cost of target time`;
 }
 

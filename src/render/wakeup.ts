@@ -73,7 +73,8 @@ export function groupedNodeIds(doc: AwaitGraphDocument): Set<number> {
     const id = work.pop()!;
     if (out.has(id)) continue;
     out.add(id);
-    for (const awaited of awaits.get(id) ?? []) work.push(awaited.id);
+    // A node the group's chains meet at is one node: its wakers are its own, not generalised.
+    for (const awaited of awaits.get(id) ?? []) if (awaited.awaitedBy.length <= 1) work.push(awaited.id);
   }
   return out;
 }
