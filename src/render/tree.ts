@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { awaitsIndex, compareNodes, displayName, FRAME_KINDS } from '../graph/order.js';
+import { awaitsIndex, compareNodes, displayName, FRAME_KINDS, observerSteps } from '../graph/order.js';
 import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
@@ -34,11 +34,20 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
   const onStack = stackNodeIds(doc);
   // What wakes each leaf (src/render/wakeup.ts); generalised inside groups printed once.
   const grouped = options.collapse === false ? new Set<number>() : groupedNodeIds(doc);
+  // Steps that only observe a promise that something else awaits: a note on that promise's line.
+  const observers = observerSteps(doc.nodes);
+  const observedBy = (node: AwaitNode) => {
+    const steps = observers.get(node.id);
+    if (!steps) return '';
+    const names = [...new Set(steps.map((step) => displayName(step)))];
+    return paint.dim(`  (also observed by ${names.join(', ')})`);
+  };
   const label = (node: AwaitNode) => {
     const frame = onStack.get(node.id);
     // A running generator's [[GeneratorLocation]] is its function's start: show where it runs.
     return (frame ? paint.red.bold(RUNNING_MARKER) + nodeLabel({ ...node, location: frame.location, locationSource: 'exact' }, paint, options) : nodeLabel(node, paint, options)) +
-      wakeupSuffix(node, paint, options, grouped.has(node.id));
+      wakeupSuffix(node, paint, options, grouped.has(node.id)) +
+      observedBy(node);
   };
   // Identical sibling subtrees are drawn once, their first member standing for all (src/graph/collapse.ts).
   const signatures = options.collapse === false ? new Map<number, number>() : subtreeSignatures(doc.nodes);
@@ -88,7 +97,8 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
     }
   };
 
-  const roots = doc.nodes.filter((node) => node.awaitedBy.length === 0).sort(compareNodes);
+  const observing = new Set([...observers.values()].flat().map((step) => step.id));
+  const roots = doc.nodes.filter((node) => node.awaitedBy.length === 0 && !observing.has(node.id)).sort(compareNodes);
   for (const { node, count } of fold(roots)) draw(node, count);
   for (const cycle of doc.cycles) {
     const start = byId.get(cycle[0]);
