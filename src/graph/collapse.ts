@@ -4,7 +4,7 @@
 // the groups. Pure.
 
 import { wakeupKey } from './wakeup-document.js';
-import { awaitsByPosition, awaitsIndex, displayName, type AwaitsByPosition } from './order.js';
+import { awaitsByPosition, awaitsIndex, displayName, observerSteps, type AwaitsByPosition } from './order.js';
 import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
 
 /**
@@ -40,6 +40,8 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: AwaitsByPositi
   const stackNext = new Int32Array(count);
   const stackTainted = new Uint8Array(count);
   const kidSignatures: number[] = [];
+  // A step that only observes a promise (see observerSteps) does not make it shared.
+  const observed = observerSteps(nodes);
 
   for (let start = 0; start < count; start++) {
     if (state[start] !== NEW) continue;
@@ -77,7 +79,7 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: AwaitsByPositi
       let value: number;
       if (!plain) {
         value = -node.id - 1;
-      } else if (node.awaitedBy.length > 1) {
+      } else if (node.awaitedBy.length - (observed.get(node.id)?.length ?? 0) > 1) {
         // Where chains meet (2000 requests awaiting one upstream promise): equal only to itself,
         // so the chains above it are alike when they are alike down to it, and fold into one
         // drawn with a count, the shared part drawn once below it.
