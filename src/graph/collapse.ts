@@ -4,15 +4,16 @@
 // the groups. Pure.
 
 import { wakeupKey } from './wakeup-document.js';
-import { awaitsByPosition, awaitsIndex, displayName, type AwaitsByPosition } from './order.js';
+import { awaitsByPosition, awaitsIndex, displayName, observerSteps, type AwaitsByPosition } from './order.js';
 import type { AwaitGraphDocument, AwaitNode, SiblingGroup } from './types.js';
 
 /**
  * A number per node: two nodes get the same number exactly when their whole subtrees (what they
  * await, transitively) are identical — the same kinds and names at the same locations, in the same
- * shape. Only plain trees compare equal: a node awaited from more than one place, on an await
- * cycle, or with such a node below it gets a number of its own (negative), because the tree draws
- * it differently (`(shown above)`, `↻`) the second time.
+ * shape, down to the same shared nodes. A node awaited from more than one place is equal only to
+ * itself (a positive number of its own), so chains that converge on it can still be alike; a node
+ * on an await cycle, or with one below it, gets a number of its own (negative), because the tree
+ * draws it differently (`↻`) the second time.
  */
 export function subtreeSignatures(nodes: readonly AwaitNode[]): Map<number, number> {
   const signatures = signaturesByPosition(nodes, awaitsByPosition(nodes));
@@ -39,6 +40,8 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: AwaitsByPositi
   const stackNext = new Int32Array(count);
   const stackTainted = new Uint8Array(count);
   const kidSignatures: number[] = [];
+  // A step that only observes a promise (see observerSteps) does not make it shared.
+  const observed = observerSteps(nodes);
 
   for (let start = 0; start < count; start++) {
     if (state[start] !== NEW) continue;
@@ -65,7 +68,7 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: AwaitsByPositi
       }
       depth--;
       const node = nodes[at];
-      let plain = stackTainted[depth + 1] === 0 && node.awaitedBy.length <= 1;
+      let plain = stackTainted[depth + 1] === 0;
       if (danglingAwaiter[at] === 1) plain = false;
       kidSignatures.length = 0;
       for (let k = childStart[at]; plain && k < childStart[at + 1]; k++) {
@@ -76,6 +79,11 @@ function signaturesByPosition(nodes: readonly AwaitNode[], graph: AwaitsByPositi
       let value: number;
       if (!plain) {
         value = -node.id - 1;
+      } else if (node.awaitedBy.length - (observed.get(node.id)?.length ?? 0) > 1) {
+        // Where chains meet (2000 requests awaiting one upstream promise): equal only to itself,
+        // so the chains above it are alike when they are alike down to it, and fold into one
+        // drawn with a count, the shared part drawn once below it.
+        value = ++signatureCount;
       } else {
         const localId = nodeKeys.of(node);
         // A leaf or a single child (nearly every node of a chain): a numeric key, no string.
@@ -320,11 +328,12 @@ export function foldGroups(nodes: readonly AwaitNode[]): { nodes: AwaitNode[]; c
     const members = group.members.map((id) => byId.get(id)!);
     const shown = representative(members, scores);
     counts.set(shown.id, members.length);
-    // Members' subtrees are plain trees (see subtreeSignatures): nothing else reaches into them.
+    // Members' subtrees are plain trees down to the shared nodes they all reach (see
+    // subtreeSignatures): nothing else reaches into them, and the shared part stays.
     const work = members.filter((member) => member !== shown);
     while (work.length > 0) {
       const node = work.pop()!;
-      if (hidden.has(node.id)) continue;
+      if (hidden.has(node.id) || node.awaitedBy.length > 1) continue;
       hidden.add(node.id);
       work.push(...(children.get(node.id) ?? []));
     }

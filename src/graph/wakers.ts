@@ -421,7 +421,9 @@ class WakeupAnalyzer {
     const starts = new Set(resolvers);
     let frontier = [...resolvers];
     let visited = frontier.length;
-    for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < 40; distance++) {
+    // Deep enough for a linked list of a few hundred waiters (generic-pool's queue): the node
+    // limit, not the depth, bounds the work.
+    for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       const next: number[] = [];
       for (const child of frontier) {
         this.heap.forEachRetainer(child, (from, edge) => {
@@ -664,14 +666,14 @@ class WakeupAnalyzer {
         const scope = this.contextScript(hit.node);
         return {
           kind: 'variable',
-          description: path ? `held in ${path}` : 'held in a top-level variable',
+          description: path ? `held in ${shortPath(path)}` : 'held in a top-level variable',
           path,
           ...(scope ? { scopeScriptId: scope.scriptId, scopeAt: scope } : {}),
           ...base,
         };
       }
       case 'global':
-        return { kind: 'global', description: `held in ${path ? `globalThis.${path}` : 'a global'}`, path: `globalThis.${path}`, ...base };
+        return { kind: 'global', description: `held in ${path ? `globalThis.${shortPath(path)}` : 'a global'}`, path: `globalThis.${path}`, ...base };
       case 'frame': {
         const fn = reader.get(hit.node, 'function');
         const fnName = fn >= 0 ? heap.nameOf(fn) || '(anonymous)' : '(anonymous)';
@@ -690,7 +692,7 @@ class WakeupAnalyzer {
         return { kind: 'microtask', description: `a queued microtask (${heap.nameOf(hit.node).replace('system / ', '')})`, ...base };
       case 'root': {
         const name = heap.nameOf(hit.node);
-        return { kind: 'native', description: `held from ${name.startsWith('Node / ') ? `native ${name.slice(7)}` : name}${path ? ` via ${path}` : ''}`, path, ...base };
+        return { kind: 'native', description: `held from ${name.startsWith('Node / ') ? `native ${name.slice(7)}` : name}${path ? ` via ${shortPath(path)}` : ''}`, path, ...base };
       }
     }
   }
@@ -699,7 +701,7 @@ class WakeupAnalyzer {
   private pathDown(top: number, parent: Map<number, Step>): PathStep[] {
     const steps: PathStep[] = [];
     let at = top;
-    for (let guard = 0; guard < 64; guard++) {
+    for (let guard = 0; guard < MAX_SEARCH_DEPTH; guard++) {
       const step = parent.get(at);
       if (!step) break;
       steps.push({ from: at, edge: step.edge, to: step.child });
@@ -798,6 +800,15 @@ class WakeupAnalyzer {
    * of every function that used it last).
    */
   private nameHolder(node: number): string {
+    // Once per emitter, not once per leaf waiting on it (200 orders on one `approvals` emitter).
+    let name = this.holderNames.get(node);
+    if (name === undefined) this.holderNames.set(node, (name = this.findHolderName(node)));
+    return name;
+  }
+
+  private readonly holderNames = new Map<number, string>();
+
+  private findHolderName(node: number): string {
     const parent = new Map<number, Step>();
     let frontier = [node];
     let visited = 1;
@@ -1178,6 +1189,14 @@ function dedupe(wakers: FoundWaker[]): FoundWaker[] {
   return out;
 }
 
+/**
+ * A path for people: a run of the same property (`_list.head.next.next.next…`, a linked list 28
+ * deep) as one step with its count (`_list.head.next×28`). The waker's `path` keeps it whole.
+ */
+export function shortPath(path: string): string {
+  return path.replace(/((\.[A-Za-z_$#][\w$]*)\2{2,})/g, (run: string, _all: string, step: string) => `${step}×${run.length / step.length}`);
+}
+
 function symbolName(name: string): string {
   const match = /^<symbol (.*)>$/.exec(name);
   return match ? `Symbol(${match[1]})` : name;
@@ -1246,6 +1265,9 @@ export function* heapWakeupSteps(
     return undefined;
   }
 }
+
+/** Retainer steps from a resolving function to its holder, at most. */
+const MAX_SEARCH_DEPTH = 400;
 
 /** Leaves settled between two pauses of the analysis (a leaf takes a few microseconds). */
 const LEAVES_PER_STEP = 64;

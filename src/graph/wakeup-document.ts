@@ -307,7 +307,20 @@ export function wakeupKey(node: AwaitNode): string {
   if (settlement) {
     parts.push(settlement.verdict);
     const first = settlement.wakers[0];
-    if (first) parts.push(first.kind, first.description.replace(/\[\d+\]/g, '[i]').replace(/\.get\('[^']*'\)/g, '.get(k)'), String(settlement.wakers.length));
+    if (first) parts.push(first.kind, generalise(first.description), String(settlement.wakers.length));
   }
   return parts.join('\u0001');
+}
+
+/**
+ * What differs between the members of a group in a waker's text: indexes, Map keys, positions in
+ * a linked list, numbers in event names (`'approved:74'`), which function of a library holds a local.
+ */
+export function generalise(text: string): string {
+  return text
+    .replace(/\[\d+\]/g, '[…]')
+    .replace(/\.get\('[^']*'\)/g, '.get(…)')
+    .replace(/\.(?:head|tail)(?:\.(?:next|prev)(?:×\d+)?)*(?=\.)/g, '[…]')
+    .replace(/'([^'\d]*)\d[^']*'/g, "'$1…'")
+    .replace(/\(a local of [^)]*\)/g, '(a local of …)');
 }

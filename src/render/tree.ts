@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { awaitsIndex, compareNodes, displayName, FRAME_KINDS } from '../graph/order.js';
+import { awaitsIndex, compareNodes, displayName, FRAME_KINDS, observerSteps } from '../graph/order.js';
 import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
@@ -36,11 +36,20 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
   const onStack = stackNodeIds(doc);
   // What wakes each leaf (src/render/wakeup.ts); generalised inside groups printed once.
   const grouped = options.collapse === false ? new Set<number>() : groupedNodeIds(doc);
+  // Steps that only observe a promise that something else awaits: a note on that promise's line.
+  const observers = observerSteps(doc.nodes);
+  const observedBy = (node: AwaitNode) => {
+    const steps = observers.get(node.id);
+    if (!steps) return '';
+    const names = [...new Set(steps.map((step) => displayName(step)))];
+    return paint.dim(`  (also observed by ${names.join(', ')})`);
+  };
   const label = (node: AwaitNode) => {
     const frame = onStack.get(node.id);
     // A running generator's [[GeneratorLocation]] is its function's start: show where it runs.
     return (frame ? paint.red.bold(RUNNING_MARKER) + nodeLabel({ ...node, location: frame.location, locationSource: 'exact' }, paint, options) : nodeLabel(node, paint, options)) +
-      wakeupSuffix(node, paint, options, grouped.has(node.id));
+      wakeupSuffix(node, paint, options, grouped.has(node.id)) +
+      observedBy(node);
   };
   // Identical sibling subtrees are drawn once, their first member standing for all (src/graph/collapse.ts).
   const signatures = options.collapse === false ? new Map<number, number>() : subtreeSignatures(doc.nodes);
@@ -90,7 +99,8 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
     }
   };
 
-  const roots = doc.nodes.filter((node) => node.awaitedBy.length === 0).sort(compareNodes);
+  const observing = new Set([...observers.values()].flat().map((step) => step.id));
+  const roots = doc.nodes.filter((node) => node.awaitedBy.length === 0 && !observing.has(node.id)).sort(compareNodes);
   for (const { node, count } of fold(roots)) draw(node, count);
   for (const cycle of doc.cycles) {
     const start = byId.get(cycle[0]);
@@ -112,6 +122,8 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
  * Said once under the tree when frames were placed without an exact lookup (the location budget
  * ran out, or a lookup failed): how many, and what buys exact ones.
  */
+const MAX_SUGGESTED_BUDGET_MS = 60_000;
+
 export function locationNote(doc: AwaitGraphDocument): string | undefined {
   const stats = doc.stats;
   if (!stats) return undefined;
@@ -135,7 +147,8 @@ export function locationNote(doc: AwaitGraphDocument): string | undefined {
   // What the lookups cost so far says what a budget for all of them would be.
   const perLookup = stats.exactLocations > 0 ? stats.locationLookupMs / stats.exactLocations : 0;
   const wanted = perLookup > 0 ? Math.ceil((perLookup * total * 1.2) / 500) * 500 : 0;
-  const buy = wanted > stats.locationBudgetMs ? `--location-budget ${wanted}` : 'a larger --location-budget';
+  // A budget of minutes would stall the target for minutes: past one, no number is offered.
+  const buy = wanted > stats.locationBudgetMs && wanted <= MAX_SUGGESTED_BUDGET_MS ? `--location-budget ${wanted}` : 'a larger --location-budget';
   return `note: ${placed} of ${plural(total, 'frame')} not located exactly (${how}); ${buy} buys exact locations, at the cost of target time`;
 }
 

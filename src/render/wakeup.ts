@@ -3,10 +3,11 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../graph/types.js';
-import { displayName } from '../graph/order.js';
+import { displayName, observerSteps } from '../graph/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
 import { awaitsIndex } from '../graph/order.js';
 import { formatDelay } from '../graph/resources.js';
+import { generalise } from '../graph/wakeup-document.js';
 
 
 /** One waker as a phrase: `timer 1h (59m left), callback at x.js:12:31`, `held in pool.waiters[0] (x.js)`. */
@@ -55,10 +56,6 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
 
 const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
 
-/** Indexes and Map keys in a waker's text, which differ between the members of a group. */
-function generalise(text: string): string {
-  return text.replace(/\[\d+\]/g, '[…]').replace(/\.get\('[^']*'\)/g, '.get(…)');
-}
 
 /**
  * Nodes drawn for a group of identical sibling subtrees (`× N`, the document's `groups`): the
@@ -68,12 +65,17 @@ export function groupedNodeIds(doc: AwaitGraphDocument): Set<number> {
   const out = new Set<number>();
   if (!doc.groups || doc.groups.length === 0) return out;
   const awaits = awaitsIndex(doc.nodes);
+  const observed = observerSteps(doc.nodes);
   const work = doc.groups.flatMap((group) => group.members);
   while (work.length > 0) {
     const id = work.pop()!;
     if (out.has(id)) continue;
     out.add(id);
-    for (const awaited of awaits.get(id) ?? []) work.push(awaited.id);
+    // A node the group's chains meet at is one node: its wakers are its own, not generalised
+    // (a step that only observes a promise does not make it shared).
+    for (const awaited of awaits.get(id) ?? []) {
+      if (awaited.awaitedBy.length - (observed.get(awaited.id)?.length ?? 0) <= 1) work.push(awaited.id);
+    }
   }
   return out;
 }
@@ -127,18 +129,45 @@ export function keepAliveLines(doc: AwaitGraphDocument, paint: ChalkInstance, st
   const lines: string[] = [];
   lines.push(paint.bold(active.length > 0 ? 'keeping the event loop alive:' : 'nothing keeps the event loop alive'));
   const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  // Handles that read the same once their own port is left out (200 sockets of one client to one
+  // upstream, three MessagePorts) are one line with a count, in the place of the first.
+  const merged = new Map<string, { text: string; internal: boolean; names: string[]; count: number }>();
   for (const handle of active) {
-    let line = `  ${handleText(handle, style)}`;
-    if (handle.internal) line = paint.dim(line);
     const names = [...new Set(handle.wakes.flatMap((leaf) => {
       const frames = wokenFrames(leaf, byId);
       return frames.length > 0 ? frames.map((node) => displayName(node)) : [displayName(byId.get(leaf))];
-    }))];
-    if (names.length > 0) line += paint.green(`  → wakes ${names.join(', ')}`);
+    }))].sort();
+    const text = handleText(handle, style);
+    const key = `${handle.internal ? 1 : 0}${withoutOwnPort(text)}\u0001${names.join('\u0001')}`;
+    const entry = merged.get(key);
+    if (entry) {
+      entry.count++;
+      if (entry.text !== text) entry.text = withoutOwnPort(text);
+      continue;
+    }
+    merged.set(key, { text, internal: handle.internal === true, names, count: 1 });
+  }
+  for (const entry of merged.values()) {
+    let line = `  ${entry.text}`;
+    if (entry.internal) line = paint.dim(line);
+    if (entry.names.length > 0) line += paint.green(`  → wakes ${entry.names.join(', ')}`);
+    if (entry.count > 1) line += paint.bold(`  × ${entry.count}`);
     lines.push(line);
   }
   if (idle.length > 0) {
-    lines.push(paint.dim(`  (and ${idle.length} that do not keep it alive: ${idle.map((handle) => handleText(handle, style)).join('; ')})`));
+    // Signal handlers (a dozen in a service) and unref()ed timers: counted alike, not listed each.
+    const counts = new Map<string, number>();
+    for (const handle of idle) {
+      const text = withoutOwnPort(handleText(handle, style));
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+    }
+    const parts = [...counts].map(([text, count]) => (count > 1 ? `${text} × ${count}` : text));
+    lines.push(paint.dim(`  (and ${idle.length} that do not keep it alive: ${parts.join('; ')})`));
   }
   return lines;
+}
+
+/** A socket's line without its own (ephemeral) port: `127.0.0.1:… → 127.0.0.1:8080`. */
+function withoutOwnPort(text: string): string {
+  return text.replace(/^(TCP socket |socket )?(\d+\.\d+\.\d+\.\d+|\[[\da-f:]+\]):\d+ → /, (_m, kind: string | undefined, host: string) => `${kind ?? ''}${host}:… → `);
 }

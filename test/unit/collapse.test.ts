@@ -29,7 +29,8 @@ const tree = (nodes: AwaitNode[], collapse?: boolean) =>
 
 describe('collapse in the tree', () => {
   it('prints ten thousand identical chains once, with × 10000', () => {
-    const started = performance.now();
+    // How long it takes at scale is measured by `npm run bench`, not asserted here (a loaded CI
+    // machine makes any time bound flaky).
     const out = tree(server(10_000));
     expect(out).toBe(`\
 pid 42, node v20.0.0 — 20001 suspended frames, 10000 pending promises
@@ -39,8 +40,6 @@ pid 42, node v20.0.0 — 20001 suspended frames, 10000 pending promises
             └── fetchRow  server.js:10:15
                 └── Promise <pending>
 `);
-    // Linear: a quadratic pass over 30 000 nodes would take minutes. Generous for a loaded CI machine.
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('can be turned off', () => {
@@ -64,7 +63,7 @@ pid 42, node v20.0.0 — 9 suspended frames, 0 pending promises
 `);
   });
 
-  it('tells apart subtrees that differ anywhere below, and never groups shared nodes or cycles', () => {
+  it('tells apart subtrees that differ anywhere below, and never groups a shared node with another, nor cycles', () => {
     const nodes = [
       node({ id: 1, kind: 'combinator', name: 'Promise.all', combinator: 'all' }),
       node({ id: 2, kind: 'async-function', name: 'handle', at: 'a.js:5:3', by: [1] }),
@@ -89,13 +88,48 @@ pid 42, node v20.0.0 — 7 suspended frames, 0 pending promises
         └── shared  a.js:9:3  (shown above)
 `);
     const signatures = subtreeSignatures(documentOf(nodes).nodes);
-    expect(signatures.get(7)).toBeLessThan(0);
-    expect(signatures.get(4)).toBeLessThan(0);
+    // A shared node is equal only to itself; what awaits it is alike only down to the same node.
+    expect([...signatures.values()].filter((value) => value === signatures.get(7))).toHaveLength(1);
+    expect(new Set([2, 3, 4].map((id) => signatures.get(id))).size).toBe(3);
     const cycle = documentOf([
       node({ id: 1, kind: 'async-function', name: 'stepA', at: 'c.js:1:1', by: [2] }),
       node({ id: 2, kind: 'async-function', name: 'stepB', at: 'c.js:2:1', by: [1] }),
     ]);
     expect([...subtreeSignatures(cycle.nodes).values()].every((value) => value < 0)).toBe(true);
+  });
+
+  it('folds chains that meet: separate roots alike down to the one promise they all await', () => {
+    const nodes = [node({ id: 1, kind: 'promise', name: 'Promise', by: [] })];
+    for (let i = 0; i < 2000; i++) {
+      const base = 10 + i * 3;
+      nodes.push(
+        node({ id: base, kind: 'async-function', name: 'handle', at: 'svc.js:20:19' }),
+        node({ id: base + 1, kind: 'async-function', name: 'loadProfile', at: 'svc.js:15:19', by: [base] }),
+        node({ id: base + 2, kind: 'async-function', name: 'queryUpstream', at: 'svc.js:11:10', by: [base + 1] }),
+      );
+      nodes[0].awaitedBy.push(base + 2);
+    }
+    expect(tree(nodes)).toBe(`\
+pid 42, node v20.0.0 — 6000 suspended frames, 1 pending promise
+└── handle  svc.js:20:19  × 2000
+    └── loadProfile  svc.js:15:19
+        └── queryUpstream  svc.js:11:10
+            └── Promise <pending>
+`);
+    // Two chains that differ above the meeting point stay apart; the second refers to the first.
+    const two = [
+      node({ id: 1, kind: 'promise', name: 'Promise', by: [3, 5] }),
+      node({ id: 2, kind: 'async-function', name: 'handle', at: 'svc.js:20:19' }),
+      node({ id: 3, kind: 'async-function', name: 'queryUpstream', at: 'svc.js:11:10', by: [2] }),
+      node({ id: 4, kind: 'async-function', name: 'cron', at: 'svc.js:30:3' }),
+      node({ id: 5, kind: 'async-function', name: 'queryUpstream', at: 'svc.js:11:10', by: [4] }),
+    ];
+    expect(tree(two)).toContain('└── cron  svc.js:30:3\n    └── queryUpstream  svc.js:11:10\n        └── Promise <pending>  (shown above)\n');
+    // The JSON keeps every node and lists the group; DOT/mermaid keep the shared promise once.
+    expect(siblingGroups(documentOf(nodes).nodes)[0]).toMatchObject({ awaiter: null });
+    expect(siblingGroups(documentOf(nodes).nodes)[0].members).toHaveLength(2000);
+    const folded = foldGroups(documentOf(nodes).nodes);
+    expect(folded.nodes.map((n) => n.name).sort()).toEqual(['Promise', 'handle', 'loadProfile', 'queryUpstream']);
   });
 
   it('groups a frame located exactly with twins whose location was inferred, and shows the exact one', () => {
@@ -201,10 +235,12 @@ describe('siblingGroups against its definition on random graphs', () => {
       path.add(n.id);
       const below = kids(n.id).map((kid) => text(kid, path));
       path.delete(n.id);
-      const plain = n.awaitedBy.length <= 1 && n.awaitedBy.every((id) => byId.has(id)) && below.every((t) => t !== null);
+      const plain = n.awaitedBy.every((id) => byId.has(id)) && below.every((t) => t !== null);
       // A node on a cycle is never plain: it reaches itself.
       const onCycle = reaches(n.id, n.id);
-      const value = plain && !onCycle ? `${n.name}@${n.location!.line}(${(below as string[]).sort().join(',')})` : null;
+      // A shared node is equal only to itself.
+      const self = n.awaitedBy.length > 1 ? `#${n.id}` : `${n.name}@${n.location!.line}(${(below as string[]).sort().join(',')})`;
+      const value = plain && !onCycle ? self : null;
       memo.set(n.id, value);
       return value;
     };

@@ -143,3 +143,22 @@ describe('locationNote', () => {
     expect(locationNote(withFrames(3, 0, 0))).toBeUndefined();
   });
 });
+
+describe('observer steps', () => {
+  it('draws a .catch that only observes an awaited promise on that promise, not as a root', () => {
+    const query = node('async-function', 'query', 23);
+    const observer = node('then', '(anonymous)', 27, [], { thenMethod: 'catch' });
+    const leaf = node('promise', 'Promise', null, [query, observer]);
+    expect(renderTree(doc([query, observer, leaf]), { colors: false, cwd: '/app' })).toBe(`\
+pid 42, node v20.0.0 — 1 suspended frame, 1 pending promise
+└── query  (defined at main.js:23:1)
+    └── Promise <pending>  (also observed by .catch((anonymous)))
+`);
+  });
+
+  it('keeps a step that is the only consumer of its promise as a root', () => {
+    const step = node('then', 'onDone', 5, [], { thenMethod: 'then' });
+    const leaf = node('promise', 'Promise', null, [step]);
+    expect(renderTree(doc([step, leaf]), { colors: false, cwd: '/app' })).toContain('└── .then(onDone)');
+  });
+});
