@@ -161,6 +161,8 @@ export class ParsedScript {
     let dynamic = false;
     walk(fn, null, (node, parent) => {
       if (node.type === 'WithStatement') dynamic = true;
+      // An arrow function's `this` is its scope's variable `this` (`setInterval(() => this.poll())`).
+      if (node.type === 'ThisExpression') names.add('this');
       if (node.type !== 'Identifier' || isPropertyName(node, parent)) return;
       const name = node.name as string;
       if (name === 'eval' && parent?.type === 'CallExpression' && parent.callee === node) dynamic = true;

@@ -11,6 +11,7 @@ import { headerPattern, NESTED_EXPECTED, splitTree, treeText } from '../helpers/
 import { describeRun, expectAlive, expectedFailure, runCli, spawnFixture } from '../helpers/processes.js';
 
 const NESTED_TREE = treeText(NESTED_EXPECTED.tree);
+const EXACT = ['--location-budget', '10000'];
 const NESTED_COUNTS = NESTED_EXPECTED.counts;
 const LISTENING = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//;
 
@@ -41,7 +42,8 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     const port = Number((await target.waitForLine(LISTENING, { stream: 'stderr' })).match(LISTENING)![1]);
     expect(port).not.toBe(9229);
 
-    const run = await runCli(['attach', String(target.pid), '--no-color']);
+    // A budget no loaded machine runs out of: the tree compared is of exact locations.
+    const run = await runCli(['attach', String(target.pid), '--no-color', ...EXACT]);
     const context = describeRun(run);
     expect(run.code, context).toBe(0);
     const { header, body } = splitTree(run.stdout);
@@ -49,7 +51,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     expect(body, context).toBe(NESTED_TREE);
     await expectAlive(target);
 
-    const byPort = await runCli(['attach', '--port', String(port), '--no-color']);
+    const byPort = await runCli(['attach', '--port', String(port), '--no-color', ...EXACT]);
     const byPortContext = describeRun(byPort);
     expect(byPort.code, byPortContext).toBe(0);
     const tree = splitTree(byPort.stdout);
@@ -64,7 +66,8 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     const target = await spawnFixture(path, 'nested.js', { nodeArgs: ['--inspect-port=0'], perTest: true });
     expect(target.stderr).not.toMatch(LISTENING);
 
-    const run = await runCli(['attach', String(target.pid), '--no-color']);
+    // A budget no loaded machine runs out of: the tree compared is of exact locations.
+    const run = await runCli(['attach', String(target.pid), '--no-color', ...EXACT]);
     const context = describeRun(run);
     expect(run.code, context).toBe(0);
     const { header, body } = splitTree(run.stdout);

@@ -8,6 +8,7 @@ const SOURCE = [
   'function uses(a) { return { waiters: a.waiters, b }; }', //            line 3
   'function shorthand() { return { waiters }; }', //                      line 4
   'function dynamic() { return eval("waiters"); }', //                    line 5
+  'const poll = () => this.poll();', //                                   line 6
 ].join('\n');
 
 describe('ClosureNames', () => {
@@ -30,6 +31,8 @@ describe('ClosureNames', () => {
     expect(at(3, 14).has('b')).toBe(true);
     // `{ waiters }` is the variable.
     expect(at(4, 18).has('waiters')).toBe(true);
+    // An arrow's `this` is a variable of its scope.
+    expect([...at(6, 13)]).toEqual(['this']);
   });
 
   it('does not know for code that can reach any name, nor without a source', () => {
