@@ -15,6 +15,7 @@ import { addWakeupOptions, failOnExitCode, noWakeupOptionsWithChildren, watchOpt
 import { exitQuietlyOnClosedPipes } from './closed-pipe.js';
 import { argumentError, commandHelpHint, noCommandGiven } from './argument-errors.js';
 import { cannotWrite, checkOutputPath } from './output-path.js';
+import { runInTargetNetns } from './target-netns.js';
 
 // `… | head -1`: end quietly, exit 141 (closed-pipe.ts).
 exitQuietlyOnClosedPipes();
@@ -73,6 +74,7 @@ Examples:
     const filters = filterOptions(flags);
     if (flags.children) noWakeupOptionsWithChildren(flags);
     if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), undefined, filters, signal));
+    if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
     process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
     process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
@@ -107,6 +109,7 @@ Examples:
     if (output !== undefined) checkOutputPath(output, '-o');
     if (flags.children) noWakeupOptionsWithChildren(flags);
     if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), output, filters, signal));
+    if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
     process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
     try {
@@ -132,6 +135,18 @@ function childrenFormat(format: Format): 'text' | 'json' {
 }
 
 registerRunCommand(program);
+
+/** A target in another network namespace: the whole command ran again inside it (target-netns.ts). */
+async function capturedInTargetNetns(pid: string | undefined, flags: CaptureFlags & WakeupFlags): Promise<boolean> {
+  // Every argument is checked here first, so that the child cannot fail on them.
+  targetSpec(pid, flags);
+  captureOptions(flags);
+  watchOption(flags);
+  const status = await runInTargetNetns(pid);
+  if (status === undefined) return false;
+  process.exitCode = status;
+  return true;
+}
 
 async function capture(pid: string | undefined, flags: CaptureFlags & WakeupFlags, format: Format) {
   const spec = targetSpec(pid, flags);
