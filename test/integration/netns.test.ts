@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NESTED_EXPECTED, splitTree, treeText } from '../helpers/graph.js';
 import { describeRun, expectAlive, FIXTURES_DIR, kill, runCli, spawnProcess, type Spawned } from '../helpers/processes.js';
-import { expectNoInspector } from '../faults/helpers.js';
+import { expectNoInspector, startCli } from '../faults/helpers.js';
 
 function missingTools(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
@@ -80,6 +80,19 @@ describe.skipIf(missing !== undefined)(`a target in another network namespace${m
     const lines = run.stderr.replace(/\n$/, '').split('\n');
     expect(lines[0], context).toBe(entering(target.pid).trimEnd());
     expect(lines[1], context).toBe('asyncgraph: the heap snapshot did not finish within 1ms');
+    await expectAlive(target);
+    await expectNoInspector(target.pid);
+  });
+
+  it('SIGINT to asyncgraph reaches the capture inside: it undoes its work and exits 130', async () => {
+    const cli = startCli(['attach', String(target.pid), '--watch', '60s']);
+    // Interrupted in the first look's snapshot or in the wait of --watch after it (60 s).
+    await cli.reached('look 1 of 2: taking heap snapshot');
+    cli.child.kill('SIGINT');
+    const result = await cli.finished();
+    const context = `exit ${result.code}\nstderr:\n${result.stderr}`;
+    expect(result.code, context).toBe(130);
+    expect(result.stderr, context).toMatch(/^asyncgraph: interrupted by SIGINT/m);
     await expectAlive(target);
     await expectNoInspector(target.pid);
   });
