@@ -39,6 +39,12 @@ Examples:
   asyncgraph snapshot 12345 -o g.json          the same as JSON
   asyncgraph run --timeout 10m -- npm test     report what a hung test suite waits for
 
+Durations: 500ms, 5s, 1.5s, 10m, 1h, or a bare number in the option's unit (milliseconds for
+<ms> options, seconds for the others). Colours and escape codes: only on a terminal; NO_COLOR,
+FORCE_COLOR (0 too), TERM=dumb and FORCE_HYPERLINK are honoured. Exit codes: 0 done, 2 bad
+arguments, 130/143 interrupted, 141 stdout closed by its reader; the others (why the target could
+not be captured) are listed in the README.
+
 "asyncgraph help <command>" shows a command's options and examples.`,
   );
 
