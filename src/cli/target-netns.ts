@@ -52,8 +52,9 @@ export async function runInTargetNetns(pidArg: string | undefined): Promise<numb
   process.stderr.write(
     `asyncgraph: process ${entry.pid} is in another network namespace (a container?): connecting from inside it (nsenter --target ${entry.pid} --net)\n`,
   );
-  // The bin script (process.argv[1]) again: it sets the same V8 flags before loading the CLI.
-  const child = spawn(entry.nsenter, ['--target', String(entry.pid), '--net', '--', process.execPath, ...process.argv.slice(1)], {
+  // The same node flags and bin script (process.argv[1]), which sets its V8 flags before the CLI loads.
+  const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  const child = spawn(entry.nsenter, ['--target', String(entry.pid), '--net', '--', ...command], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, [ENTERED_ENV]: String(entry.pid) },
     // Its own process group: a terminal's Ctrl-C reaches it once, passed on from here.
