@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NESTED_EXPECTED, splitTree, treeText } from '../helpers/graph.js';
-import { describeRun, expectAlive, FIXTURES_DIR, kill, runCli, spawnProcess, type Spawned } from '../helpers/processes.js';
+import { describeRun, expectAlive, expectedFailure, FIXTURES_DIR, kill, runCli, spawnProcess, type Spawned } from '../helpers/processes.js';
 import { expectNoInspector, startCli } from '../faults/helpers.js';
 
 function missingTools(): string | undefined {
@@ -95,5 +95,17 @@ describe.skipIf(missing !== undefined)(`a target in another network namespace${m
     expect(result.stderr, context).toMatch(/^asyncgraph: interrupted by SIGINT/m);
     await expectAlive(target);
     await expectNoInspector(target.pid);
+  });
+
+  it('where it does not enter (here: already entered once), one line says why and how', async () => {
+    // ASYNCGRAPH_NETNS_ENTERED is the marker of the re-run asyncgraph; set, it stands in for
+    // "not root, or no nsenter" (a non-root user could not read a root target's /proc at all).
+    const run = await runCli(['attach', String(target.pid)], { env: { ASYNCGRAPH_NETNS_ENTERED: '1' } });
+    const context = describeRun(run);
+    expect(run.code, context).toBe(6);
+    const failure = expectedFailure(run);
+    expect(failure.message, context).toBe(`process ${target.pid} is in another network namespace (a container?): its loopback ports are not reachable from here`);
+    expect(failure.hint, context).toContain(`sudo nsenter -t ${target.pid} -n asyncgraph`);
+    await expectAlive(target);
   });
 });
