@@ -38,7 +38,7 @@ describe('the GitHub Action entry script', () => {
     const context = `exit ${code}\nstdout:\n${step.stdout}\nstderr:\n${step.stderr}\nsummary:\n${readFileSync(summary, 'utf8')}`;
     expect(code, context).toBe(124);
     const markdown = readFileSync(summary, 'utf8');
-    expect(markdown, context).toMatch(/^## asyncgraph: `bash -e -o pipefail -c "node fixtures\/nested\.js"` was stopped \(SIGTERM\)$/m);
+    expect(markdown, context).toMatch(/^## asyncgraph: `node fixtures\/nested\.js` was stopped \(SIGTERM\)$/m);
     expect(markdown, context).toContain('fixtures/nested.js:10:3');
     expect(step.stdout, context).toMatch(/^::error file=fixtures\/nested\.js,line=10,col=3,/m);
     expect(JSON.parse(readFileSync(jsonOut, 'utf8')).reason, context).toEqual({ kind: 'signal', signal: 'SIGTERM' });
