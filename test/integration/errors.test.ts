@@ -2,7 +2,7 @@
 // hint line), never a stack trace.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,11 +111,16 @@ describe('output files are checked before the target is touched', () => {
   });
 
   it('run --json-out in a missing directory: exit 2 before the command starts', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'asyncgraph-errors-')), 'started');
-    const run = await runCli(['run', '--json-out', '/nonexistent/dir/r.json', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`]);
-    expect(run.code, describeRun(run)).toBe(2);
-    expect(expectedFailure(run).message).toMatch(/no such directory/);
-    expect(existsSync(marker)).toBe(false);
+    const scratch = mkdtempSync(join(tmpdir(), 'asyncgraph-errors-'));
+    try {
+      const marker = join(scratch, 'started');
+      const run = await runCli(['run', '--json-out', '/nonexistent/dir/r.json', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, '')`]);
+      expect(run.code, describeRun(run)).toBe(2);
+      expect(expectedFailure(run).message).toMatch(/no such directory/);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 
