@@ -69,6 +69,7 @@ export interface CaptureGraphOptions {
 }
 
 /**
+ * @internal Not in the published types (stripInternal): CaptureOptions reaches the CDP types.
  * The per-session capture options, defaults applied: one place for both `captureGraph` and
  * `captureProcess` (main thread and workers), so an option cannot reach one and not the other.
  */

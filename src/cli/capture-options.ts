@@ -7,6 +7,8 @@ import { DEFAULT_WAIT_FOR_OTHER_MS } from '../inspector/session-lifecycle.js';
 
 /** Options every capturing command shares. */
 export interface CaptureFlags extends Partial<SafetyFlags> {
+  /** --pid (the positional pid is passed apart). */
+  pid?: string;
   port?: string;
   host?: string;
   url?: string;
@@ -23,15 +25,16 @@ export interface CaptureFlags extends Partial<SafetyFlags> {
 
 export function addCaptureOptions(command: Command): Command {
   command
-    .option('--port <port>', 'connect to an inspector already listening on this port (127.0.0.1)')
-    .addOption(new Option('--host <host>', 'host of the inspector given with --port').default('127.0.0.1').hideHelp())
+    .option('--pid <pid>', 'process id of the Node.js process (the same as the positional pid)')
+    .option('--port <port>', 'connect to an inspector already listening on this port (of --host)')
+    .addOption(new Option('--host <host>', 'host of the inspector given with --port (loopback unless --allow-remote)').default('127.0.0.1'))
     .option('--url <ws-url>', 'connect to this inspector websocket URL (ws://HOST:PORT/ID)')
     .option(
       '--location-budget <ms>',
-      'target main-thread time to spend finding exact await locations; the rest show their definition',
+      'target main-thread time to spend finding exact await locations; frames beyond it get their await inferred from the source, or else their definition',
       '1000',
     )
-    .option('--timeout <seconds>', 'give up if the heap snapshot takes longer than this', '300')
+    .option('--timeout <duration>', 'give up if the heap snapshot takes longer than this (30s, 5m; a bare number is seconds)', '300')
     .option('--pause-timeout <ms>', 'wait this long for a pause that shows whether it runs JavaScript, and where (0: do not check)', '300')
     .option('--samples <n>', 'pause this many times and report where it was each time (a tiny sampling profile)', '1')
     .option('--sample-interval <ms>', 'time between the starts of two --samples pauses', '100')
@@ -44,6 +47,14 @@ export function addCaptureOptions(command: Command): Command {
 /** --force: the only way past the memory check before the heap snapshot (src/inspector/snapshot-memory.ts). */
 export function forceOption(): Option {
   return new Option('--force', "take the heap snapshot even when it would not fit in the target's memory (it may then be killed)");
+}
+
+/** The pid, given either way: `attach 1234` or `attach --pid 1234` (both: they must agree). */
+export function targetPid(positional: string | undefined, flags: Pick<CaptureFlags, 'pid'>): string | undefined {
+  if (positional !== undefined && flags.pid !== undefined && positional !== flags.pid) {
+    throw new UsageError(`two different pids given: ${positional} and --pid ${flags.pid}`, 'give the pid once, as an argument or with --pid');
+  }
+  return positional ?? flags.pid;
 }
 
 export function targetSpec(pid: string | undefined, flags: CaptureFlags): TargetSpec {
@@ -61,17 +72,14 @@ export function targetSpec(pid: string | undefined, flags: CaptureFlags): Target
 }
 
 export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
-  const budget = Number(flags.locationBudget);
-  if (!Number.isFinite(budget) || budget < 0) throw new UsageError(`invalid --location-budget: ${flags.locationBudget}`);
-  const timeout = Number(flags.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`invalid --timeout: ${flags.timeout}`);
+  // Bare numbers keep their documented units: ms for the budget, seconds for --timeout.
+  const budget = parseDuration(flags.locationBudget, '--location-budget', { bareUnit: 'ms', allowZero: true });
+  const timeout = parseDuration(flags.timeout, '--timeout');
   return {
     locationBudgetMs: budget,
-    snapshotTimeoutMs: timeout * 1000,
+    snapshotTimeoutMs: timeout,
     waitForOtherMs: waitForOtherMs(flags.waitForOther),
     activationTimeoutMs: parseDuration(flags.activationTimeout ?? '5s', '--activation-timeout'),
-    ...pauseOptions(flags),
-    ...safetyOptions(flags),
     ...pauseOptions(flags),
     ...safetyOptions(flags),
     ...(flags.force ? { force: true } : {}),
@@ -80,14 +88,11 @@ export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
 
 /** --pause-timeout, --samples, --sample-interval (src/inspector/running-stack.ts). */
 function pauseOptions(flags: CaptureFlags): { pauseTimeoutMs: number; samples: number; sampleIntervalMs: number } {
-  const pauseTimeoutMs = Number(flags.pauseTimeout ?? 300);
-  if (!Number.isFinite(pauseTimeoutMs) || pauseTimeoutMs < 0 || pauseTimeoutMs > 60_000) {
-    throw new UsageError(`invalid --pause-timeout: ${flags.pauseTimeout}`, 'milliseconds, at most 60000; 0 skips the check');
-  }
+  const pauseTimeoutMs = parseDuration(flags.pauseTimeout ?? '300', '--pause-timeout', { bareUnit: 'ms', allowZero: true });
+  if (pauseTimeoutMs > 60_000) throw new UsageError(`invalid --pause-timeout: ${flags.pauseTimeout}`, 'at most 60s (60000 ms); 0 skips the check');
   const samples = Number(flags.samples ?? 1);
   if (!Number.isInteger(samples) || samples < 1 || samples > 1000) throw new UsageError(`invalid --samples: ${flags.samples}`, 'a whole number from 1 to 1000');
-  const sampleIntervalMs = Number(flags.sampleInterval ?? 100);
-  if (!Number.isFinite(sampleIntervalMs) || sampleIntervalMs < 0) throw new UsageError(`invalid --sample-interval: ${flags.sampleInterval}`);
+  const sampleIntervalMs = parseDuration(flags.sampleInterval ?? '100', '--sample-interval', { bareUnit: 'ms', allowZero: true });
   if (samples > 1 && pauseTimeoutMs === 0) throw new UsageError('--samples needs pauses: --pause-timeout must not be 0');
   return { pauseTimeoutMs, samples, sampleIntervalMs };
 }

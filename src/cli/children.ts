@@ -12,6 +12,7 @@ import { captureOptions, type CaptureFlags } from './capture-options.js';
 import { interruptionOf } from '../inspector/guarded-session.js';
 import { filterDocument, type FilterOptions } from '../graph/filter.js';
 import { useColors } from './output.js';
+import { cannotWrite } from './output-path.js';
 import { failOnExitCode, type WakeupFlags } from './wakeup-options.js';
 
 /** The CLI action: capture, print (text or JSON, to stdout or a file), set the exit code. */
@@ -36,7 +37,7 @@ export async function printChildren(
     format === 'json'
       ? renderTreeReportJson(report)
       : renderTreeReport(report, { colors: !output && useColors(process.stdout, flags.color), cwd: process.cwd() });
-  if (output) await writeFile(output, text);
+  if (output) await writeFile(output, text).catch((error: unknown) => Promise.reject(cannotWrite(output, error)));
   else process.stdout.write(text);
   process.exitCode = exitCode !== 0 ? exitCode : (failOn ?? 0);
 }

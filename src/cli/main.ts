@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { captureGraph, TOOL_VERSION } from '../capture-graph.js';
 import { AsyncgraphError, ExitCode, UsageError } from '../errors.js';
-import { addCaptureOptions, captureOptions, targetSpec, type CaptureFlags } from './capture-options.js';
+import { addCaptureOptions, captureOptions, targetPid, targetSpec, type CaptureFlags } from './capture-options.js';
 import { progressReporter } from './output.js';
 import { addViewOptions, filterOptions, renderView, viewFormat, viewStyle, type Format, type ViewFlags } from './view-options.js';
 import { writeFile } from 'node:fs/promises';
@@ -13,6 +13,13 @@ import { printChildren } from './children.js';
 import { withInterrupts } from './interrupt.js';
 import { allowFullCollections } from '../inspector/capture.js';
 import { addWakeupOptions, failOnExitCode, noWakeupOptionsWithChildren, watchOption, type WakeupFlags } from './wakeup-options.js';
+import { exitQuietlyOnClosedPipes } from './closed-pipe.js';
+import { argumentError, commandHelpHint, noCommandGiven } from './argument-errors.js';
+import { cannotWrite, checkOutputPath } from './output-path.js';
+import { runInTargetNetns } from './target-netns.js';
+
+// `… | head -1`: end quietly, exit 141 (closed-pipe.ts).
+exitQuietlyOnClosedPipes();
 
 // A short-lived process of its own: it may collect its garbage when a capture's snapshot is done.
 allowFullCollections();
@@ -20,17 +27,25 @@ allowFullCollections();
 const program = new Command('asyncgraph')
   .description('Show what a running Node.js process is waiting for: its suspended async functions and who awaits them.')
   .version(TOOL_VERSION)
-  .showHelpAfterError()
+  // Argument errors become one `asyncgraph:` line and a hint (argument-errors.ts), not commander's
+  // `error: …` and the whole help. Set before the commands, which inherit both.
   .exitOverride()
+  .configureOutput({ outputError: () => {} })
   .addHelpText(
     'after',
     `
 Examples:
   asyncgraph attach 12345                      what pid 12345 is waiting for, as a tree
   asyncgraph attach 12345 --format table       the same, one row per await
-  asyncgraph snapshot --pid 12345 -o g.json    the same as JSON
+  asyncgraph snapshot 12345 -o g.json          the same as JSON
   asyncgraph run --timeout 10m -- npm test     report what a hung test suite waits for
   asyncgraph close-inspector 12345             close an inspector a warning says was left open
+
+Durations: 500ms, 5s, 1.5s, 10m, 1h, or a bare number in the option's unit (milliseconds for
+<ms> options, seconds for the others). Colours and escape codes: only on a terminal; NO_COLOR,
+FORCE_COLOR (0 too), TERM=dumb and FORCE_HYPERLINK are honoured. Exit codes: 0 done, 2 bad
+arguments, 130/143 interrupted, 141 stdout closed by its reader; the others (why the target could
+not be captured) are listed in the README.
 
 "asyncgraph help <command>" shows a command's options and examples.`,
   );
@@ -40,7 +55,7 @@ addViewOptions(
     program
       .command('attach')
       .description('attach to a Node.js process, print its awaited-by forest, detach')
-      .argument('[pid]', 'process id of the Node.js process'),
+      .argument('[pid]', 'process id of the Node.js process (or --pid)'),
   )),
   'tree',
 )
@@ -61,11 +76,13 @@ Examples:
   asyncgraph attach 12345 --filter query --no-internals --depth 6
   asyncgraph attach --port 9229                   an inspector already listening on 127.0.0.1:9229`,
   )
-  .action(async (pid: string | undefined, flags: CaptureFlags & ViewFlags & WakeupFlags & { children?: boolean }) => {
+  .action(async (pidArgument: string | undefined, flags: CaptureFlags & ViewFlags & WakeupFlags & { children?: boolean }) => {
+    const pid = targetPid(pidArgument, flags);
     const format = viewFormat(flags, 'tree');
     const filters = filterOptions(flags);
     if (flags.children) noWakeupOptionsWithChildren(flags);
     if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), undefined, filters, signal));
+    if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
     process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
     process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
@@ -76,7 +93,7 @@ addViewOptions(
     program
       .command('snapshot')
       .description('capture the await graph of a Node.js process, as JSON unless --format says otherwise')
-      .option('--pid <pid>', 'process id of the Node.js process'),
+      .argument('[pid]', 'process id of the Node.js process (or --pid)'),
   )),
   'json',
 )
@@ -86,26 +103,36 @@ addViewOptions(
     'after',
     `
 Examples:
-  asyncgraph snapshot --pid 12345 > graph.json
-  asyncgraph snapshot --pid 12345 -o graph.json
+  asyncgraph snapshot 12345 > graph.json
+  asyncgraph snapshot 12345 -o graph.json
   asyncgraph snapshot --pid 12345 --format dot -o graph.dot
-  asyncgraph snapshot --pid 12345 --children -o report.json   the whole process tree`,
+  asyncgraph snapshot 12345 --children -o report.json   the whole process tree`,
   )
-  .action(async (flags: CaptureFlags & ViewFlags & WakeupFlags & { pid?: string; output?: string; children?: boolean }) => {
+  .action(async (pidArgument: string | undefined, flags: CaptureFlags & ViewFlags & WakeupFlags & { output?: string; children?: boolean }) => {
+    const pid = targetPid(pidArgument, flags);
     const format = viewFormat(flags, 'json');
     const filters = filterOptions(flags);
+    const output = flags.output;
+    // Before the target is touched: a bad path must not cost it a heap snapshot first.
+    if (output !== undefined) checkOutputPath(output, '-o');
     if (flags.children) noWakeupOptionsWithChildren(flags);
-    if (flags.children) return withInterrupts((signal) => printChildren(flags.pid, flags, childrenFormat(format), flags.output, filters, signal));
-    const doc = await capture(flags.pid, flags, format);
+    if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), output, filters, signal));
+    if (await capturedInTargetNetns(pid, flags)) return;
+    const doc = await capture(pid, flags, format);
     process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
-    if (flags.output && format === 'json') {
-      // Streamed: the text of a big graph (hundreds of MB) is never held whole. Same bytes.
-      writeJsonFile(flags.output, filterDocument(doc, filters));
-      return;
+    try {
+      if (output && format === 'json') {
+        // Streamed: the text of a big graph (hundreds of MB) is never held whole. Same bytes.
+        writeJsonFile(output, filterDocument(doc, filters));
+        return;
+      }
+      const text = renderView(doc, format, filters, viewStyle(output ? null : process.stdout, flags));
+      if (output) await writeFile(output, text);
+      else process.stdout.write(text);
+    } catch (error) {
+      if (output === undefined) throw error;
+      throw cannotWrite(output, error);
     }
-    const text = renderView(doc, format, filters, viewStyle(flags.output ? null : process.stdout, flags));
-    if (flags.output) await writeFile(flags.output, text);
-    else process.stdout.write(text);
   });
 
 /** `--children` prints a report of several processes: as a text report or JSON. */
@@ -117,6 +144,18 @@ function childrenFormat(format: Format): 'text' | 'json' {
 
 registerRunCommand(program);
 registerCloseInspectorCommand(program);
+
+/** A target in another network namespace: the whole command ran again inside it (target-netns.ts). */
+async function capturedInTargetNetns(pid: string | undefined, flags: CaptureFlags & WakeupFlags): Promise<boolean> {
+  // Every argument is checked here first, so that the child cannot fail on them.
+  targetSpec(pid, flags);
+  captureOptions(flags);
+  watchOption(flags);
+  const status = await runInTargetNetns(pid);
+  if (status === undefined) return false;
+  process.exitCode = status;
+  return true;
+}
 
 async function capture(pid: string | undefined, flags: CaptureFlags & WakeupFlags, format: Format) {
   const spec = targetSpec(pid, flags);
@@ -139,20 +178,26 @@ async function capture(pid: string | undefined, flags: CaptureFlags & WakeupFlag
 
 async function main(argv: string[]): Promise<void> {
   try {
+    // Bare `asyncgraph`: commander would print the whole help on stderr.
+    if (argv.length <= 2) throw noCommandGiven();
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = reportError(error);
+    process.exitCode = reportError(error, argv);
   }
 }
 
 /** Known failures print one line (and a hint); anything else is a bug and keeps its stack. */
-function reportError(error: unknown): number {
+function reportError(error: unknown, argv: string[]): number {
   if (error instanceof CommanderError) {
-    return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    // --help and --version end here too (exit 0); everything else is a bad argument.
+    if (error.exitCode === 0) return ExitCode.Ok;
+    return reportError(argumentError(error, program, argv), argv);
   }
   if (error instanceof AsyncgraphError) {
+    // Every argument error says where to look, if it has no better hint.
+    const hint = error.hint ?? (error.exitCode === ExitCode.Usage ? commandHelpHint(program, argv) : undefined);
     process.stderr.write(`asyncgraph: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
+    if (hint) process.stderr.write(`  hint: ${hint}\n`);
     return error.exitCode;
   }
   process.stderr.write(`asyncgraph: unexpected error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);

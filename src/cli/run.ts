@@ -25,6 +25,7 @@ import { REPORT_VERSION, reportBanner, type ReportReason, type TreeReport } from
 import { formatDuration, parseDuration } from './duration.js';
 import { useColors } from './output.js';
 import { writeTreeReport } from './tree-output.js';
+import { checkOutputPath } from './output-path.js';
 import { parseMaxSnapshotMb, printWarning, snapshotLimitOption } from './safety-options.js';
 import { forceOption } from './capture-options.js';
 
@@ -64,7 +65,7 @@ export function registerRunCommand(program: Command): void {
     .option('--json-out <file>', 'also write the report as JSON to this file (only when a report is made)')
     .option('--capture-timeout <duration>', 'bound on capturing one process, worker threads included', '30s')
     .option('--kill-after <duration>', 'after the report, SIGTERM the tree and SIGKILL what is left after this long', '3s')
-    .addOption(new Option('--location-budget <ms>', 'target main-thread time per thread spent finding exact await locations').default('1000'))
+    .addOption(new Option('--location-budget <ms>', 'target main-thread time per thread spent finding exact await locations; frames beyond it get their await inferred from the source, or else their definition').default('1000'))
     .addOption(snapshotLimitOption())
     .addOption(forceOption())
     .option('--no-color', 'never colour the report')
@@ -105,9 +106,10 @@ async function runCommand(command: string[], flags: RunFlags): Promise<number> {
   const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout') : undefined;
   const captureTimeoutMs = parseDuration(flags.captureTimeout, '--capture-timeout');
   const killAfterMs = parseDuration(flags.killAfter, '--kill-after');
-  const locationBudgetMs = Number(flags.locationBudget);
-  if (!Number.isFinite(locationBudgetMs) || locationBudgetMs < 0) throw new UsageError(`invalid --location-budget: ${flags.locationBudget}`);
+  const locationBudgetMs = parseDuration(flags.locationBudget, '--location-budget', { bareUnit: 'ms', allowZero: true });
   const maxSnapshotBytes = parseMaxSnapshotMb(flags.maxSnapshotMb);
+  // Now, not when the report is due: a typo must not lose the report of a hang that took an hour.
+  if (flags.jsonOut !== undefined) checkOutputPath(flags.jsonOut, '--json-out');
 
   assertLinux();
 

@@ -11,7 +11,7 @@ import { renderJson } from '../render/json.js';
 import { renderMermaid } from '../render/mermaid.js';
 import { renderTable } from '../render/table.js';
 import { renderTree } from '../render/tree.js';
-import { useColors } from './output.js';
+import { useColors, useTerminalControls } from './output.js';
 
 export const FORMATS = ['tree', 'table', 'json', 'dot', 'mermaid'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -63,14 +63,14 @@ export function filterOptions(flags: ViewFlags): FilterOptions {
 }
 
 /**
- * OSC 8 hyperlinks: never with --no-hyperlinks; FORCE_HYPERLINK=1/0 forces them on/off;
- * otherwise only on a terminal that is not TERM=dumb.
+ * OSC 8 hyperlinks: never with --no-hyperlinks; FORCE_HYPERLINK=1/0 forces them on/off; otherwise
+ * only on a terminal that is not TERM=dumb, and not where the environment turned colours off
+ * (NO_COLOR, FORCE_COLOR=0): whoever asks for plain text gets no escape codes at all.
  */
 export function useHyperlinks(stream: { isTTY?: boolean }, flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag === false) return false;
   if (env.FORCE_HYPERLINK !== undefined && env.FORCE_HYPERLINK !== '') return env.FORCE_HYPERLINK !== '0' && env.FORCE_HYPERLINK !== 'false';
-  if (env.TERM === 'dumb') return false;
-  return stream.isTTY === true;
+  return useTerminalControls(stream, env) && useColors(stream, undefined, env);
 }
 
 export interface ViewStyle {

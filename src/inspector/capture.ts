@@ -22,6 +22,7 @@ import {
   sampleExecution,
   type RawSample,
 } from './running-stack.js';
+import { formatDuration } from '../cli/duration.js';
 
 export interface ScriptInfo {
   url: string;
@@ -160,7 +161,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     await abortable(snapshotTaken, signal).catch((error: unknown) => {
       if (error instanceof TimeoutError) {
         throw new TimeoutError(
-          `the heap snapshot did not finish within ${Math.round(options.snapshotTimeoutMs / 1000)} s`,
+          `the heap snapshot did not finish within ${formatDuration(options.snapshotTimeoutMs)}`,
           'raise --timeout for very large heaps',
         );
       }

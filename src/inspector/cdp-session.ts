@@ -1,6 +1,6 @@
 import CDP from 'chrome-remote-interface';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
-import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
+import { AsyncgraphError, ExitCode, InspectorUnavailableError, NotAnInspectorError, TargetExitedError, TimeoutError } from '../errors.js';
 import { hardenClient, installEarlyHardening } from './harden-client.js';
 
 type Commands = ProtocolMapping.Commands;
@@ -52,15 +52,44 @@ export async function connectCdp(webSocketDebuggerUrl: string, options: ConnectO
     // A late connection must not stay open behind our back.
     connecting.then((late) => late.close()).catch(() => {});
     if (error instanceof AsyncgraphError) throw error;
-    throw new AsyncgraphError(
-      `cannot connect to the inspector at ${webSocketDebuggerUrl}: ${(error as Error).message}`,
-      ExitCode.InspectorUnavailable,
-      'another debugger may already be attached, or the process is exiting',
-    );
+    throw connectFailure(webSocketDebuggerUrl, error as NodeJS.ErrnoException);
   } finally {
     clearTimeout(timer);
   }
   return new ChromeRemoteSession(client, options.commandTimeoutMs);
+}
+
+/** Why a websocket to an inspector could not be opened, with the hint that fits the cause. */
+function connectFailure(url: string, error: NodeJS.ErrnoException): AsyncgraphError {
+  const where = hostOf(url);
+  if (error.code === 'ECONNREFUSED') {
+    return new InspectorUnavailableError(
+      `cannot connect to the inspector at ${url}: nothing listens on ${where}`,
+      'the URL is the one Node prints as "Debugger listening on ws://…" (its port and id change each time the inspector opens); or attach by pid',
+    );
+  }
+  // ws: the HTTP upgrade was answered with a plain response (e.g. 200 from a web server, 400 from
+  // a Node inspector that has no target with that id).
+  const status = /Unexpected server response: (\d+)/.exec(error.message)?.[1];
+  if (status !== undefined) {
+    return new NotAnInspectorError(
+      `${where} answered HTTP ${status} instead of an inspector websocket at ${url}: not a V8 inspector, or no target with that id there`,
+      `if it is an inspector, \`asyncgraph attach --port ${where.replace(/^.*:/, '')}\` finds its current target`,
+    );
+  }
+  return new AsyncgraphError(
+    `cannot connect to the inspector at ${url}: ${error.message}`,
+    ExitCode.InspectorUnavailable,
+    'another debugger may already be attached, or the process is exiting',
+  );
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 class ChromeRemoteSession implements CdpSession {

@@ -213,7 +213,7 @@ function assertReachableNamespace(pid: number): void {
   if (sameNetNamespace(pid) === false) {
     throw new InspectorUnavailableError(
       `process ${pid} is in another network namespace (a container?): its loopback ports are not reachable from here`,
-      `run asyncgraph inside that namespace, e.g. \`nsenter -t ${pid} -n asyncgraph …\`, or in the container`,
+      `as root with nsenter (util-linux) installed, asyncgraph enters it by itself; else run it inside that namespace, e.g. \`sudo nsenter -t ${pid} -n asyncgraph …\`, or in the container`,
     );
   }
 }

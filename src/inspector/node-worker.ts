@@ -13,20 +13,13 @@
 import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 import type { CdpSession, CommandParams, CommandResult, EventParams } from './cdp-session.js';
+import type { NodeWorkerInfo } from './worker-info.js';
 
 type CommandName = keyof ProtocolMapping.Commands & string;
 type EventName = keyof ProtocolMapping.Events & string;
 
-export interface NodeWorkerInfo {
-  /** Node's worker id as a string ("1", "2", …): `threadId` inside the worker. */
-  workerId: string;
-  /** "worker" */
-  type: string;
-  /** "[worker 1]", or "[worker 1] name" for `new Worker(file, { name })`. */
-  title: string;
-  /** The worker's main script (file:// URL). */
-  url: string;
-}
+// Public (WorkerCapture.info), so it lives in a module without protocol types.
+export type { NodeWorkerInfo } from './worker-info.js';
 
 export interface AttachedToWorkerEvent {
   sessionId: string;

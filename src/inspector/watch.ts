@@ -10,6 +10,7 @@ import { frameSignatures, type WatchLook } from '../graph/watch.js';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
 import { abortError } from './running-stack.js';
+import { formatDuration } from '../cli/duration.js';
 
 export interface WatchOptions {
   /** Snapshots in all, the capture's own included (at least 2). */
@@ -53,7 +54,7 @@ export async function takeWatchLooks(session: CdpSession, options: WatchOptions)
     } catch (error) {
       parser = null;
       if (error instanceof TimeoutError) {
-        throw new TimeoutError(`the heap snapshot of look ${i + 1} did not finish within ${Math.round(options.snapshotTimeoutMs / 1000)} s`, 'raise --timeout for very large heaps');
+        throw new TimeoutError(`the heap snapshot of look ${i + 1} did not finish within ${formatDuration(options.snapshotTimeoutMs)}`, 'raise --timeout for very large heaps');
       }
       throw error;
     }

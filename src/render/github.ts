@@ -4,7 +4,7 @@
 
 import { displayName } from '../graph/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
-import { groupLeaves, notableLeaves, reportThreads, shortCommand, type ReportReason, type StuckLeaf, type TreeReport } from './report.js';
+import { groupLeaves, notableLeaves, reportThreads, shellScript, shortCommand, type ReportReason, type StuckLeaf, type TreeReport } from './report.js';
 import { renderTree } from './tree.js';
 
 export interface GithubOptions {
@@ -56,7 +56,7 @@ function leafMarkdown(leaf: StuckLeaf, count: number, style: LocationStyle): str
 export function renderGithubSummary(report: TreeReport, options: GithubOptions): string {
   const style: LocationStyle = { cwd: options.workspace };
   const threads = reportThreads(report, style);
-  const command = report.command ? `${code(shortCommand(report.command, style))} ` : '';
+  const command = report.command ? `${code(shellScript(report.command) ?? shortCommand(report.command, style))} ` : '';
   const out: string[] = [`## asyncgraph: ${command}${reasonText(report.reason, options)}`, ''];
   if (threads.length === 0) out.push('No Node.js process was left in the command’s process tree.', '');
   const ranked = [...threads].sort(

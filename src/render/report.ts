@@ -189,6 +189,17 @@ const OPTIONS_WITH_VALUE = new Set([
   '-e', '--eval', '-p', '--print', '--env-file', '--input-type', '--inspect-port', '--stack-size',
 ]);
 
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh']);
+
+/**
+ * The script of a shell run as `bash [options] -c SCRIPT` (how the GitHub Action runs a step's
+ * command), else undefined: in a heading, `npm test` says more than the wrapper around it.
+ */
+export function shellScript(argv: readonly string[]): string | undefined {
+  if (argv.length < 3 || !SHELLS.has(basename(argv[0]))) return undefined;
+  return argv[argv.length - 2] === '-c' ? argv[argv.length - 1] : undefined;
+}
+
 /** A command line for display: paths relative to cwd, long option lists elided. */
 export function shortCommand(argv: readonly string[], style: LocationStyle = {}, max = 120): string {
   if (argv.length === 0) return '?';

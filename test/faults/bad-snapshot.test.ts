@@ -100,7 +100,7 @@ describe('the heap snapshot stream', () => {
     const { inspector, result } = await captureFrom(() => {}, ['--timeout', '1']);
     expect(result.code, result.stderr).toBe(8);
     const { message, hint } = oneLineFailure(result);
-    expect(message).toBe('the heap snapshot did not finish within 1 s');
+    expect(message).toBe('the heap snapshot did not finish within 1s');
     expect(hint).toContain('--timeout');
     expect(result.ms).toBeLessThan(8000);
     expectLeftAsFound(inspector.methods);

@@ -231,10 +231,23 @@ export function runCli(
   args: string[],
   options: { timeoutMs?: number; env?: Record<string, string | undefined>; node?: string } = {},
 ): Promise<CliResult> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
   // The CLI runs on the test's node unless another one is asked for (users run it with their own).
-  const child = spawn(options.node ?? process.execPath, [CLI, ...args], {
-    cwd: REPO_ROOT,
+  return runCommand(options.node ?? process.execPath, [CLI, ...args], { ...options, shownArgs: args });
+}
+
+/**
+ * Run any command to its end (an installed CLI, npx, npm), like runCli: NO_COLOR=1, no
+ * FORCE_COLOR, output collected, killed and rejected after `timeoutMs`.
+ */
+export function runCommand(
+  command: string,
+  commandArgs: string[],
+  options: { timeoutMs?: number; env?: Record<string, string | undefined>; cwd?: string; shownArgs?: string[] } = {},
+): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const args = options.shownArgs ?? [command, ...commandArgs];
+  const child = spawn(command, commandArgs, {
+    cwd: options.cwd ?? REPO_ROOT,
     env: cleanEnv({ NO_COLOR: '1', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -248,7 +261,7 @@ export function runCli(
       child.kill('SIGKILL');
       reject(
         new Error(
-          `asyncgraph ${args.join(' ')} did not finish within ${timeoutMs} ms (killed)\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+          `${options.shownArgs ? 'asyncgraph ' : ''}${args.join(' ')} did not finish within ${timeoutMs} ms (killed)\nstdout:\n${stdout}\nstderr:\n${stderr}`,
         ),
       );
     }, timeoutMs);

@@ -32,6 +32,30 @@ describe('parseDuration', () => {
   });
 });
 
+describe('parseDuration with a unit of milliseconds and 0 allowed (--location-budget, --pause-timeout)', () => {
+  it.each([
+    ['1000', 1000],
+    ['0', 0],
+    ['0ms', 0],
+    ['2s', 2000],
+    ['1.5', 2],
+    ['250ms', 250],
+  ])('%j → %d ms', (text, ms) => {
+    expect(parseDuration(text, '--location-budget', { bareUnit: 'ms', allowZero: true })).toBe(ms);
+  });
+
+  it('still refuses what is not a duration, and a positive value that rounds to 0 ms', () => {
+    expect(() => parseDuration('-1', '--pause-timeout', { bareUnit: 'ms', allowZero: true })).toThrow(UsageError);
+    expect(() => parseDuration('0.2', '--pause-timeout', { bareUnit: 'ms', allowZero: true })).toThrow(UsageError);
+    expect(() => parseDuration('0.0001', '--timeout')).toThrow(UsageError);
+  });
+
+  it('0.01 (seconds) is 10 ms, which prints as 10ms, not "0 s"', () => {
+    expect(parseDuration('0.01', '--timeout')).toBe(10);
+    expect(formatDuration(parseDuration('0.01', '--timeout'))).toBe('10ms');
+  });
+});
+
 describe('formatDuration', () => {
   it.each([
     [250, '250ms'],

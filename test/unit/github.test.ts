@@ -69,6 +69,14 @@ describe('renderGithubSummary', () => {
     expect(markdown.split('\n')[0]).toBe('## asyncgraph: `npm test` timed out after 5s');
   });
 
+  it('names the script of a shell run with -c (the Action runs `bash -e -o pipefail -c COMMAND`)', () => {
+    const heading = (command: string[]) => renderGithubSummary({ ...report, command }, options).split('\n')[0];
+    expect(heading(['bash', '-e', '-o', 'pipefail', '-c', 'npm ci && npm test'])).toBe('## asyncgraph: `npm ci && npm test` timed out after 5s');
+    expect(heading(['/bin/sh', '-c', 'make test'])).toBe('## asyncgraph: `make test` timed out after 5s');
+    // Not a shell's -c script: the command line as usual.
+    expect(heading(['node', '-c', 'x.js'])).toBe('## asyncgraph: `node -c x.js` timed out after 5s');
+  });
+
   it('puts threads stuck in user code first: test file, stuck leaves, then the forest collapsed', () => {
     const first = markdown.indexOf('### process 101');
     expect(first).toBeGreaterThan(0);

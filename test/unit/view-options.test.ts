@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { progressReporter } from '../../src/cli/output.js';
+import { progressReporter, useColors } from '../../src/cli/output.js';
 import { filterOptions, renderView, useHyperlinks, viewFormat } from '../../src/cli/view-options.js';
 import { serviceDocument } from '../helpers/documents.js';
 
@@ -16,7 +16,7 @@ describe('progressReporter', () => {
   it('shows nothing for a capture that takes less than a moment', () => {
     vi.useFakeTimers();
     const stream = fakeStderr(true);
-    const progress = progressReporter(true, { stream, delayMs: 400 });
+    const progress = progressReporter(true, { stream, delayMs: 400, env: {} });
     progress.update('connecting');
     vi.advanceTimersByTime(300);
     progress.update('taking heap snapshot');
@@ -28,7 +28,7 @@ describe('progressReporter', () => {
   it('shows the latest step once the capture takes longer, follows it, and clears the line', () => {
     vi.useFakeTimers();
     const stream = fakeStderr(true);
-    const progress = progressReporter(true, { stream, delayMs: 400 });
+    const progress = progressReporter(true, { stream, delayMs: 400, env: {} });
     progress.update('connecting');
     progress.update('taking heap snapshot');
     vi.advanceTimersByTime(400);
@@ -37,11 +37,16 @@ describe('progressReporter', () => {
     expect(stream.writes).toEqual(['\r\x1b[2Ktaking heap snapshot…', '\r\x1b[2Klocating suspended frames…', '\r\x1b[2K']);
   });
 
-  it('never writes when disabled (JSON) or when stderr is not a terminal', () => {
+  it('never writes when disabled (JSON), when stderr is not a terminal, or on TERM=dumb', () => {
     vi.useFakeTimers();
-    for (const [enabled, tty] of [[false, true], [true, false]]) {
+    for (const [enabled, tty, env] of [
+      [false, true, {}],
+      [true, false, {}],
+      [true, false, { FORCE_COLOR: '1' }],
+      [true, true, { TERM: 'dumb' }],
+    ] as const) {
       const stream = fakeStderr(tty);
-      const progress = progressReporter(enabled, { stream, delayMs: 10 });
+      const progress = progressReporter(enabled, { stream, delayMs: 10, env });
       progress.update('connecting');
       vi.advanceTimersByTime(1000);
       progress.done();
@@ -75,6 +80,29 @@ describe('view options', () => {
     expect(useHyperlinks({ isTTY: true }, undefined, { TERM: 'dumb' })).toBe(false);
     expect(useHyperlinks({ isTTY: false }, undefined, { FORCE_HYPERLINK: '1' })).toBe(true);
     expect(useHyperlinks({ isTTY: true }, undefined, { FORCE_HYPERLINK: '0' })).toBe(false);
+    // Plain text asked for through the environment: no escape codes of any kind.
+    expect(useHyperlinks({ isTTY: true }, undefined, { NO_COLOR: '1' })).toBe(false);
+    expect(useHyperlinks({ isTTY: true }, undefined, { FORCE_COLOR: '0' })).toBe(false);
+    expect(useHyperlinks({ isTTY: true }, undefined, { NO_COLOR: '1', FORCE_HYPERLINK: '1' })).toBe(true);
+    // FORCE_COLOR forces colours, not links into a file.
+    expect(useHyperlinks({ isTTY: false }, undefined, { FORCE_COLOR: '1' })).toBe(false);
+  });
+
+  it('colours: --no-color, then FORCE_COLOR (0 and false too), then NO_COLOR and TERM=dumb, then a terminal', () => {
+    const tty = { isTTY: true };
+    const pipe = { isTTY: false };
+    expect(useColors(tty, undefined, {})).toBe(true);
+    expect(useColors(pipe, undefined, {})).toBe(false);
+    expect(useColors(tty, false, { FORCE_COLOR: '1' })).toBe(false);
+    expect(useColors(pipe, undefined, { FORCE_COLOR: '1' })).toBe(true);
+    expect(useColors(pipe, undefined, { FORCE_COLOR: '' })).toBe(true);
+    expect(useColors(tty, undefined, { FORCE_COLOR: '0' })).toBe(false);
+    expect(useColors(tty, undefined, { FORCE_COLOR: 'false' })).toBe(false);
+    expect(useColors(tty, undefined, { NO_COLOR: '1' })).toBe(false);
+    expect(useColors(tty, undefined, { NO_COLOR: '' })).toBe(true);
+    expect(useColors(tty, undefined, { TERM: 'dumb' })).toBe(false);
+    expect(useColors(tty, undefined, { TERM: 'dumb', FORCE_COLOR: '1' })).toBe(true);
+    expect(useColors(tty, undefined, { NO_COLOR: '1', FORCE_COLOR: '2' })).toBe(true);
   });
 
   it('renders every format, filtered, with hyperlinks only in tree and table', () => {
