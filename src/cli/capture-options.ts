@@ -40,7 +40,8 @@ export function addCaptureOptions(command: Command): Command {
     .option('--sample-interval <ms>', 'time between the starts of two --samples pauses', '100')
     .option('--wait-for-other <duration>', 'wait this long for another asyncgraph capturing the same process to finish (0: do not wait; exit 11 after)', '30s')
     .option('--activation-timeout <duration>', 'wait this long for the inspector SIGUSR1 opens (a target blocked in native code opens it late)', '5s')
-    .option('--no-color', 'never colour the output');
+    .option('--no-color', 'never colour the output')
+    .addOption(forceOption());
   return addSafetyOptions(command);
 }
 
