@@ -27,6 +27,8 @@ export interface FoundNode {
   stateMachine?: { resumeLabel?: number };
   /** A `.then` step whose handler settles the promise that awaits it (its closure holds that promise's resolve). */
   viaHandler?: true;
+  /** A root linked under the promise it will settle: its locals hold that promise's resolve (holder-links.ts). */
+  linkedBy?: 'holder';
   definition: { scriptId: number; line: number; column: number } | null;
   awaitedBy: number[];
 }

@@ -1,6 +1,7 @@
 import type { FoundNode } from './await-graph.js';
 import { PointsByNode, type NodePoints } from './infer-await.js';
 import { siblingGroups } from './collapse.js';
+import { linkHolderFrames } from './holder-links.js';
 import { findCycles } from './cycles.js';
 import { awaitsByPosition, compareNodes } from './order.js';
 import { applyWakeups, type WakeupInput } from './wakeup-document.js';
@@ -85,8 +86,11 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   const locator = sharedLocator(input);
   // Points inferred over this very node list are read by position.
   const inferredAt = input.inferred instanceof PointsByNode && input.inferred.nodes === input.nodes ? input.inferred : undefined;
-  const nodes = input.nodes
-    .map((found, index) => toAwaitNode(found, input, locator, inferredAt ? inferredAt.at(index) : input.inferred?.get(found.id)))
+  // Library work that settles a leaf without awaiting it hangs under that leaf (holder-links.ts);
+  // positions are kept, so inferred points are still read by position.
+  const found = input.wakeups ? linkHolderFrames(input.nodes, input.wakeups.wakeups.settlements) : input.nodes;
+  const nodes = found
+    .map((node, index) => toAwaitNode(node, input, locator, inferredAt ? inferredAt.at(index) : input.inferred?.get(node.id)))
     .sort(compareNodes);
   // Who awaits whom by position, once for the wake-up fields, cycles and sibling groups.
   const graph = awaitsByPosition(nodes);
@@ -142,6 +146,7 @@ function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator, in
   if (found.thenMethod) node.thenMethod = found.thenMethod;
   if (found.transpiled) node.transpiled = found.transpiled;
   if (found.viaHandler) node.viaHandler = true;
+  if (found.linkedBy) node.linkedBy = found.linkedBy;
   if (state) node.state = state;
   if (location && isInternalUrl(location.url)) node.internal = true;
   node.location = location;

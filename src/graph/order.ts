@@ -15,7 +15,7 @@ export function displayName(node: AwaitNode | undefined): string {
     case 'promise':
       return 'Promise <pending>';
     default:
-      return node.qualifiedName ?? node.name;
+      return (node.qualifiedName ?? node.name) + (node.linkedBy === 'holder' ? ' (holds its resolve)' : '');
   }
 }
 

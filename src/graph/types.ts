@@ -62,6 +62,12 @@ export interface AwaitNode {
    * holds that promise's resolve function: `p.then((v) => { cleanup(); resolve(v); })`).
    */
   viaHandler?: true;
+  /**
+   * On a frame that no one awaits but whose locals hold the resolve function of the promise in its
+   * `awaitedBy` (undici's mainFetch holds the caller's fetch promise in `fetchParams`): it is the
+   * work that will settle that promise, drawn under it.
+   */
+  linkedBy?: 'holder';
   /** [[GeneratorState]] when an exact lookup was made: "suspended" or "running". */
   state?: string;
   /** Code of Node.js itself (`node:internal/…`). */

@@ -220,21 +220,22 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
         /^ {2}\(and \d+ that do not keep it alive: /,
       );
       const handler = 'function at node_modules/undici/lib/web/fetch/index.js:LINE (+3 more)';
-      // The caller's chain ends at the socket, not at the AbortSignal undici listens to; undici's
-      // own mainFetch chain (which will settle the caller's promise) is a root of its own.
+      // One chain from the caller down to the socket: the caller's promise names the socket (not
+      // the AbortSignal undici listens to), and undici's own mainFetch chain, which holds that
+      // promise's resolve function in `fetchParams`, hangs under it (src/graph/holder-links.ts).
       expect(tree, context).toBe(
-        treeText(sortRoots([
+        treeText([
           '└── main  fixtures/libs/undici-fetch.js:21:16',
           '    └── getUser  fixtures/libs/undici-fetch.js:16:20',
           '        └── .catch((anonymous))  (defined at node_modules/undici/index.js:155:41)',
           `            └── Promise <pending>  ← ${socket}, ${handler}`,
-          '└── mainFetch  node_modules/undici/lib/web/fetch/index.js:596:20',
-          '    └── .catch((anonymous))  (defined at node_modules/undici/lib/web/fetch/index.js:963:16)',
-          '        └── httpFetch  node_modules/undici/lib/web/fetch/index.js:1142:33',
-          '            └── httpNetworkOrCacheFetch  node_modules/undici/lib/web/fetch/index.js:1600:29',
-          '                └── httpNetworkFetch  node_modules/undici/lib/web/fetch/index.js:1954:63',
-          `                    └── Promise <pending>  ← ${socket}, ${handler}`,
-        ])),
+          '                └── mainFetch (holds its resolve)  node_modules/undici/lib/web/fetch/index.js:596:20',
+          '                    └── .catch((anonymous))  (defined at node_modules/undici/lib/web/fetch/index.js:963:16)',
+          '                        └── httpFetch  node_modules/undici/lib/web/fetch/index.js:1142:33',
+          '                            └── httpNetworkOrCacheFetch  node_modules/undici/lib/web/fetch/index.js:1600:29',
+          '                                └── httpNetworkFetch  node_modules/undici/lib/web/fetch/index.js:1954:63',
+          `                                    └── Promise <pending>  ← ${socket}, ${handler}`,
+        ]),
       );
       expect(keepAlive, context).toEqual([
         `  ${socket}, reading  → wakes getUser, httpNetworkFetch`,

@@ -138,6 +138,14 @@ describe('locationNote', () => {
     expect(renderTree(withFrames(3, 4, 1), { colors: false, cwd: '/app' }).trimEnd().split('\n').at(-1)).toMatch(/^note: 5 of 8 frames/);
   });
 
+  it('counts an inferred frame at the place V8 gave a twin of it as located', () => {
+    const twins = [node('async-function', 'handle', 7), node('async-function', 'handle', 7)];
+    const built = { ...doc(twins), stats };
+    built.nodes[0].locationSource = 'exact';
+    built.nodes[1].locationSource = 'inferred';
+    expect(locationNote(built)).toBeUndefined();
+  });
+
   it('names no number when no lookup was made, and says nothing when every frame is exact', () => {
     expect(locationNote(withFrames(0, 2, 0, { exactLocations: 0, locationLookupMs: 0 }))).toMatch(/^note: 2 of 2 frames .*; a larger --location-budget buys/);
     expect(locationNote(withFrames(3, 0, 0))).toBeUndefined();
