@@ -1,0 +1,75 @@
+// Many requests stuck on a few waits (issue 14), on every Node major: what a person reads is a
+// screenful naming each wait with its count, not a chain per request.
+//  - converge.js: 2000 separate `handle → loadProfile → queryUpstream` roots all awaiting one
+//    pending promise: one chain × 2000, the shared promise once.
+//  - libs/service.js: 200 requests on each of three routes: a generic-pool whose only connection
+//    leaked (its per-request .catch is an observer, not a root), an undici fetch to an upstream
+//    that never answers, an events.once approval per order id.
+import { describe, expect, inject, it } from 'vitest';
+import { parseDocument, splitTree, treeText } from '../helpers/graph.js';
+import { describeRun, expectAlive, fixtureForSuite, runCli } from '../helpers/processes.js';
+
+const nodeTargets = inject('nodeTargets');
+const CAPTURE_FLAGS = ['--location-budget', '10000'];
+
+/** Times left and locations' `(inferred)` marks vary with the budget; the rest is exact. */
+function normalize(text: string): string {
+  return text.replace(/ \((?:\d+h)?(?:\d+m)?(?:[\d.]+s)?(?:\d+ms)? left\)/g, ' (… left)').replace(/ \(inferred\)/g, '');
+}
+
+describe.each(nodeTargets)('node $major', ({ path }) => {
+  describe('converge.js', () => {
+    const target = fixtureForSuite(path, 'converge.js');
+
+    it('2000 chains that meet at one promise print as one chain with its count', async () => {
+      const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      expect(splitTree(run.stdout).header, context).toMatch(/6000 suspended frames, 1 pending promise$/);
+      const body = normalize(splitTree(run.stdout).body).split('\n').filter((line) => !line.startsWith('note: '));
+      expect(body.join('\n'), context).toBe(
+        treeText([
+          '└── handle  fixtures/converge.js:20:19  × 2000',
+          '    └── loadProfile  fixtures/converge.js:15:19',
+          '        └── queryUpstream  fixtures/converge.js:11:10',
+          '            └── Promise <pending>  ← held in held[0].resolve (fixtures/lib/harness.cjs)',
+          'keeping the event loop alive:',
+          '  stdin, reading',
+        ]).trimEnd(),
+      );
+      // The JSON keeps every chain, and says they are one group.
+      const json = await runCli(['attach', String(target().pid), '--json', ...CAPTURE_FLAGS]);
+      const doc = parseDocument(json.stdout);
+      expect(doc.nodes.filter((node) => node.name === 'handle'), describeRun(json)).toHaveLength(2000);
+      expect(doc.groups?.map((group) => group.members.length), describeRun(json)).toEqual([2000]);
+      await expectAlive(target());
+    });
+  });
+
+  describe('libs/service.js', () => {
+    const target = fixtureForSuite(path, 'libs/service.js');
+
+    it('600 requests on three waits: one line per wait, with counts', async () => {
+      const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS], { timeoutMs: 120_000 });
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      const body = normalize(splitTree(run.stdout).body);
+      const roots = body.split('\n').filter((line) => line.startsWith('└── '));
+      expect(roots, context).toEqual([
+        '└── getUser  fixtures/libs/service.js:30:16  × 200',
+        '└── loadFeed  fixtures/libs/service.js:35:20  × 200',
+        '└── placeOrder  fixtures/libs/service.js:45:20  × 200',
+      ]);
+      // undici's own chain hangs under the caller's fetch promise, which it will settle.
+      expect(body, context).toMatch(/\n {12}└── mainFetch \(holds its resolve\) {2}/);
+      expect(body, context).toContain(
+        '        └── Promise <pending>  ← held in pool._waitingClientsQueue._slots[…]._list[…].data._resolve (fixtures/libs/service.js)  (also observed by .catch((anonymous)))\n',
+      );
+      expect(body, context).toContain("        └── Promise <pending>  ← 'approved:…' listener on EventEmitter (approvals)\n");
+      expect(body, context).toMatch(/\n {2}TCP socket[^\n]*, reading {2}→ wakes httpNetworkFetch, loadFeed {2}× 200\n/);
+      // A screenful.
+      expect(run.stdout.split('\n').length, context).toBeLessThan(30);
+      await expectAlive(target());
+    });
+  });
+});
