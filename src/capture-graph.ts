@@ -121,6 +121,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
 }
 
 /**
+ * @internal (the session's types reach the CDP types, which are not published)
  * How the session around a capture behaves, defaults applied: one place for `captureGraph` and
  * `captureProcess`. With `lockPid`, the capture holds that process's capture lock.
  */
@@ -136,7 +137,7 @@ export function sessionLifecycleOptions(options: CaptureGraphOptions, lockPid?: 
   };
 }
 
-/** The memory check's options for the main thread of a capture's target. */
+/** @internal The memory check's options for the main thread of a capture's target. */
 export function memoryCheckOptions(options: CaptureGraphOptions, endpoint: { pid: number | null; webSocketDebuggerUrl: string }): MemoryCheckOptions {
   let remote = false;
   try {

@@ -280,8 +280,11 @@ export function siblingGroups(nodes: readonly AwaitNode[], graph: AwaitsByPositi
       if (members.length > 1) found.push({ awaiter, first: members[0], members: members.map((at) => nodes[at].id) });
     }
   };
+  // Observer steps are drawn with the promise they observe, not as roots: no group of their own.
+  const observing = new Set<number>();
+  for (const steps of observerSteps(nodes).values()) for (const step of steps) observing.add(step.id);
   const roots: number[] = [];
-  for (let i = 0; i < nodes.length; i++) if (nodes[i].awaitedBy.length === 0) roots.push(i);
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].awaitedBy.length === 0 && !observing.has(nodes[i].id)) roots.push(i);
   collect(null, roots, 0, roots.length);
   for (let i = 0; i < nodes.length; i++) collect(nodes[i].id, graph.childList, graph.childStart[i], graph.childStart[i + 1]);
   found.sort((a, b) => a.first - b.first);

@@ -125,6 +125,7 @@ function ledgerKeys(memory: TargetMemory): string[] {
 }
 
 /**
+ * @internal (it takes a CDP session, whose types are not published)
  * Checks that a snapshot fits, before it is taken. Resolves with the check when it fits (or with
  * --force); waits while other snapshots of the same ledger hold the room it needs; throws
  * NotEnoughMemoryError when it cannot fit. Without any fact to go on (a remote inspector that
@@ -184,7 +185,10 @@ function refusal(what: string, needed: number, memory: TargetMemory): NotEnoughM
   );
 }
 
-/** Runs a capture behind the memory check (admitSnapshot); its result, and the document's `memory`. */
+/**
+ * @internal (it takes a CDP session, whose types are not published)
+ * Runs a capture behind the memory check (admitSnapshot); its result, and the document's `memory`.
+ */
 export async function withMemoryCheck<T>(
   session: CdpSession,
   options: MemoryCheckOptions,

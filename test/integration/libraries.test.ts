@@ -94,7 +94,7 @@ const TSX: LibraryCase = {
   ],
   keepAlive: ['  stdin, reading', ...HEARTBEAT_AND_SIGNALS('fixtures/libs/tsx/app.ts', 42)],
   // tsx's module hooks run in worker threads (two on Node 20, one on 26), talking over ports.
-  ignore: /^ {2}(?:worker thread \d+|MessagePort), open$/,
+  ignore: /^ {2}(?:worker thread \d+|MessagePort), open(?: {2}× \d+)?$/,
 };
 
 const BUNDLE: LibraryCase = {

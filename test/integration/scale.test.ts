@@ -27,7 +27,7 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       expect(run.code, context).toBe(0);
       expect(splitTree(run.stdout).header, context).toMatch(/6000 suspended frames, 1 pending promise$/);
       const body = normalize(splitTree(run.stdout).body).split('\n').filter((line) => !line.startsWith('note: '));
-      expect(body.join('\n'), context).toBe(
+      expect(body.join('\n').trimEnd(), context).toBe(
         treeText([
           '└── handle  fixtures/converge.js:20:19  × 2000',
           '    └── loadProfile  fixtures/converge.js:15:19',
@@ -50,7 +50,9 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
     const target = fixtureForSuite(path, 'libs/service.js');
 
     it('600 requests on three waits: one line per wait, with counts', async () => {
-      const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS], { timeoutMs: 120_000 });
+      // No exact lookups: with a budget, some of undici's mainFetch frames get an exact location and
+      // the rest (inference is ambiguous there) their definition, and the two kinds do not group.
+      const run = await runCli(['attach', String(target().pid), '--no-color', '--location-budget', '0'], { timeoutMs: 120_000 });
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
       const body = normalize(splitTree(run.stdout).body);
