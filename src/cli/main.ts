@@ -5,14 +5,15 @@ import { addCaptureOptions, captureOptions, targetPid, targetSpec, type CaptureF
 import { progressReporter } from './output.js';
 import { addViewOptions, filterOptions, renderView, viewFormat, viewStyle, type Format, type ViewFlags } from './view-options.js';
 import { writeFile } from 'node:fs/promises';
-import { filterDocument } from '../graph/filter.js';
+import { filterDocument, isFiltering, type FilterOptions } from '../graph/filter.js';
+import type { AwaitGraphDocument } from '../graph/types.js';
 import { writeJsonFile } from '../render/json.js';
 import { registerRunCommand } from './run.js';
 import { registerCloseInspectorCommand } from './close-command.js';
 import { printChildren } from './children.js';
 import { withInterrupts } from './interrupt.js';
 import { allowFullCollections } from '../inspector/capture.js';
-import { addWakeupOptions, failOnExitCode, noWakeupOptionsWithChildren, watchOption, type WakeupFlags } from './wakeup-options.js';
+import { addWakeupOptions, failOnExitCode, hiddenDeadlockLines, noWakeupOptionsWithChildren, watchOption, type WakeupFlags } from './wakeup-options.js';
 import { exitQuietlyOnClosedPipes } from './closed-pipe.js';
 import { argumentError, commandHelpHint, noCommandGiven } from './argument-errors.js';
 import { cannotWrite, checkOutputPath } from './output-path.js';
@@ -85,7 +86,7 @@ Examples:
     if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
     process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
-    process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
+    failOn(doc, flags, filters);
   });
 
 addViewOptions(
@@ -119,7 +120,7 @@ Examples:
     if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), output, filters, signal));
     if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
-    process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
+    failOn(doc, flags, filters);
     try {
       if (output && format === 'json') {
         // Streamed: the text of a big graph (hundreds of MB) is never held whole. Same bytes.
@@ -134,6 +135,17 @@ Examples:
       throw cannotWrite(output, error);
     }
   });
+
+/**
+ * `--fail-on deadlock`: exit 1 for a deadlock in the whole capture, and say why on stderr when
+ * the view's filters hide it.
+ */
+function failOn(doc: AwaitGraphDocument, flags: WakeupFlags, filters: FilterOptions): void {
+  const code = failOnExitCode(doc, flags);
+  if (code === undefined) return;
+  process.exitCode = code;
+  if (isFiltering(filters)) for (const line of hiddenDeadlockLines(doc, filterDocument(doc, filters))) process.stderr.write(line + '\n');
+}
 
 /** `--children` prints a report of several processes: as a text report or JSON. */
 function childrenFormat(format: Format): 'text' | 'json' {

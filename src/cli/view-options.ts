@@ -102,6 +102,6 @@ export function renderView(doc: AwaitGraphDocument, format: Format, filters: Fil
     case 'mermaid':
       return renderMermaid(shown, { cwd: style.cwd });
     case 'tree':
-      return renderTree(shown, { colors: style.colors, ...location });
+      return renderTree(shown, { colors: style.colors, ...location, ...(shown !== doc ? { unfiltered: doc } : {}) });
   }
 }

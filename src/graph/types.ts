@@ -116,6 +116,18 @@ export interface DocumentFilter {
   depth?: number;
   /** Nodes of the capture left out. */
   hiddenNodes: number;
+  /** `--filter`: how many nodes' name or location contains the text (0: nothing matched). */
+  matched?: number;
+  /** What the capture holds before the filters, for "N of M shown". */
+  captured: ViewCounts;
+}
+
+/** Counts a view's header shows. */
+export interface ViewCounts {
+  nodes: number;
+  /** Suspended async functions, async generators and modules (not those running on the stack). */
+  suspendedFrames: number;
+  pendingPromises: number;
 }
 
 export interface TargetInfo {

@@ -210,6 +210,12 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
           '                    └── loadOrders  fixtures/demo-service.js:49:18  …',
         ]),
       );
+      // The header says what the view hides: what it shows of what the process has.
+      expect(splitTree(run.stdout).header, context).toMatch(/ — idle in event loop, --filter loadOrders --depth 6 shows 7 of 15 suspended frames, 0 of 4 pending promises$/);
+      const none = await runCli(['attach', String(target().pid), '--no-color', '--filter', 'no such frame', ...EXACT]);
+      expect(none.code, describeRun(none)).toBe(0);
+      expect(splitTree(none.stdout).header, describeRun(none)).toMatch(/ — idle in event loop, --filter "no such frame" shows 0 of 15 suspended frames, 0 of 4 pending promises$/);
+      expect(splitTree(none.stdout).body.split('\n')[0], describeRun(none)).toBe('(--filter "no such frame" matched nothing among 15 suspended frames and 4 pending promises)');
       const snapshot = await runCli(['snapshot', '--pid', String(target().pid), '--format', 'tree', '--depth', '1', '--no-color', ...EXACT]);
       expect(snapshot.code, describeRun(snapshot)).toBe(0);
       expect(forest(snapshot.stdout), describeRun(snapshot)).toBe(treeText(['└── main  fixtures/demo-service.js:65:3  …']));

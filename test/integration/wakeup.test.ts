@@ -207,6 +207,26 @@ describe.each(nodeTargets)('node $major', ({ path, major }) => {
       await expectAlive(target());
     });
 
+    it.sequential('--fail-on deadlock with a filter that hides the deadlocks says why it failed', async () => {
+      const run = await runCli(['attach', String(target().pid), '--no-color', '--fail-on', 'deadlock', '--filter', 'awaitsJob', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(1);
+      expect(splitTree(run.stdout).header, context).toMatch(/ — idle in event loop, --filter awaitsJob shows 1 of 11 suspended frames, 1 of 9 pending promises$/);
+      // Keep-alive lines name the frames a timer wakes though the filter hid them.
+      expect(run.stdout, context).toMatch(/^ {2}timer 1h \(.* left\) {2}→ wakes settledNever \(filtered out\)$/m);
+      expect(run.stdout, context).not.toContain('wakes ?');
+      expect(run.stderr.split('\n'), context).toEqual([
+        'asyncgraph: --fail-on deadlock: 5 deadlocks, all hidden by --filter awaitsJob:',
+        '  loadConfig, startServer → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  awaitsForever → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  settledNever → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  allWithTimer → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  await cycle cycleA → cycleB → cycleA: nothing outside it can break it',
+        '',
+      ]);
+      await expectAlive(target());
+    });
+
     it.sequential('--watch 1s marks the frames that did not move', async () => {
       const run = await runCli(['attach', String(target().pid), '--json', '--watch', '1s', ...CAPTURE_FLAGS]);
       const context = describeRun(run);
