@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { captureToDocument } from './capture-document.js';
+import { captureToDocument, targetInfo } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { UsageError } from './errors.js';
 import { captureOnSession, type CaptureOptions } from './inspector/capture.js';
@@ -108,7 +108,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       });
       const { looks, capture } = result;
       return captureToDocument(capture, {
-        target: { pid: endpoint.pid, nodeVersion: endpoint.nodeVersion ?? null, url: endpoint.webSocketDebuggerUrl },
+        target: targetInfo(endpoint.pid, endpoint.nodeVersion, endpoint.webSocketDebuggerUrl),
         toolVersion: TOOL_VERSION,
         locationBudgetMs: options.locationBudgetMs ?? 1000,
         ...(endpoint.pid !== null ? { processFacts: readProcessFacts(endpoint.pid) } : {}),

@@ -134,6 +134,8 @@ export interface TargetInfo {
   pid: number | null;
   nodeVersion: string | null;
   url: string;
+  /** The process's working directory (/proc/PID/cwd), when read: the views show paths under it relative to it. */
+  cwd?: string;
 }
 
 export interface AwaitGraphDocument {

@@ -419,6 +419,19 @@ export function findSocketOwner(
 }
 
 /**
+ * The process's working directory (/proc/PID/cwd), for showing its script paths relative to it;
+ * undefined when it cannot be read (another user's process, gone, or deleted).
+ */
+export function readCwd(pid: number): string | undefined {
+  try {
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return cwd.startsWith('/') && !cwd.endsWith(' (deleted)') ? cwd : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Whether `pid` shares our network namespace; null if we cannot tell (not allowed to read its ns).
  * Loopback addresses in another namespace are not reachable from here.
  */

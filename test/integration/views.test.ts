@@ -4,6 +4,7 @@
 // first one (what they test does not depend on V8).
 
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
 import { displayLocation, parseDocument, sourceAt, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
 import { describeRun, expectAlive, fixtureForSuite, runCli } from '../helpers/processes.js';
@@ -219,6 +220,9 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
       const snapshot = await runCli(['snapshot', '--pid', String(target().pid), '--format', 'tree', '--depth', '1', '--no-color', ...EXACT]);
       expect(snapshot.code, describeRun(snapshot)).toBe(0);
       expect(forest(snapshot.stdout), describeRun(snapshot)).toBe(treeText(['└── main  fixtures/demo-service.js:65:3  …']));
+      // Paths are relative to the target's working directory, wherever asyncgraph runs.
+      const elsewhere = await runCli(['attach', String(target().pid), '--depth', '1', '--no-color', ...EXACT], { cwd: tmpdir() });
+      expect(forest(elsewhere.stdout), describeRun(elsewhere)).toBe(treeText(['└── main  fixtures/demo-service.js:65:3  …']));
       const linked = await runCli(['attach', String(target().pid), '--depth', '1', ...EXACT], { env: { FORCE_HYPERLINK: '1' } });
       expect(linked.stdout, describeRun(linked)).toContain(`\x1b]8;;file://`);
       expect(linked.stdout, describeRun(linked)).toContain('/fixtures/demo-service.js\x1b\\fixtures/demo-service.js:65:3\x1b]8;;\x1b\\');
