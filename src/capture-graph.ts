@@ -9,7 +9,8 @@ import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { checkDebuggerUrl, checkUserAddress, isLoopbackHost, type RemotePolicy } from './inspector/remote-policy.js';
 import { withMemoryCheck, type MemoryCheckOptions, type MemoryLedger } from './inspector/snapshot-memory.js';
 import { withTargetSession, type Endpoint, type SessionLifecycleOptions } from './inspector/session-lifecycle.js';
-import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, parsePid, resolveTarget } from './inspector/discover.js';
+import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, isNodeProcess, parsePid, resolveTarget } from './inspector/discover.js';
+import { loopbackPortOwner, readProcessInfo } from './inspector/proc.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -108,7 +109,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       });
       const { looks, capture } = result;
       return captureToDocument(capture, {
-        target: targetInfo(endpoint.pid, endpoint.nodeVersion, endpoint.webSocketDebuggerUrl),
+        target: targetInfo(endpoint.pid ?? inspectorOwner(endpoint.webSocketDebuggerUrl), endpoint.nodeVersion, endpoint.webSocketDebuggerUrl),
         toolVersion: TOOL_VERSION,
         locationBudgetMs: options.locationBudgetMs ?? 1000,
         ...(endpoint.pid !== null ? { processFacts: readProcessFacts(endpoint.pid) } : {}),
@@ -153,6 +154,28 @@ export function memoryCheckOptions(options: CaptureGraphOptions, endpoint: { pid
     remote,
     onProgress: options.onProgress,
   };
+}
+
+/**
+ * --port/--url to an inspector on this machine: the Node.js process listening on its port, to name
+ * it in the document (its pid and working directory). Only named: the capture does not act on a
+ * pid it was not given (a proxy or another process may own the port); null when not found.
+ */
+export function inspectorOwner(webSocketDebuggerUrl: string): number | null {
+  let url: URL;
+  try {
+    url = new URL(webSocketDebuggerUrl);
+  } catch {
+    return null;
+  }
+  if (!isLoopbackHost(url.hostname.replace(/^\[|\]$/g, '')) || !url.port) return null;
+  const owner = loopbackPortOwner(Number(url.port));
+  if (!owner) return null;
+  try {
+    return isNodeProcess(readProcessInfo(owner.pid)) ? owner.pid : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Library default for warnings: a process warning (the CLI prints `asyncgraph: warning: …`). */

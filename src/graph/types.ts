@@ -131,6 +131,10 @@ export interface ViewCounts {
 }
 
 export interface TargetInfo {
+  /**
+   * The process. With --port/--url: the Node.js process of this machine listening on the port
+   * (named only), null when there is none asyncgraph can see (a remote or containerised target).
+   */
   pid: number | null;
   nodeVersion: string | null;
   url: string;
