@@ -11,6 +11,7 @@ import { withMemoryCheck, type MemoryCheckOptions, type MemoryLedger } from './i
 import { withTargetSession, type Endpoint, type SessionLifecycleOptions } from './inspector/session-lifecycle.js';
 import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, isNodeProcess, parsePid, resolveTarget } from './inspector/discover.js';
 import { loopbackPortOwner, readProcessInfo } from './inspector/proc.js';
+import { refusePackageManager } from './inspector/package-manager.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -185,6 +186,8 @@ export function defaultWarning(message: string): void {
 
 async function resolveEndpoint(spec: TargetSpec, timeoutMs: number, policy: RemotePolicy, activationTimeoutMs?: number): Promise<Endpoint> {
   if ('pid' in spec) {
+    // `npm start`'s own process runs npm, not the program: named, not captured.
+    refusePackageManager(parsePid(spec.pid));
     const target = await resolveTarget(spec.pid, { timeoutMs, activationTimeoutMs });
     const endpoint = {
       pid: target.pid,
