@@ -55,7 +55,7 @@ const MAX_LISTED_DEADLOCKS = 5;
  * it: the awaits that can never settle and the unbreakable cycles, those hidden listed. Empty when
  * the view shows them all (or there is none).
  */
-export function hiddenDeadlockLines(doc: AwaitGraphDocument, shown: AwaitGraphDocument): string[] {
+export function hiddenDeadlockLines(doc: AwaitGraphDocument, shown: AwaitGraphDocument, where?: string): string[] {
   if (shown === doc || !shown.filter) return [];
   const visible = new Set(shown.nodes.map((node) => node.id));
   const byId = new Map(doc.nodes.map((node) => [node.id, node]));
@@ -73,7 +73,7 @@ export function hiddenDeadlockLines(doc: AwaitGraphDocument, shown: AwaitGraphDo
   const hidden = deadlocks.filter((deadlock) => deadlock.hidden);
   if (hidden.length === 0) return [];
   const what = `${deadlocks.length} ${deadlocks.length === 1 ? 'deadlock' : 'deadlocks'}`;
-  const lines = [`asyncgraph: --fail-on deadlock: ${what}, ${hidden.length === deadlocks.length ? (hidden.length === 1 ? 'hidden' : 'all hidden') : `${hidden.length} hidden`} by ${filterText(shown.filter)}:`];
+  const lines = [`asyncgraph: --fail-on deadlock${where ? ` in ${where}` : ''}: ${what}, ${hidden.length === deadlocks.length ? (hidden.length === 1 ? 'hidden' : 'all hidden') : `${hidden.length} hidden`} by ${filterText(shown.filter)}:`];
   for (const deadlock of hidden.slice(0, MAX_LISTED_DEADLOCKS)) lines.push(`  ${deadlock.text}`);
   if (hidden.length > MAX_LISTED_DEADLOCKS) lines.push(`  … and ${hidden.length - MAX_LISTED_DEADLOCKS} more (the view without filters shows them all)`);
   return lines;

@@ -202,6 +202,9 @@ describe.each(nodeTargets)('node $major', ({ path, major }) => {
       expect(run.code, context).toBe(1);
       expect(run.stdout, context).toMatch(new RegExp(`^process tree of pid ${target().pid} — 1 Node process\\n`));
       expect(run.stdout, context).toContain('awaitsForever');
+      const filtered = await runCli(['attach', String(target().pid), '--children', '--no-color', '--fail-on', 'deadlock', '--filter', 'awaitsJob', ...CAPTURE_FLAGS]);
+      expect(filtered.code, describeRun(filtered)).toBe(1);
+      expect(filtered.stderr.split('\n')[0], describeRun(filtered)).toBe(`asyncgraph: --fail-on deadlock in process ${target().pid}: 5 deadlocks, all hidden by --filter awaitsJob:`);
       const without = await runCli(['attach', String(target().pid), '--children', '--no-color', ...CAPTURE_FLAGS]);
       expect(without.code, describeRun(without)).toBe(0);
       await expectAlive(target());
