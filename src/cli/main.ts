@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { filterDocument, isFiltering, type FilterOptions } from '../graph/filter.js';
 import type { AwaitGraphDocument } from '../graph/types.js';
 import { writeJsonFile } from '../render/json.js';
+import { nothingMatched } from '../render/tree.js';
 import { registerRunCommand } from './run.js';
 import { registerCloseInspectorCommand } from './close-command.js';
 import { printChildren } from './children.js';
@@ -86,6 +87,7 @@ Examples:
     if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
     process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
+    noteNothingMatched(doc, format, filters);
     failOn(doc, flags, filters);
   });
 
@@ -130,6 +132,7 @@ Examples:
       const text = renderView(doc, format, filters, viewStyle(output ? null : process.stdout, flags));
       if (output) await writeFile(output, text);
       else process.stdout.write(text);
+      noteNothingMatched(doc, format, filters);
     } catch (error) {
       if (output === undefined) throw error;
       throw cannotWrite(output, error);
@@ -145,6 +148,16 @@ function failOn(doc: AwaitGraphDocument, flags: WakeupFlags, filters: FilterOpti
   if (code === undefined) return;
   process.exitCode = code;
   if (isFiltering(filters)) for (const line of hiddenDeadlockLines(doc, filterDocument(doc, filters))) process.stderr.write(line + '\n');
+}
+
+/**
+ * A `--filter` that matched nothing, in a format without a header to say so (table, dot,
+ * mermaid): a note on stderr. The tree says it under its header, the JSON in `filter.matched`.
+ */
+function noteNothingMatched(doc: AwaitGraphDocument, format: Format, filters: FilterOptions): void {
+  if (!filters.text || format === 'tree' || format === 'json') return;
+  const shown = filterDocument(doc, filters);
+  if (shown.filter?.matched === 0) process.stderr.write(`asyncgraph: note: ${nothingMatched(shown.filter)}\n`);
 }
 
 /** `--children` prints a report of several processes: as a text report or JSON. */

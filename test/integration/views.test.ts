@@ -217,6 +217,10 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
       expect(none.code, describeRun(none)).toBe(0);
       expect(splitTree(none.stdout).header, describeRun(none)).toMatch(/ — idle in event loop, --filter "no such frame" shows 0 of 15 suspended frames, 0 of 4 pending promises$/);
       expect(splitTree(none.stdout).body.split('\n')[0], describeRun(none)).toBe('(--filter "no such frame" matched nothing among 15 suspended frames and 4 pending promises)');
+      // A format without a header says it on stderr.
+      const table = await runCli(['attach', String(target().pid), '--format', 'table', '--filter', 'nomatch', ...EXACT]);
+      expect(table.stdout, describeRun(table)).toBe('FUNCTION  LOCATION  AWAITER  AWAITER LOCATION\n');
+      expect(table.stderr, describeRun(table)).toContain('asyncgraph: note: --filter nomatch matched nothing among 15 suspended frames and 4 pending promises\n');
       const snapshot = await runCli(['snapshot', '--pid', String(target().pid), '--format', 'tree', '--depth', '1', '--no-color', ...EXACT]);
       expect(snapshot.code, describeRun(snapshot)).toBe(0);
       expect(forest(snapshot.stdout), describeRun(snapshot)).toBe(treeText(['└── main  fixtures/demo-service.js:65:3  …']));
