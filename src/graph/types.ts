@@ -118,8 +118,8 @@ export interface DocumentFilter {
   hiddenNodes: number;
   /** `--filter`: how many nodes' name or location contains the text (0: nothing matched). */
   matched?: number;
-  /** What the capture holds before the filters, for "N of M shown". */
-  captured: ViewCounts;
+  /** What the capture holds before the filters, for "N of M shown" (absent in documents of older versions). */
+  captured?: ViewCounts;
 }
 
 /** Counts a view's header shows. */

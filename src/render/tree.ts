@@ -161,8 +161,10 @@ export function locationNote(doc: AwaitGraphDocument): string | undefined {
 
 /** `--filter nope matched nothing among 1201 suspended frames and 700 pending promises`. */
 export function nothingMatched(filter: DocumentFilter): string {
+  const matched = `${filterText({ text: filter.text })} matched nothing`;
+  if (!filter.captured) return matched;
   const { suspendedFrames, pendingPromises } = filter.captured;
-  return `${filterText({ text: filter.text })} matched nothing among ${plural(suspendedFrames, 'suspended frame')} and ${plural(pendingPromises, 'pending promise')}`;
+  return `${matched} among ${plural(suspendedFrames, 'suspended frame')} and ${plural(pendingPromises, 'pending promise')}`;
 }
 
 function headerLine(doc: AwaitGraphDocument, paint: ChalkInstance): string {
