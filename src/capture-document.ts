@@ -8,6 +8,7 @@ import { createSourceMapper } from './graph/source-map.js';
 import type { AwaitGraphDocument, CaptureMemory, TargetInfo } from './graph/types.js';
 import type { Capture } from './inspector/capture.js';
 import { readLocalSourceMap } from './inspector/script-sources.js';
+import { readCwd } from './inspector/proc.js';
 import { loopNowAt, type ProcessFacts } from './inspector/proc-facts.js';
 import type { WatchLook } from './graph/watch.js';
 
@@ -21,6 +22,12 @@ export interface DocumentOptions {
   watch?: WatchLook[];
   /** The memory check before the snapshot and the process's RSS around the capture (src/inspector/snapshot-memory.ts). */
   memory?: CaptureMemory;
+}
+
+/** The document's `target`: with the process's working directory where it can be read (local pids). */
+export function targetInfo(pid: number | null, nodeVersion: string | null | undefined, url: string): TargetInfo {
+  const cwd = pid !== null ? readCwd(pid) : undefined;
+  return { pid, nodeVersion: nodeVersion ?? null, url, ...(cwd !== undefined ? { cwd } : {}) };
 }
 
 export function captureToDocument(capture: Capture, options: DocumentOptions): AwaitGraphDocument {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { captureToDocument } from './capture-document.js';
+import { captureToDocument, targetInfo } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { UsageError } from './errors.js';
 import { captureOnSession, type CaptureOptions } from './inspector/capture.js';
@@ -9,7 +9,9 @@ import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { checkDebuggerUrl, checkUserAddress, isLoopbackHost, type RemotePolicy } from './inspector/remote-policy.js';
 import { withMemoryCheck, type MemoryCheckOptions, type MemoryLedger } from './inspector/snapshot-memory.js';
 import { withTargetSession, type Endpoint, type SessionLifecycleOptions } from './inspector/session-lifecycle.js';
-import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, parsePid, resolveTarget } from './inspector/discover.js';
+import { DEFAULT_INSPECTOR_HOST, fetchInspectorTargets, fetchNodeVersion, isNodeProcess, parsePid, resolveTarget } from './inspector/discover.js';
+import { loopbackPortOwner, readProcessInfo } from './inspector/proc.js';
+import { refusePackageManager } from './inspector/package-manager.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -108,7 +110,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       });
       const { looks, capture } = result;
       return captureToDocument(capture, {
-        target: { pid: endpoint.pid, nodeVersion: endpoint.nodeVersion ?? null, url: endpoint.webSocketDebuggerUrl },
+        target: targetInfo(endpoint.pid ?? inspectorOwner(endpoint.webSocketDebuggerUrl), endpoint.nodeVersion, endpoint.webSocketDebuggerUrl),
         toolVersion: TOOL_VERSION,
         locationBudgetMs: options.locationBudgetMs ?? 1000,
         ...(endpoint.pid !== null ? { processFacts: readProcessFacts(endpoint.pid) } : {}),
@@ -156,6 +158,28 @@ export function memoryCheckOptions(options: CaptureGraphOptions, endpoint: { pid
   };
 }
 
+/**
+ * --port/--url to an inspector on this machine: the Node.js process listening on its port, to name
+ * it in the document (its pid and working directory). Only named: the capture does not act on a
+ * pid it was not given (a proxy or another process may own the port); null when not found.
+ */
+export function inspectorOwner(webSocketDebuggerUrl: string): number | null {
+  let url: URL;
+  try {
+    url = new URL(webSocketDebuggerUrl);
+  } catch {
+    return null;
+  }
+  if (!isLoopbackHost(url.hostname.replace(/^\[|\]$/g, '')) || !url.port) return null;
+  const owner = loopbackPortOwner(Number(url.port));
+  if (!owner) return null;
+  try {
+    return isNodeProcess(readProcessInfo(owner.pid)) ? owner.pid : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Library default for warnings: a process warning (the CLI prints `asyncgraph: warning: …`). */
 export function defaultWarning(message: string): void {
   process.emitWarning(message, 'AsyncgraphWarning');
@@ -163,6 +187,8 @@ export function defaultWarning(message: string): void {
 
 async function resolveEndpoint(spec: TargetSpec, timeoutMs: number, policy: RemotePolicy, activationTimeoutMs?: number): Promise<Endpoint> {
   if ('pid' in spec) {
+    // `npm start`'s own process runs npm, not the program: named, not captured.
+    refusePackageManager(parsePid(spec.pid));
     const target = await resolveTarget(spec.pid, { timeoutMs, activationTimeoutMs });
     const endpoint = {
       pid: target.pid,

@@ -1,4 +1,4 @@
-import { captureToDocument } from './capture-document.js';
+import { captureToDocument, targetInfo } from './capture-document.js';
 import type { AwaitGraphDocument } from './graph/types.js';
 import { AsyncgraphError } from './errors.js';
 import { defaultWarning, memoryCheckOptions, sessionCaptureOptions, sessionLifecycleOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
@@ -60,7 +60,7 @@ export async function captureProcess(pid: number | string, options: CaptureProce
     async ({ endpoint: target, session, guard }) => {
       const toDocument = (capture: Capture, memory: CaptureMemory | undefined, processFacts?: ProcessFacts) =>
         captureToDocument(capture, {
-          target: { pid: target.pid, nodeVersion: target.nodeVersion ?? null, url: target.webSocketDebuggerUrl },
+          target: targetInfo(target.pid, target.nodeVersion, target.webSocketDebuggerUrl),
           toolVersion: TOOL_VERSION,
           locationBudgetMs: captureOptions.locationBudgetMs,
           ...(processFacts ? { processFacts } : {}),

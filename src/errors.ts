@@ -11,7 +11,7 @@ export const ExitCode = {
   Usage: 2,
   /** The pid does not exist (or has already exited). */
   NoSuchProcess: 3,
-  /** The pid is not a Node.js process. */
+  /** The pid is not a Node.js process, or one that only runs a package manager (`npm start`). */
   NotNode: 4,
   /** Not allowed to inspect or signal the target (different user). */
   PermissionDenied: 5,

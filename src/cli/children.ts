@@ -11,9 +11,10 @@ import { REPORT_VERSION, renderTreeReport, renderTreeReportJson, type TreeReport
 import { captureOptions, type CaptureFlags } from './capture-options.js';
 import { interruptionOf } from '../inspector/guarded-session.js';
 import { filterDocument, type FilterOptions } from '../graph/filter.js';
+import type { AwaitGraphDocument } from '../graph/types.js';
 import { useColors } from './output.js';
 import { cannotWrite } from './output-path.js';
-import { failOnExitCode, type WakeupFlags } from './wakeup-options.js';
+import { failOnExitCode, hiddenDeadlockLines, type WakeupFlags } from './wakeup-options.js';
 
 /** The CLI action: capture, print (text or JSON, to stdout or a file), set the exit code. */
 export async function printChildren(
@@ -29,9 +30,16 @@ export async function printChildren(
   const documents = report.processes.flatMap((proc) => [proc.document, ...proc.workers.map((worker) => worker.document)]);
   const failOn = documents.reduce<number | undefined>((code, doc) => code ?? (doc ? failOnExitCode(doc, flags) : undefined), undefined);
   // --depth, --filter, --no-internals: applied to each thread's graph.
+  // With --fail-on deadlock, what a filter hides of a deadlock is said on stderr.
+  const hidden: string[] = [];
+  const filtered = (doc: AwaitGraphDocument, where: string) => {
+    const shown = filterDocument(doc, filters);
+    if (failOn !== undefined && failOnExitCode(doc, flags) !== undefined) hidden.push(...hiddenDeadlockLines(doc, shown, where));
+    return shown;
+  };
   for (const proc of report.processes) {
-    if (proc.document) proc.document = filterDocument(proc.document, filters);
-    for (const worker of proc.workers) if (worker.document) worker.document = filterDocument(worker.document, filters);
+    if (proc.document) proc.document = filtered(proc.document, `process ${proc.pid}`);
+    for (const worker of proc.workers) if (worker.document) worker.document = filtered(worker.document, `worker ${worker.workerId} of process ${proc.pid}`);
   }
   const text =
     format === 'json'
@@ -39,6 +47,7 @@ export async function printChildren(
       : renderTreeReport(report, { colors: !output && useColors(process.stdout, flags.color), cwd: process.cwd() });
   if (output) await writeFile(output, text).catch((error: unknown) => Promise.reject(cannotWrite(output, error)));
   else process.stdout.write(text);
+  for (const line of hidden) process.stderr.write(line + '\n');
   process.exitCode = exitCode !== 0 ? exitCode : (failOn ?? 0);
 }
 

@@ -5,14 +5,16 @@ import { addCaptureOptions, captureOptions, targetPid, targetSpec, type CaptureF
 import { progressReporter } from './output.js';
 import { addViewOptions, filterOptions, renderView, viewFormat, viewStyle, type Format, type ViewFlags } from './view-options.js';
 import { writeFile } from 'node:fs/promises';
-import { filterDocument } from '../graph/filter.js';
+import { filterDocument, isFiltering, type FilterOptions } from '../graph/filter.js';
+import type { AwaitGraphDocument } from '../graph/types.js';
 import { writeJsonFile } from '../render/json.js';
+import { nothingMatched } from '../render/tree.js';
 import { registerRunCommand } from './run.js';
 import { registerCloseInspectorCommand } from './close-command.js';
 import { printChildren } from './children.js';
 import { withInterrupts } from './interrupt.js';
 import { allowFullCollections } from '../inspector/capture.js';
-import { addWakeupOptions, failOnExitCode, noWakeupOptionsWithChildren, watchOption, type WakeupFlags } from './wakeup-options.js';
+import { addWakeupOptions, failOnExitCode, hiddenDeadlockLines, noWakeupOptionsWithChildren, watchOption, type WakeupFlags } from './wakeup-options.js';
 import { exitQuietlyOnClosedPipes } from './closed-pipe.js';
 import { argumentError, commandHelpHint, noCommandGiven } from './argument-errors.js';
 import { cannotWrite, checkOutputPath } from './output-path.js';
@@ -85,7 +87,8 @@ Examples:
     if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
     process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
-    process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
+    noteNothingMatched(doc, format, filters);
+    failOn(doc, flags, filters);
   });
 
 addViewOptions(
@@ -119,7 +122,7 @@ Examples:
     if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), output, filters, signal));
     if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
-    process.exitCode = failOnExitCode(doc, flags) ?? process.exitCode;
+    failOn(doc, flags, filters);
     try {
       if (output && format === 'json') {
         // Streamed: the text of a big graph (hundreds of MB) is never held whole. Same bytes.
@@ -129,11 +132,33 @@ Examples:
       const text = renderView(doc, format, filters, viewStyle(output ? null : process.stdout, flags));
       if (output) await writeFile(output, text);
       else process.stdout.write(text);
+      noteNothingMatched(doc, format, filters);
     } catch (error) {
       if (output === undefined) throw error;
       throw cannotWrite(output, error);
     }
   });
+
+/**
+ * `--fail-on deadlock`: exit 1 for a deadlock in the whole capture, and say why on stderr when
+ * the view's filters hide it.
+ */
+function failOn(doc: AwaitGraphDocument, flags: WakeupFlags, filters: FilterOptions): void {
+  const code = failOnExitCode(doc, flags);
+  if (code === undefined) return;
+  process.exitCode = code;
+  if (isFiltering(filters)) for (const line of hiddenDeadlockLines(doc, filterDocument(doc, filters))) process.stderr.write(line + '\n');
+}
+
+/**
+ * A `--filter` that matched nothing, in a format without a header to say so (table, dot,
+ * mermaid): a note on stderr. The tree says it under its header, the JSON in `filter.matched`.
+ */
+function noteNothingMatched(doc: AwaitGraphDocument, format: Format, filters: FilterOptions): void {
+  if (!filters.text || format === 'tree' || format === 'json') return;
+  const shown = filterDocument(doc, filters);
+  if (shown.filter?.matched === 0) process.stderr.write(`asyncgraph: note: ${nothingMatched(shown.filter)}\n`);
+}
 
 /** `--children` prints a report of several processes: as a text report or JSON. */
 function childrenFormat(format: Format): 'text' | 'json' {

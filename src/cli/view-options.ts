@@ -89,8 +89,10 @@ export function viewStyle(stream: { isTTY?: boolean } | null, flags: ViewFlags):
 }
 
 /** The document, filtered, in the requested format. */
-export function renderView(doc: AwaitGraphDocument, format: Format, filters: FilterOptions, style: ViewStyle): string {
+export function renderView(doc: AwaitGraphDocument, format: Format, filters: FilterOptions, viewStyle: ViewStyle): string {
   const shown = filterDocument(doc, filters);
+  // Paths relative to the target's working directory, where it was read (else asyncgraph's own).
+  const style = { ...viewStyle, cwd: doc.target.cwd ?? viewStyle.cwd };
   const location = { cwd: style.cwd, hyperlinks: style.hyperlinks, ...(style.hyperlinks ? { hostname: hostname() } : {}) };
   switch (format) {
     case 'json':
@@ -102,6 +104,6 @@ export function renderView(doc: AwaitGraphDocument, format: Format, filters: Fil
     case 'mermaid':
       return renderMermaid(shown, { cwd: style.cwd });
     case 'tree':
-      return renderTree(shown, { colors: style.colors, ...location });
+      return renderTree(shown, { colors: style.colors, ...location, ...(shown !== doc ? { unfiltered: doc } : {}) });
   }
 }

@@ -2,6 +2,9 @@
 
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { filterText } from '../graph/filter.js';
+import { displayName } from '../graph/order.js';
+import { wokenFrames } from '../render/wakeup.js';
 import type { AwaitGraphDocument } from '../graph/types.js';
 import { parseDuration } from './duration.js';
 
@@ -43,6 +46,37 @@ export function hasDeadlock(doc: AwaitGraphDocument): boolean {
 export function failOnExitCode(doc: AwaitGraphDocument, flags: WakeupFlags): number | undefined {
   if (flags.failOn === 'deadlock' && hasDeadlock(doc)) return 1;
   return undefined;
+}
+
+const MAX_LISTED_DEADLOCKS = 5;
+
+/**
+ * Why `--fail-on deadlock` exits 1 when the view (`shown`, the filtered document) hides some of
+ * it: the awaits that can never settle and the unbreakable cycles, those hidden listed. Empty when
+ * the view shows them all (or there is none).
+ */
+export function hiddenDeadlockLines(doc: AwaitGraphDocument, shown: AwaitGraphDocument, where?: string): string[] {
+  if (shown === doc || !shown.filter) return [];
+  const visible = new Set(shown.nodes.map((node) => node.id));
+  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  const deadlocks: { text: string; hidden: boolean }[] = [];
+  for (const node of doc.nodes) {
+    if (node.kind !== 'promise' || node.settlement?.verdict !== 'never') continue;
+    const awaiters = [...new Set(wokenFrames(node.id, byId).map((frame) => displayName(frame)))].join(', ');
+    deadlocks.push({ text: `${awaiters ? `${awaiters} → ` : ''}${displayName(node)}: never settles: ${node.settlement.reason}`, hidden: !visible.has(node.id) });
+  }
+  for (const cycle of doc.cycles) {
+    if (!cycle.every((id) => byId.get(id)?.neverSettles)) continue;
+    const names = [...cycle, cycle[0]].map((id) => displayName(byId.get(id)));
+    deadlocks.push({ text: `await cycle ${names.join(' → ')}: nothing outside it can break it`, hidden: cycle.some((id) => !visible.has(id)) });
+  }
+  const hidden = deadlocks.filter((deadlock) => deadlock.hidden);
+  if (hidden.length === 0) return [];
+  const what = `${deadlocks.length} ${deadlocks.length === 1 ? 'deadlock' : 'deadlocks'}`;
+  const lines = [`asyncgraph: --fail-on deadlock${where ? ` in ${where}` : ''}: ${what}, ${hidden.length === deadlocks.length ? (hidden.length === 1 ? 'hidden' : 'all hidden') : `${hidden.length} hidden`} by ${filterText(shown.filter)}:`];
+  for (const deadlock of hidden.slice(0, MAX_LISTED_DEADLOCKS)) lines.push(`  ${deadlock.text}`);
+  if (hidden.length > MAX_LISTED_DEADLOCKS) lines.push(`  … and ${hidden.length - MAX_LISTED_DEADLOCKS} more (the view without filters shows them all)`);
+  return lines;
 }
 
 /** --watch applies to one process's capture, not to the --children report (--fail-on does). */

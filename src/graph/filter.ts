@@ -5,7 +5,7 @@
 import { setKeyAfter, siblingGroups } from './collapse.js';
 import { findCycles } from './cycles.js';
 import { awaitsIndex, displayName } from './order.js';
-import type { AwaitGraphDocument, AwaitNode, DocumentFilter } from './types.js';
+import type { AwaitGraphDocument, AwaitNode, DocumentFilter, ViewCounts } from './types.js';
 
 export interface FilterOptions {
   /** Hide Node's own frames (`node:` URLs), keeping the awaits through them as direct edges. */
@@ -29,17 +29,47 @@ export function filterDocument(doc: AwaitGraphDocument, options: FilterOptions):
   if (!isFiltering(options)) return doc;
   let nodes = doc.nodes;
   if (options.noInternals) nodes = hideInternals(nodes);
-  if (options.text) nodes = keepPathsThrough(nodes, options.text);
+  let matched: number | undefined;
+  if (options.text) {
+    const text = options.text;
+    matched = nodes.filter((node) => matchesText(node, text)).length;
+    nodes = keepPathsThrough(nodes, text);
+  }
   if (options.depth !== undefined) nodes = keepDepth(nodes, options.depth);
   const filter: DocumentFilter = {
     ...(options.noInternals ? { noInternals: true as const } : {}),
     ...(options.text ? { text: options.text } : {}),
     ...(options.depth !== undefined ? { depth: options.depth } : {}),
     hiddenNodes: doc.nodes.length - nodes.length,
+    ...(matched !== undefined ? { matched } : {}),
+    captured: viewCounts(doc),
   };
   let out = { ...doc, nodes, cycles: findCycles(nodes) };
   out = setKeyAfter(out, 'groups', siblingGroups(nodes), 'cycles');
   return setKeyAfter(out, 'filter', filter, 'groups');
+}
+
+/** How many nodes, suspended frames and pending promises a document holds (what a header counts). */
+export function viewCounts(doc: Pick<AwaitGraphDocument, 'nodes' | 'execution'>): ViewCounts {
+  let suspendedFrames = 0;
+  let pendingPromises = 0;
+  for (const node of doc.nodes) {
+    if (node.kind === 'promise') pendingPromises++;
+    // Generators on the running stack are not suspended (documents with `execution` only).
+    else if ((node.kind === 'async-function' || node.kind === 'async-generator' || node.kind === 'module') && !(doc.execution && node.state === 'running')) {
+      suspendedFrames++;
+    }
+  }
+  return { nodes: doc.nodes.length, suspendedFrames, pendingPromises };
+}
+
+/** The view options as a person typed them: `--no-internals --filter query --depth 6`. */
+export function filterText(filter: Pick<DocumentFilter, 'noInternals' | 'text' | 'depth'>): string {
+  const parts: string[] = [];
+  if (filter.noInternals) parts.push('--no-internals');
+  if (filter.text !== undefined) parts.push(`--filter ${/^[\w./:@-]+$/.test(filter.text) ? filter.text : JSON.stringify(filter.text)}`);
+  if (filter.depth !== undefined) parts.push(`--depth ${filter.depth}`);
+  return parts.join(' ');
 }
 
 /** Internal nodes removed; a node awaited through internal ones is awaited by the nearest visible ones. */

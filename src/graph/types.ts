@@ -122,12 +122,30 @@ export interface DocumentFilter {
   depth?: number;
   /** Nodes of the capture left out. */
   hiddenNodes: number;
+  /** `--filter`: how many nodes' name or location contains the text (0: nothing matched). */
+  matched?: number;
+  /** What the capture holds before the filters, for "N of M shown" (absent in documents of older versions). */
+  captured?: ViewCounts;
+}
+
+/** Counts a view's header shows. */
+export interface ViewCounts {
+  nodes: number;
+  /** Suspended async functions, async generators and modules (not those running on the stack). */
+  suspendedFrames: number;
+  pendingPromises: number;
 }
 
 export interface TargetInfo {
+  /**
+   * The process. With --port/--url: the Node.js process of this machine listening on the port
+   * (named only), null when there is none asyncgraph can see (a remote or containerised target).
+   */
   pid: number | null;
   nodeVersion: string | null;
   url: string;
+  /** The process's working directory (/proc/PID/cwd), when read: the views show paths under it relative to it. */
+  cwd?: string;
 }
 
 export interface AwaitGraphDocument {

@@ -419,6 +419,38 @@ export function findSocketOwner(
 }
 
 /**
+ * The process's working directory (/proc/PID/cwd), for showing its script paths relative to it;
+ * undefined when it cannot be read (another user's process, gone, or deleted).
+ */
+export function readCwd(pid: number): string | undefined {
+  try {
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return cwd.startsWith('/') && !cwd.endsWith(' (deleted)') ? cwd : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process listening on a TCP port of our own network namespace at a loopback or wildcard
+ * address (what `127.0.0.1:PORT` reaches), found by the socket's inode in /proc/net/tcp{,6} and
+ * the /proc/PID/fd that holds it; null when there is none we may see, or past `budgetMs`.
+ */
+export function loopbackPortOwner(port: number, budgetMs = 500): SocketOwner | null {
+  if (process.platform !== 'linux') return null;
+  let sockets: ListeningSocket[];
+  try {
+    sockets = namespaceListenSockets(process.pid);
+  } catch {
+    return null;
+  }
+  const reachable = /^(?:127\.|0\.0\.0\.0$|::1?$|::ffff:127\.|::ffff:0\.0\.0\.0$)/;
+  const inodes = new Set(sockets.filter((s) => s.port === port && reachable.test(s.address)).map((s) => s.inode));
+  if (inodes.size === 0) return null;
+  return findSocketOwner(inodes, { excludePid: process.pid, budgetMs });
+}
+
+/**
  * Whether `pid` shares our network namespace; null if we cannot tell (not allowed to read its ns).
  * Loopback addresses in another namespace are not reachable from here.
  */

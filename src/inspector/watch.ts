@@ -43,7 +43,7 @@ export async function takeWatchLooks(session: CdpSession, options: WatchOptions)
   });
   const started = Date.now();
   for (let i = 0; i < options.looks - 1; i++) {
-    await sleepUntil(started + i * spacingMs, options.signal);
+    await waitForLook(started + i * spacingMs, i + 1, options);
     options.onProgress?.(`look ${i + 1} of ${options.looks}: taking heap snapshot`);
     parser = new SnapshotParser({ maxBytes: options.maxSnapshotBytes });
     parseError = undefined;
@@ -71,8 +71,23 @@ export async function takeWatchLooks(session: CdpSession, options: WatchOptions)
     }
     looks.push({ at, snapshotMs, frames });
   }
-  await sleepUntil(started + (options.looks - 1) * spacingMs, options.signal);
+  await waitForLook(started + (options.looks - 1) * spacingMs, options.looks, options);
   return looks;
+}
+
+/**
+ * Waits until `time`, saying meanwhile which look comes next and when (`look 2 of 2 in 4s`),
+ * counted down each second: a wait of minutes is not a hang.
+ */
+export async function waitForLook(time: number, look: number, options: Pick<WatchOptions, 'looks' | 'signal' | 'onProgress'>): Promise<void> {
+  if (!options.onProgress) return sleepUntil(time, options.signal);
+  for (;;) {
+    const left = time - Date.now();
+    if (left <= 0) return;
+    options.onProgress(`look ${look} of ${options.looks} in ${formatDuration(Math.ceil(left / 1000) * 1000)}`);
+    // To the next whole second left, so the count reads 4s, 3s, 2s, 1s.
+    await sleepUntil(time - (Math.ceil(left / 1000) - 1) * 1000, options.signal);
+  }
 }
 
 function sleepUntil(time: number, signal: AbortSignal | undefined): Promise<void> {

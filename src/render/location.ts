@@ -9,9 +9,13 @@ export interface LocationStyle {
   hostname?: string;
 }
 
-/** `path:line:column`, with file URLs shown as paths (relative to cwd when inside it). */
+/**
+ * `path:line:column`, with file URLs shown as paths (relative to cwd when inside it), and a
+ * library's files from their package on (`undici/lib/web/fetch/index.js:525:9`, the path after the
+ * last `node_modules/`). The hyperlink and the JSON keep the whole URL.
+ */
 export function formatLocation(location: SourceLocation, style: LocationStyle): string {
-  const text = `${displayUrl(location.url, style)}:${location.line}:${location.column}`;
+  const text = `${libraryPath(displayUrl(location.url, style))}:${location.line}:${location.column}`;
   return style.hyperlinks ? hyperlink(location, text, style.hostname) : text;
 }
 
@@ -26,6 +30,14 @@ export function displayUrl(url: string, style: LocationStyle): string {
   const cwd = style.cwd?.replace(/\/+$/, '');
   if (cwd && path.startsWith(cwd + '/')) return path.slice(cwd.length + 1);
   return path;
+}
+
+/** `…/node_modules/undici/lib/x.js` → `undici/lib/x.js` (scoped and nested packages alike); other paths unchanged. */
+export function libraryPath(path: string): string {
+  const at = path.lastIndexOf('node_modules/');
+  if (at < 0 || (at > 0 && path[at - 1] !== '/')) return path;
+  const rest = path.slice(at + 'node_modules/'.length);
+  return rest === '' ? path : rest;
 }
 
 /**

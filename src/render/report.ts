@@ -6,7 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { basename } from 'node:path';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 import { awaitsIndex, compareNodes, displayName } from '../graph/order.js';
-import { displayUrl, formatLocation, type LocationStyle } from './location.js';
+import { displayUrl, formatLocation, libraryPath, type LocationStyle } from './location.js';
 import { renderTree } from './tree.js';
 
 /** Version of the `--json-out` report (the documents inside keep their own schemaVersion). */
@@ -200,6 +200,17 @@ export function shellScript(argv: readonly string[]): string | undefined {
   return argv[argv.length - 2] === '-c' ? argv[argv.length - 1] : undefined;
 }
 
+/**
+ * What a worker is, after `worker N of process P: `: its entry file (`vitest/dist/workers/threads.js`),
+ * after its name when it has one (`new Worker(file, { name })`). Node's own title, `[worker N]`,
+ * would only repeat the heading.
+ */
+export function workerTitle(worker: { workerId: string; title: string; url: string }, style: LocationStyle): string {
+  const file = worker.url ? libraryPath(displayUrl(worker.url, style)) : '';
+  const name = worker.title.replace(/^\[worker \d+\]\s*/, '');
+  return [name, file].filter(Boolean).join(', ') || worker.title;
+}
+
 /** A command line for display: paths relative to cwd, long option lists elided. */
 export function shortCommand(argv: readonly string[], style: LocationStyle = {}, max = 120): string {
   if (argv.length === 0) return '?';
@@ -287,7 +298,7 @@ function threadsOf(report: TreeReport, style: LocationStyle): Thread[] {
     for (const worker of proc.workers) {
       threads.push({
         label: `pid ${proc.pid} worker ${worker.workerId}`,
-        heading: `worker ${worker.workerId} of process ${proc.pid}: ${worker.title} ${displayUrl(worker.url, style)}`,
+        heading: `worker ${worker.workerId} of process ${proc.pid}: ${workerTitle(worker, style)}`,
         report: worker,
         argv: [],
         leaves: worker.document ? stuckLeaves(worker.document) : [],

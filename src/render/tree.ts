@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
+import type { AwaitGraphDocument, AwaitNode, DocumentFilter } from '../graph/types.js';
+import { filterText, viewCounts } from '../graph/filter.js';
 import { awaitsIndex, compareNodes, displayName, FRAME_KINDS, observerSteps } from '../graph/order.js';
 import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
@@ -15,6 +16,11 @@ export interface TreeOptions extends LocationStyle {
   colors: boolean;
   /** Print identical sibling subtrees once, with `× N` (default true). */
   collapse?: boolean;
+  /**
+   * The document before the view's filters (`doc` is filtered): keep-alive lines name the frames
+   * a handle wakes even when the filters hid them.
+   */
+  unfiltered?: AwaitGraphDocument;
 }
 
 /**
@@ -106,13 +112,14 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
     const start = byId.get(cycle[0]);
     if (start && !drawn.has(start.id)) draw(start);
   }
-  if (doc.nodes.length === 0) lines.push(paint.dim('(no suspended async functions or pending awaits)'));
+  if (doc.filter?.matched === 0) lines.push(paint.dim(`(${nothingMatched(doc.filter)})`));
+  else if (doc.nodes.length === 0) lines.push(paint.dim('(no suspended async functions or pending awaits)'));
 
   for (const cycle of doc.cycles) {
     const names = [...cycle, cycle[0]].map((id) => displayName(byId.get(id)));
     lines.push(paint.red(`cycle: ${names.join(' → ')}`));
   }
-  lines.push(...keepAliveLines(doc, paint, options));
+  lines.push(...keepAliveLines(doc, paint, options, options.unfiltered));
   const note = locationNote(doc);
   if (note) lines.push(paint.dim(note));
   return lines.join('\n') + '\n';
@@ -156,17 +163,27 @@ export function locationNote(doc: AwaitGraphDocument): string | undefined {
   return `note: ${placed} of ${plural(total, 'frame')} not located exactly (${how}); ${buy} buys exact locations, at the cost of target time`;
 }
 
+/** `--filter nope matched nothing among 1201 suspended frames and 700 pending promises`. */
+export function nothingMatched(filter: DocumentFilter): string {
+  const matched = `${filterText({ text: filter.text })} matched nothing`;
+  if (!filter.captured) return matched;
+  const { suspendedFrames, pendingPromises } = filter.captured;
+  return `${matched} among ${plural(suspendedFrames, 'suspended frame')} and ${plural(pendingPromises, 'pending promise')}`;
+}
+
 function headerLine(doc: AwaitGraphDocument, paint: ChalkInstance): string {
-  // Generators on the running stack are not suspended (documents with `execution` only).
-  const frames = doc.nodes.filter(
-    (n) => (n.kind === 'async-function' || n.kind === 'async-generator' || n.kind === 'module') && !(doc.execution && n.state === 'running'),
-  ).length;
-  const pending = doc.nodes.filter((n) => n.kind === 'promise').length;
+  const shown = viewCounts(doc);
   const who = [
     doc.target.pid !== null ? `pid ${doc.target.pid}` : doc.target.url,
     doc.target.nodeVersion ? `node ${doc.target.nodeVersion}` : undefined,
   ].filter(Boolean).join(', ');
-  const counts = `${plural(frames, 'suspended frame')}, ${plural(pending, 'pending promise')}` +
+  // A filtered view says so, and counts what it shows of what the capture holds:
+  // `--depth 2 shows 3 of 1201 suspended frames, 0 of 700 pending promises`.
+  const whole = doc.filter?.captured;
+  const counts = (whole
+    ? `${filterText(doc.filter!)} shows ${shown.suspendedFrames} of ${plural(whole.suspendedFrames, 'suspended frame')}, ` +
+      `${shown.pendingPromises} of ${plural(whole.pendingPromises, 'pending promise')}`
+    : `${plural(shown.suspendedFrames, 'suspended frame')}, ${plural(shown.pendingPromises, 'pending promise')}`) +
     (doc.cycles.length > 0 ? `, ${plural(doc.cycles.length, 'await cycle')}` : '');
   if (!doc.execution) return paint.bold(who) + paint.dim(` — ${counts}`);
   // `pid N, node vX — running JavaScript, …` / `… — idle in event loop, …`

@@ -85,7 +85,7 @@ export function groupedNodeIds(doc: AwaitGraphDocument): Set<number> {
  * of user code (through combinators, `.then` steps and Node's own frames); the direct awaiters
  * when there is none.
  */
-function wokenFrames(leafId: number, byId: Map<number, AwaitNode>): AwaitNode[] {
+export function wokenFrames(leafId: number, byId: Map<number, AwaitNode>): AwaitNode[] {
   const leaf = byId.get(leafId);
   if (!leaf) return [];
   const found: AwaitNode[] = [];
@@ -121,21 +121,27 @@ function handleText(handle: KeepAliveHandle, style: LocationStyle): string {
  * The "keeping the event loop alive" section: the active handles (and, dimmed, the ones that do
  * not keep it alive), each with the awaits it would wake. Empty when the document has no keepAlive.
  */
-export function keepAliveLines(doc: AwaitGraphDocument, paint: ChalkInstance, style: LocationStyle): string[] {
+export function keepAliveLines(doc: AwaitGraphDocument, paint: ChalkInstance, style: LocationStyle, unfiltered?: AwaitGraphDocument): string[] {
   if (!doc.keepAlive) return [];
   const active = doc.keepAlive.filter((handle) => handle.active);
   // stdout and stderr that are not being written to are in every process: not worth a line.
   const idle = doc.keepAlive.filter((handle) => !handle.active && handle.description !== 'stdout' && handle.description !== 'stderr');
   const lines: string[] = [];
   lines.push(paint.bold(active.length > 0 ? 'keeping the event loop alive:' : 'nothing keeps the event loop alive'));
-  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  // A view's filters may have hidden what a handle wakes: named from the whole capture when it is
+  // at hand, marked either way, never a bare `?`.
+  const shown = new Set(doc.nodes.map((node) => node.id));
+  const byId = new Map((unfiltered ?? doc).nodes.map((node) => [node.id, node]));
+  const nameOf = (node: AwaitNode) => displayName(node) + (shown.has(node.id) ? '' : ' (filtered out)');
   // Handles that read the same once their own port is left out (200 sockets of one client to one
   // upstream, three MessagePorts) are one line with a count, in the place of the first.
   const merged = new Map<string, { text: string; internal: boolean; names: string[]; count: number }>();
   for (const handle of active) {
     const names = [...new Set(handle.wakes.flatMap((leaf) => {
       const frames = wokenFrames(leaf, byId);
-      return frames.length > 0 ? frames.map((node) => displayName(node)) : [displayName(byId.get(leaf))];
+      if (frames.length > 0) return frames.map(nameOf);
+      const node = byId.get(leaf);
+      return [node ? nameOf(node) : '(filtered out)'];
     }))].sort();
     const text = handleText(handle, style);
     const key = `${handle.internal ? 1 : 0}${withoutOwnPort(text)}\u0001${names.join('\u0001')}`;

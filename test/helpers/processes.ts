@@ -229,7 +229,7 @@ export interface CliResult {
  */
 export function runCli(
   args: string[],
-  options: { timeoutMs?: number; env?: Record<string, string | undefined>; node?: string } = {},
+  options: { timeoutMs?: number; env?: Record<string, string | undefined>; node?: string; cwd?: string } = {},
 ): Promise<CliResult> {
   // The CLI runs on the test's node unless another one is asked for (users run it with their own).
   return runCommand(options.node ?? process.execPath, [CLI, ...args], { ...options, shownArgs: args });

@@ -37,6 +37,29 @@ describe('attach errors', () => {
     expect(isRunning(sleep.pid), context).toBe(true);
   });
 
+  it("a pid of `npm start`, which only runs npm: exit 4, naming the program's pid", async () => {
+    const npm = spawnProcess('npm', ['start', '--silent'], {
+      cwd: join(REPO_ROOT, 'fixtures', 'npm-start'),
+      env: { npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+      perTest: true,
+    });
+    try {
+      await npm.waitForLine('ready', { timeoutMs: 30_000 });
+      const run = await runCli(['attach', String(npm.pid)]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(4);
+      const { message, hint } = expectedFailure(run);
+      const match = new RegExp(`^process ${npm.pid} is \`npm start[^\`]*\`, which only runs npm; the program is its child process (\\d+) \\(\`node \\.\\./nested\\.js\`\\)$`).exec(message);
+      expect(match, context).not.toBeNull();
+      expect(hint, context).toBe(`asyncgraph attach ${match![1]}`);
+      // npm was left alone.
+      expect(isRunning(npm.pid), context).toBe(true);
+    } finally {
+      // The program reads the same stdin: closing it ends the program, then npm.
+      npm.child.stdin!.end();
+    }
+  });
+
   it('a pid that is not a number: exit 2', async () => {
     const run = await runCli(['attach', 'abc']);
     expect(run.code, describeRun(run)).toBe(2);

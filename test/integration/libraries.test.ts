@@ -57,7 +57,7 @@ const GENERIC_POOL: LibraryCase = {
   keepAlive: ['  stdin, reading', ...HEARTBEAT_AND_SIGNALS('fixtures/libs/generic-pool.js', 53)],
 };
 
-const P_LIMIT = 'function at node_modules/p-limit/index.js:66:20';
+const P_LIMIT = 'function at p-limit/index.js:66:20';
 const LIMITERS: LibraryCase = {
   fixture: 'libs/limiters.mjs',
   tree: [
@@ -66,17 +66,17 @@ const LIMITERS: LibraryCase = {
     '└── fetchFeed  fixtures/libs/limiters.mjs:31:16',
     `    └── Promise <pending>  ← held in limit → queue.#tail.value.reject, ${P_LIMIT}`,
     '└── sync  fixtures/libs/limiters.mjs:36:18',
-    '    └── Promise <pending>  ← held in queue.#queue.#queue[0].run → resolve, function at node_modules/p-queue/dist/index.js:362:25',
-    '└── run  node_modules/p-limit/index.js:43:4',
+    '    └── Promise <pending>  ← held in queue.#queue.#queue[0].run → resolve, function at p-queue/dist/index.js:362:25',
+    '└── run  p-limit/index.js:43:4',
     '    └── stuckTask  fixtures/libs/limiters.mjs:18:3',
     '        └── Promise <pending>  ← held in stalled[1].resolve (fixtures/libs/limiters.mjs)',
-    '└── run  node_modules/p-queue/dist/index.js:406:36',
+    '└── run  p-queue/dist/index.js:406:36',
     '    └── stuckTask  fixtures/libs/limiters.mjs:18:3',
     '        └── Promise <pending>  ← held in stalled[0].resolve (fixtures/libs/limiters.mjs)',
     // p-limit settles the caller's promise from `.then(run.bind(…))` on its queue entry's promise.
-    '└── .then(bound run)  (defined at node_modules/p-limit/index.js:32:14)',
+    '└── .then(bound run)  (defined at p-limit/index.js:32:14)',
     `    └── Promise <pending>  ← held in limit → queue.#head.value.run, ${P_LIMIT}`,
-    '└── .then(bound run)  (defined at node_modules/p-limit/index.js:32:14)',
+    '└── .then(bound run)  (defined at p-limit/index.js:32:14)',
     `    └── Promise <pending>  ← held in limit → queue.#tail.value.run, ${P_LIMIT}`,
   ],
   keepAlive: ['  stdin, reading', ...HEARTBEAT_AND_SIGNALS('fixtures/libs/limiters.mjs', 48)],
@@ -215,11 +215,11 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       // The first closure on the way from the socket to the resolver is one of the request handler's
       // methods (they share one context); which one differs between Node versions.
       const { tree, keepAlive } = sections(
-        stdout.replace(/(function at node_modules\/undici\/lib\/web\/fetch\/index\.js):\d+:\d+/g, '$1:LINE'),
+        stdout.replace(/(function at undici\/lib\/web\/fetch\/index\.js):\d+:\d+/g, '$1:LINE'),
         // undici's own 500 ms tick timer (unref()ed) comes and goes with its activity.
         /^ {2}\(and \d+ that do not keep it alive: /,
       );
-      const handler = 'function at node_modules/undici/lib/web/fetch/index.js:LINE (+3 more)';
+      const handler = 'function at undici/lib/web/fetch/index.js:LINE (+3 more)';
       // One chain from the caller down to the socket: the caller's promise names the socket (not
       // the AbortSignal undici listens to), and undici's own mainFetch chain, which holds that
       // promise's resolve function in `fetchParams`, hangs under it (src/graph/holder-links.ts).
@@ -227,13 +227,13 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
         treeText([
           '└── main  fixtures/libs/undici-fetch.js:21:16',
           '    └── getUser  fixtures/libs/undici-fetch.js:16:20',
-          '        └── .catch((anonymous))  (defined at node_modules/undici/index.js:155:41)',
+          '        └── .catch((anonymous))  (defined at undici/index.js:155:41)',
           `            └── Promise <pending>  ← ${socket}, ${handler}`,
-          '                └── mainFetch (holds its resolve)  node_modules/undici/lib/web/fetch/index.js:596:20',
-          '                    └── .catch((anonymous))  (defined at node_modules/undici/lib/web/fetch/index.js:963:16)',
-          '                        └── httpFetch  node_modules/undici/lib/web/fetch/index.js:1142:33',
-          '                            └── httpNetworkOrCacheFetch  node_modules/undici/lib/web/fetch/index.js:1600:29',
-          '                                └── httpNetworkFetch  node_modules/undici/lib/web/fetch/index.js:1954:63',
+          '                └── mainFetch (holds its resolve)  undici/lib/web/fetch/index.js:596:20',
+          '                    └── .catch((anonymous))  (defined at undici/lib/web/fetch/index.js:963:16)',
+          '                        └── httpFetch  undici/lib/web/fetch/index.js:1142:33',
+          '                            └── httpNetworkOrCacheFetch  undici/lib/web/fetch/index.js:1600:29',
+          '                                └── httpNetworkFetch  undici/lib/web/fetch/index.js:1954:63',
           `                                    └── Promise <pending>  ← ${socket}, ${handler}`,
         ]),
       );

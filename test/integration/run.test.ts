@@ -250,7 +250,7 @@ describe('run: vitest', () => {
     // The worker belongs to vitest's main process, and is shown under it.
     expect(section(result.stderr, `process ${pid}, `), context).toMatch(/^── process \d+, parent \d+: node node_modules\/\.bin\/vitest run --config/);
     const worker = section(result.stderr, `worker ${workerId} of process ${pid}: `);
-    expect(worker, context).toMatch(new RegExp(`^── worker ${workerId} of process ${pid}: \\[worker ${workerId}\\] node_modules/vitest/dist/workers/threads\\.js\\n`));
+    expect(worker, context).toMatch(new RegExp(`^── worker ${workerId} of process ${pid}: vitest/dist/workers/threads\\.js\\n`));
     expect(worker, context).toContain(`test file: ${PROJECT}/vitest/hanging.test.js\n`);
     expect(worker, context).toMatch(new RegExp(`└── waitForJob  ${STUCK}\\n`));
     expectNothingSurvives(result, marker);

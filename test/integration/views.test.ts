@@ -4,6 +4,7 @@
 // first one (what they test does not depend on V8).
 
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
 import { displayLocation, parseDocument, sourceAt, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
 import { describeRun, expectAlive, fixtureForSuite, runCli } from '../helpers/processes.js';
@@ -210,9 +211,22 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
           '                    └── loadOrders  fixtures/demo-service.js:49:18  …',
         ]),
       );
+      // The header says what the view hides: what it shows of what the process has.
+      expect(splitTree(run.stdout).header, context).toMatch(/ — idle in event loop, --filter loadOrders --depth 6 shows 7 of 15 suspended frames, 0 of 4 pending promises$/);
+      const none = await runCli(['attach', String(target().pid), '--no-color', '--filter', 'no such frame', ...EXACT]);
+      expect(none.code, describeRun(none)).toBe(0);
+      expect(splitTree(none.stdout).header, describeRun(none)).toMatch(/ — idle in event loop, --filter "no such frame" shows 0 of 15 suspended frames, 0 of 4 pending promises$/);
+      expect(splitTree(none.stdout).body.split('\n')[0], describeRun(none)).toBe('(--filter "no such frame" matched nothing among 15 suspended frames and 4 pending promises)');
+      // A format without a header says it on stderr.
+      const table = await runCli(['attach', String(target().pid), '--format', 'table', '--filter', 'nomatch', ...EXACT]);
+      expect(table.stdout, describeRun(table)).toBe('FUNCTION  LOCATION  AWAITER  AWAITER LOCATION\n');
+      expect(table.stderr, describeRun(table)).toContain('asyncgraph: note: --filter nomatch matched nothing among 15 suspended frames and 4 pending promises\n');
       const snapshot = await runCli(['snapshot', '--pid', String(target().pid), '--format', 'tree', '--depth', '1', '--no-color', ...EXACT]);
       expect(snapshot.code, describeRun(snapshot)).toBe(0);
       expect(forest(snapshot.stdout), describeRun(snapshot)).toBe(treeText(['└── main  fixtures/demo-service.js:65:3  …']));
+      // Paths are relative to the target's working directory, wherever asyncgraph runs.
+      const elsewhere = await runCli(['attach', String(target().pid), '--depth', '1', '--no-color', ...EXACT], { cwd: tmpdir() });
+      expect(forest(elsewhere.stdout), describeRun(elsewhere)).toBe(treeText(['└── main  fixtures/demo-service.js:65:3  …']));
       const linked = await runCli(['attach', String(target().pid), '--depth', '1', ...EXACT], { env: { FORCE_HYPERLINK: '1' } });
       expect(linked.stdout, describeRun(linked)).toContain(`\x1b]8;;file://`);
       expect(linked.stdout, describeRun(linked)).toContain('/fixtures/demo-service.js\x1b\\fixtures/demo-service.js:65:3\x1b]8;;\x1b\\');

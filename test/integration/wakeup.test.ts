@@ -202,8 +202,31 @@ describe.each(nodeTargets)('node $major', ({ path, major }) => {
       expect(run.code, context).toBe(1);
       expect(run.stdout, context).toMatch(new RegExp(`^process tree of pid ${target().pid} — 1 Node process\\n`));
       expect(run.stdout, context).toContain('awaitsForever');
+      const filtered = await runCli(['attach', String(target().pid), '--children', '--no-color', '--fail-on', 'deadlock', '--filter', 'awaitsJob', ...CAPTURE_FLAGS]);
+      expect(filtered.code, describeRun(filtered)).toBe(1);
+      expect(filtered.stderr.split('\n')[0], describeRun(filtered)).toBe(`asyncgraph: --fail-on deadlock in process ${target().pid}: 5 deadlocks, all hidden by --filter awaitsJob:`);
       const without = await runCli(['attach', String(target().pid), '--children', '--no-color', ...CAPTURE_FLAGS]);
       expect(without.code, describeRun(without)).toBe(0);
+      await expectAlive(target());
+    });
+
+    it.sequential('--fail-on deadlock with a filter that hides the deadlocks says why it failed', async () => {
+      const run = await runCli(['attach', String(target().pid), '--no-color', '--fail-on', 'deadlock', '--filter', 'awaitsJob', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(1);
+      expect(splitTree(run.stdout).header, context).toMatch(/ — idle in event loop, --filter awaitsJob shows 1 of 11 suspended frames, 1 of 9 pending promises$/);
+      // Keep-alive lines name the frames a timer wakes though the filter hid them.
+      expect(run.stdout, context).toMatch(/^ {2}timer 1h \(.* left\) {2}→ wakes settledNever \(filtered out\)$/m);
+      expect(run.stdout, context).not.toContain('wakes ?');
+      expect(run.stderr.split('\n'), context).toEqual([
+        'asyncgraph: --fail-on deadlock: 5 deadlocks, all hidden by --filter awaitsJob:',
+        '  loadConfig, startServer → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  awaitsForever → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  settledNever → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  allWithTimer → Promise <pending>: never settles: no resolve function is alive and nothing native holds it',
+        '  await cycle cycleA → cycleB → cycleA: nothing outside it can break it',
+        '',
+      ]);
       await expectAlive(target());
     });
 

@@ -111,8 +111,8 @@ describe('renderGithubSummary', () => {
   });
 
   it('lists library leaves as such, and failed captures in one line', () => {
-    expect(markdown).toContain('- `run` at `node_modules/vitest/dist/pool.js:10:3`, awaiting `Promise <pending>` (library)');
-    expect(markdown).toContain('### worker 1 of process 102: [worker 1] w.js\n\nNot captured: the worker thread exited\n');
+    expect(markdown).toContain('- `run` at `vitest/dist/pool.js:10:3`, awaiting `Promise <pending>` (library)');
+    expect(markdown).toContain('### worker 1 of process 102: w.js\n\nNot captured: the worker thread exited\n');
   });
 });
 

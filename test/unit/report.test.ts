@@ -8,6 +8,7 @@ import {
   shortCommand,
   stuckLeaves,
   testFilesOf,
+  workerTitle,
   type TreeReport,
 } from '../../src/render/report.js';
 import { formatDuration } from '../../src/cli/duration.js';
@@ -131,6 +132,15 @@ describe('test files', () => {
   });
 });
 
+describe('workerTitle', () => {
+  it("names a worker by its entry file (after its name when it has one), not Node's [worker N]", () => {
+    const url = 'file:///app/node_modules/vitest/dist/workers/threads.js';
+    expect(workerTitle({ workerId: '1', title: '[worker 1]', url }, { cwd: '/app' })).toBe('vitest/dist/workers/threads.js');
+    expect(workerTitle({ workerId: '2', title: '[worker 2] resizer', url: 'file:///app/src/resize.js' }, { cwd: '/app' })).toBe('resizer, src/resize.js');
+    expect(workerTitle({ workerId: '3', title: '[worker 3]', url: '' }, {})).toBe('[worker 3]');
+  });
+});
+
 describe('shortCommand', () => {
   it('shows paths relative to cwd and quotes what a shell would need quoted', () => {
     expect(shortCommand(['/usr/bin/node', `${ROOT}/test/a.test.js`, 'a b'], { cwd: ROOT })).toBe('node test/a.test.js "a b"');
@@ -175,7 +185,7 @@ describe('renderTreeReport', () => {
   it('then per process and worker: heading, test file, stuck leaves, the full forest', () => {
     expect(text).toContain(
       [
-        '── worker 1 of process 4240: [worker 1] node_modules/vitest/dist/workers/threads.js',
+        '── worker 1 of process 4240: vitest/dist/workers/threads.js',
         'test file: test/hanging.test.js',
         'stuck (1 leaf await, and 1 in Node internals):',
         '  waitForJob  lib/jobs.js:24:15  awaiting Promise <pending>',
@@ -187,7 +197,7 @@ describe('renderTreeReport', () => {
       [
         '── process 4240, parent 4239: node node_modules/.bin/vitest run',
         'stuck (1 leaf await):',
-        '  Pool.run  node_modules/vitest/dist/cli-api.js:3491:3  awaiting Promise <pending>  (library)',
+        '  Pool.run  vitest/dist/cli-api.js:3491:3  awaiting Promise <pending>  (library)',
       ].join('\n'),
     );
     expect(text).toContain('── process 4250, parent 4240: node server.js\ncapture failed: process 4250 exited during the capture\n');
@@ -197,7 +207,7 @@ describe('renderTreeReport', () => {
     const libraryOnly = { ...report, processes: [{ ...report.processes[0], workers: [] }] };
     expect(renderTreeReport(libraryOnly, { colors: false, cwd: ROOT }).split('\n').slice(0, 3)).toEqual([
       'Stuck awaits:',
-      '  Pool.run  node_modules/vitest/dist/cli-api.js:3491:3  awaiting Promise <pending>  (library)',
+      '  Pool.run  vitest/dist/cli-api.js:3491:3  awaiting Promise <pending>  (library)',
       '      in pid 4240',
     ]);
   });

@@ -116,6 +116,6 @@ describe('view options', () => {
       expect(out).toContain('query');
       expect(out).not.toContain('stepA');
     }
-    expect(JSON.parse(renderView(serviceDocument(), 'json', filters, style)).filter).toEqual({ text: 'query', hiddenNodes: 9 });
+    expect(JSON.parse(renderView(serviceDocument(), 'json', filters, style)).filter).toEqual({ text: 'query', hiddenNodes: 9, matched: 2, captured: { nodes: 17, suspendedFrames: 11, pendingPromises: 4 } });
   });
 });
