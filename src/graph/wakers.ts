@@ -196,6 +196,8 @@ class WakeupAnalyzer {
     this.generatorFlag = new Uint8Array(heap.nodeCount);
     this.nativeFlag = new Uint8Array(heap.nodeCount);
     this.leafVerdicts = new Uint8Array(heap.nodeCount);
+    this.holderKinds = new Uint8Array(heap.nodeCount);
+    this.followFlag = new Uint8Array(heap.nodeCount);
     this.scriptContext = heap.stringIndex('system / ScriptContext');
   }
 
@@ -397,7 +399,7 @@ class WakeupAnalyzer {
   }
 
   private nativeWaker(node: number, what: string): FoundWaker {
-    const resource = this.reader.isObject(node) ? describeResource(this.reader, node) : null;
+    const resource = this.reader.isObject(node) ? this.resourceOf(node) : null;
     if (resource) return resourceWaker(resource);
     return { kind: 'native', description: `held by native ${what}` };
   }
@@ -421,9 +423,15 @@ class WakeupAnalyzer {
     const starts = new Set(resolvers);
     let frontier = [...resolvers];
     let visited = frontier.length;
+    let resourceHits = 0;
+    let resourceHitsChecked = 0;
     // Deep enough for a linked list of a few hundred waiters (generic-pool's queue): the node
     // limit, not the depth, bounds the work.
     for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
+      if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
+        resourceHitsChecked = resourceHits;
+        if (this.answered(hits, parent)) break;
+      }
       const next: number[] = [];
       for (const child of frontier) {
         this.heap.forEachRetainer(child, (from, edge) => {
@@ -433,8 +441,10 @@ class WakeupAnalyzer {
           visited++;
           this.visitedTotal++;
           const kind = this.hitKind(from, edge);
-          if (kind) hits.push({ kind, node: from, distance });
-          else {
+          if (kind) {
+            hits.push({ kind, node: from, distance });
+            if (HIT_RANK[kind] === 0) resourceHits++;
+          } else {
             // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
             // names the holder too, while the search goes on to what can reach that scope.
             if (this.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
@@ -461,14 +471,7 @@ class WakeupAnalyzer {
     // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
     // An AbortSignal's 'abort' listener settles it only if someone cancels: any other resource holding
     // the resolver (undici's fetch: the request's socket) is what the work waits on, so it comes first.
-    found.sort(
-      (a, b) =>
-        HIT_RANK[a.hit.kind] - HIT_RANK[b.hit.kind] ||
-        Number(a.waker.kind === 'abort-signal') - Number(b.waker.kind === 'abort-signal') ||
-        a.hit.distance - b.hit.distance ||
-        Number(a.hit.kind === 'global') - Number(b.hit.kind === 'global') ||
-        (a.waker.description < b.waker.description ? -1 : a.waker.description > b.waker.description ? 1 : 0),
-    );
+    found.sort(compareFound);
     // Two variables holding the same object (`held` in a module and `globalThis.held`) are one holder.
     const aliases = new Set<string>();
     const wakers = found
@@ -482,6 +485,44 @@ class WakeupAnalyzer {
     const unique = dedupe(wakers);
     if (unique.length === 0) return [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }];
     return unique.slice(0, this.maxWakers);
+  }
+
+  /**
+   * Whether the hits found so far already decide the search's answer, so it can stop before the
+   * next level (a fetch's leaf reaches its socket and client in a few steps, then would walk
+   * thousands of undici's nodes to its node limit, for every leaf). So when the first maxWakers
+   * wakers, in searchWakers' order and after dedupe, are resources or emitters (rank 0) that are
+   * not AbortSignals and not 'error' listeners, and whose text does not depend on what else the
+   * search sees (an emitter's event read from the path, not from the visited listeners): a hit
+   * of a later level is farther, so it sorts after all of them, and dedupe replaces only an
+   * 'error' listener. Same answer as the whole search, less of the node budget spent.
+   */
+  private answered(hits: Hit[], parent: Map<number, Step>): boolean {
+    const found: { hit: Hit; waker: FoundWaker }[] = [];
+    for (const hit of hits) {
+      if (HIT_RANK[hit.kind] !== 0) continue;
+      if (hit.kind === 'event-target') return false;
+      const steps = this.pathDown(hit.node, parent);
+      if (hit.kind === 'emitter' && this.listenerEvent(steps) === undefined) return false;
+      const waker = this.hitWaker(hit, steps, () => false);
+      if (waker) found.push({ hit, waker });
+    }
+    found.sort(compareFound);
+    const keys = new Set<string>();
+    for (const { waker } of found) {
+      if (waker.kind === 'abort-signal' || waker.event?.name === 'error') return false;
+      keys.add(waker.resourceId !== undefined ? `r${waker.resourceId}` : `${waker.kind}:${waker.description}`);
+      if (keys.size === this.maxWakers) return true;
+    }
+    return false;
+  }
+
+  /** The event of the listener an emitter hit's path goes through (`_events.NAME`), unless 'error'. */
+  private listenerEvent(steps: PathStep[]): string | undefined {
+    const step = steps[1];
+    if (!step || this.heap.edgeType(step.edge) !== this.reader.propertyEdge) return undefined;
+    const name = this.heap.edgeName(step.edge);
+    return typeof name === 'string' && name !== 'error' ? name : undefined;
   }
 
   /**
@@ -572,34 +613,75 @@ class WakeupAnalyzer {
   private follows(from: number, edge: number): boolean {
     const heap = this.heap;
     if (heap.edgeType(edge) === this.reader.weakEdge) return false;
-    const name = heap.edgeName(edge);
-    if (typeof name === 'string' && SKIPPED_EDGES.has(name)) return false;
-    const type = heap.typeName(from);
+    const nameIndex = heap.edgeNameIndex(edge);
+    if (nameIndex >= 0 && this.skippedEdgeNames().has(nameIndex)) return false;
+    let flag = this.followFlag[from];
+    if (flag === 0) this.followFlag[from] = flag = this.followsFrom(from) ? 2 : 1;
+    return flag === 2;
+  }
+
+  /** follows's part that depends on the retainer alone. */
+  private followsFrom(from: number): boolean {
+    const type = this.heap.typeName(from);
     if (type === 'code' || type === 'object shape') return false;
-    const fromName = heap.nameOf(from);
+    const fromName = this.heap.nameOf(from);
     return !(fromName === 'system / Map' || fromName.startsWith('system / Map ') || this.reader.isNativeContext(from));
   }
 
-  private hitKind(node: number, edge: number): HitKind | null {
-    const heap = this.heap;
-    const reader = this.reader;
-    if (reader.isRoot(node)) return 'root';
-    const name = heap.nameOf(node);
-    const edgeName = heap.edgeName(edge);
-    if (reader.isObject(node)) {
-      if (edgeName === '_events') return 'emitter';
-      if (edgeName === '<symbol kEvents>') return 'event-target';
-      if (isResourceClass(reader.className(node))) return 'resource';
-      if (name === 'system / Context') {
-        return heap.edgeType(edge) === reader.contextEdge && this.isTopLevelContext(node) ? 'variable' : null;
+  /** Per heap node: 0 not known yet, 1 follows no retainer edge from it, 2 it may (see follows). */
+  private readonly followFlag: Uint8Array;
+
+  /** String indexes of SKIPPED_EDGES's names. */
+  private skippedEdgeNames(): Set<number> {
+    if (!this.skippedNames) {
+      this.skippedNames = new Set();
+      for (const name of SKIPPED_EDGES) {
+        const index = this.reader.str(name);
+        if (index >= 0) this.skippedNames.add(index);
       }
-      if (name === 'system / PromiseReaction') return 'reaction';
-      if (/^system \/ \w*(Task|Microtask)$/.test(name)) return 'microtask';
-      if (this.isGenerator(node)) return 'frame';
-      if (reader.className(node) === 'global') return 'global';
     }
-    if (name === 'system / PromiseReaction') return 'reaction';
-    return null;
+    return this.skippedNames;
+  }
+
+  private skippedNames: Set<number> | undefined;
+
+  /**
+   * What a retainer met by the search is, through this edge. The part that depends on the node
+   * alone (its class, whether it is a resource, a top-level scope, a frame) is worked out once per
+   * node: thousands of leaves' searches pass through the same holders.
+   */
+  private hitKind(node: number, edge: number): HitKind | null {
+    let kind = this.holderKinds[node];
+    if (kind === 0) this.holderKinds[node] = kind = this.holderKind(node);
+    if (kind === HOLDER_ROOT) return 'root';
+    if (kind >= HOLDER_OBJECT) {
+      const edgeName = this.heap.edgeNameIndex(edge);
+      if (edgeName >= 0) {
+        if (edgeName === this.reader.str('_events')) return 'emitter';
+        if (edgeName === this.reader.str('<symbol kEvents>')) return 'event-target';
+      }
+      if (kind === HOLDER_TOP_CONTEXT) return this.heap.edgeType(edge) === this.reader.contextEdge ? 'variable' : null;
+    }
+    return HOLDER_HIT_KINDS[kind];
+  }
+
+  /** Per heap node: 0 not known yet, else a HOLDER_… code (hitKind's part that ignores the edge). */
+  private readonly holderKinds: Uint8Array;
+
+  private holderKind(node: number): number {
+    const reader = this.reader;
+    if (reader.isRoot(node)) return HOLDER_ROOT;
+    const name = this.heap.nameOf(node);
+    if (reader.isObject(node)) {
+      if (isResourceClass(reader.className(node))) return HOLDER_RESOURCE;
+      if (name === 'system / Context') return this.isTopLevelContext(node) ? HOLDER_TOP_CONTEXT : HOLDER_OBJECT;
+      if (name === 'system / PromiseReaction') return HOLDER_REACTION;
+      if (/^system \/ \w*(Task|Microtask)$/.test(name)) return HOLDER_MICROTASK;
+      if (this.isGenerator(node)) return HOLDER_FRAME;
+      if (reader.className(node) === 'global') return HOLDER_GLOBAL;
+      return HOLDER_OBJECT;
+    }
+    return name === 'system / PromiseReaction' ? HOLDER_OTHER_REACTION : HOLDER_NONE;
   }
 
   /**
@@ -631,7 +713,10 @@ class WakeupAnalyzer {
   private hitWaker(hit: Hit, steps: PathStep[], visited: (node: number) => boolean): FoundWaker | null {
     const heap = this.heap;
     const reader = this.reader;
-    const path = this.describePath(hit.node, steps);
+    // Emitters, resources and microtasks are not named by the path: not worked out for them (a
+    // fetch's leaf meets hundreds of other requests' emitters).
+    const named = hit.kind !== 'emitter' && hit.kind !== 'event-target' && hit.kind !== 'resource' && hit.kind !== 'microtask';
+    const path = named ? this.describePath(hit.node, steps) : '';
     const definitions = this.closuresOnPath(steps);
     const base = definitions.length > 0 ? { definitions } : {};
     switch (hit.kind) {
@@ -640,7 +725,7 @@ class WakeupAnalyzer {
         const names = hit.kind === 'emitter' ? this.emitterEvents(steps, visited) : this.eventTargetEvents(steps, visited);
         // events.once() also listens for 'error': name the event that was asked for.
         const eventName = names.find((name) => name !== 'error') ?? names[0];
-        const resource = describeResource(reader, hit.node);
+        const resource = this.resourceOf(hit.node);
         const isSignal = reader.protoName(hit.node) === 'AbortSignal' || reader.className(hit.node) === 'AbortSignal';
         const target = resource ? resource.description : isSignal ? 'AbortSignal' : reader.className(hit.node) || 'an event emitter';
         const holder = resource ? '' : this.nameHolder(hit.node);
@@ -655,7 +740,7 @@ class WakeupAnalyzer {
         };
       }
       case 'resource': {
-        const resource = describeResource(reader, hit.node);
+        const resource = this.resourceOf(hit.node);
         if (!resource) return null;
         const waker = resourceWaker(resource);
         const all = [...(waker.definitions ?? []), ...definitions];
@@ -793,6 +878,15 @@ class WakeupAnalyzer {
   }
 
   private readonly contextScripts = new Map<number, RawLocation | undefined>();
+
+  /** describeResource, once per holder (a socket or emitter shared by hundreds of leaves). */
+  private resourceOf(node: number): FoundResource | null {
+    let resource = this.resources.get(node);
+    if (resource === undefined) this.resources.set(node, (resource = describeResource(this.reader, node)));
+    return resource;
+  }
+
+  private readonly resources = new Map<number, FoundResource | null>();
 
   /**
    * A short name for an emitter: the variable or property path that holds it, if near; a suspended
@@ -1153,10 +1247,49 @@ const HIT_RANK: Record<HitKind, number> = {
   root: 4,
 };
 
+/**
+ * hitKind's codes per heap node. From HOLDER_OBJECT up, objects: an `_events` or kEvents edge
+ * makes them an emitter or event target first.
+ */
+const HOLDER_NONE = 1;
+const HOLDER_ROOT = 2;
+const HOLDER_OTHER_REACTION = 3;
+const HOLDER_OBJECT = 4;
+const HOLDER_TOP_CONTEXT = 5;
+const HOLDER_RESOURCE = 6;
+const HOLDER_REACTION = 7;
+const HOLDER_MICROTASK = 8;
+const HOLDER_FRAME = 9;
+const HOLDER_GLOBAL = 10;
+const HOLDER_HIT_KINDS: readonly (HitKind | null)[] = [
+  null,
+  null,
+  'root',
+  'reaction',
+  null,
+  null,
+  'resource',
+  'reaction',
+  'microtask',
+  'frame',
+  'global',
+];
+
 /** How a promise variable of neverSettling is settled: by its producer node, by the promises it was resolved with, or a leaf. */
 const OWNED = 0;
 const LOOKED_THROUGH = 1;
 const LEAF = 2;
+
+/** The order of a search's wakers (see searchWakers). */
+function compareFound(a: { hit: Hit; waker: FoundWaker }, b: { hit: Hit; waker: FoundWaker }): number {
+  return (
+    HIT_RANK[a.hit.kind] - HIT_RANK[b.hit.kind] ||
+    Number(a.waker.kind === 'abort-signal') - Number(b.waker.kind === 'abort-signal') ||
+    a.hit.distance - b.hit.distance ||
+    Number(a.hit.kind === 'global') - Number(b.hit.kind === 'global') ||
+    (a.waker.description < b.waker.description ? -1 : a.waker.description > b.waker.description ? 1 : 0)
+  );
+}
 
 function resourceWaker(resource: FoundResource): FoundWaker {
   return {
