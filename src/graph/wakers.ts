@@ -156,6 +156,79 @@ interface Step {
   child: number;
 }
 
+/** Where a search reached each node from. */
+interface StepsUp {
+  get(node: number): Step | undefined;
+}
+
+/**
+ * A leaf's search tree: for each node reached, the edge and the node it was reached from. Open
+ * addressing over typed arrays sized for the search's node limit, emptied by a generation count:
+ * a Map per leaf was most of the search's own time (a million nodes reached for 200 stuck fetches).
+ */
+class SearchTree implements StepsUp {
+  private readonly keys: Int32Array;
+  private readonly stamps: Uint32Array;
+  private readonly edges: Int32Array;
+  private readonly children: Int32Array;
+  private readonly shift: number;
+  private readonly mask: number;
+  private generation = 1;
+
+  /** Room for `limit` nodes (a search stops at its limit). */
+  constructor(limit: number) {
+    let bits = 4;
+    while (1 << bits < limit * 2 + 2) bits++;
+    this.keys = new Int32Array(1 << bits);
+    this.stamps = new Uint32Array(1 << bits);
+    this.edges = new Int32Array(1 << bits);
+    this.children = new Int32Array(1 << bits);
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
+  }
+
+  clear(): void {
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  has(node: number): boolean {
+    return this.slotOf(node) >= 0;
+  }
+
+  get(node: number): Step | undefined {
+    const slot = this.slotOf(node);
+    return slot < 0 ? undefined : { edge: this.edges[slot], child: this.children[slot] };
+  }
+
+  /** Records how `node` was reached (once: the caller checks `has` first). */
+  set(node: number, edge: number, child: number): void {
+    for (let slot = this.hash(node); ; slot = (slot + 1) & this.mask) {
+      if (this.stamps[slot] !== this.generation) {
+        this.stamps[slot] = this.generation;
+        this.keys[slot] = node;
+        this.edges[slot] = edge;
+        this.children[slot] = child;
+        return;
+      }
+    }
+  }
+
+  /** The slot of `node`, or -1. */
+  private slotOf(node: number): number {
+    for (let slot = this.hash(node); ; slot = (slot + 1) & this.mask) {
+      if (this.stamps[slot] !== this.generation) return -1;
+      if (this.keys[slot] === node) return slot;
+    }
+  }
+
+  private hash(node: number): number {
+    return (Math.imul(node, 0x9e3779b1) >>> this.shift) & this.mask;
+  }
+}
+
 type HitKind = 'resource' | 'emitter' | 'event-target' | 'variable' | 'global' | 'scope' | 'frame' | 'reaction' | 'microtask' | 'root';
 
 interface Hit {
@@ -178,6 +251,8 @@ class WakeupAnalyzer {
   private visitedTotal = 0;
   private readonly scriptContext: number;
   private readonly closureNames: ClosureNames | undefined;
+  /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
+  private readonly searchTree: SearchTree;
   /** closureUses answers by closure and variable. */
   private readonly usesCache = new Map<string, boolean>();
 
@@ -198,6 +273,7 @@ class WakeupAnalyzer {
     this.leafVerdicts = new Uint8Array(heap.nodeCount);
     this.holderKinds = new Uint8Array(heap.nodeCount);
     this.followFlag = new Uint8Array(heap.nodeCount);
+    this.searchTree = new SearchTree(this.searchLimit);
     this.scriptContext = heap.stringIndex('system / ScriptContext');
   }
 
@@ -418,7 +494,8 @@ class WakeupAnalyzer {
   }
 
   private searchWakers(resolvers: number[]): FoundWaker[] {
-    const parent = new Map<number, Step>();
+    const parent = this.searchTree;
+    parent.clear();
     const hits: Hit[] = [];
     const starts = new Set(resolvers);
     let frontier = [...resolvers];
@@ -437,7 +514,7 @@ class WakeupAnalyzer {
         this.heap.forEachRetainer(child, (from, edge) => {
           if (parent.has(from) || starts.has(from) || !this.follows(from, edge)) return;
           if (!this.reachesThroughScope(from, edge, child, parent)) return;
-          parent.set(from, { edge, child });
+          parent.set(from, edge, child);
           visited++;
           this.visitedTotal++;
           const kind = this.hitKind(from, edge);
@@ -497,7 +574,7 @@ class WakeupAnalyzer {
    * of a later level is farther, so it sorts after all of them, and dedupe replaces only an
    * 'error' listener. Same answer as the whole search, less of the node budget spent.
    */
-  private answered(hits: Hit[], parent: Map<number, Step>): boolean {
+  private answered(hits: Hit[], parent: StepsUp): boolean {
     const found: { hit: Hit; waker: FoundWaker }[] = [];
     for (const hit of hits) {
       if (HIT_RANK[hit.kind] !== 0) continue;
@@ -546,7 +623,7 @@ class WakeupAnalyzer {
    * callback `() => flush()`). Anything else (no variable on the path, builtin code, no source)
    * is followed as before.
    */
-  private reachesThroughScope(from: number, edge: number, context: number, parent: Map<number, Step>): boolean {
+  private reachesThroughScope(from: number, edge: number, context: number, parent: StepsUp): boolean {
     const heap = this.heap;
     const reader = this.reader;
     if (!this.closureNames || heap.edgeType(edge) !== reader.internalEdge || heap.edgeNameIndex(edge) !== reader.str('context')) return true;
@@ -557,7 +634,7 @@ class WakeupAnalyzer {
   }
 
   /** The scope variable a path down from a context starts with (through outer scopes), or null. */
-  private variableBelow(context: number, parent: Map<number, Step>): string | null {
+  private variableBelow(context: number, parent: StepsUp): string | null {
     const heap = this.heap;
     let at = context;
     for (let guard = 0; guard < 32; guard++) {
@@ -783,7 +860,7 @@ class WakeupAnalyzer {
   }
 
   /** The steps from a hit down to the resolving function it holds. */
-  private pathDown(top: number, parent: Map<number, Step>): PathStep[] {
+  private pathDown(top: number, parent: StepsUp): PathStep[] {
     const steps: PathStep[] = [];
     let at = top;
     for (let guard = 0; guard < MAX_SEARCH_DEPTH; guard++) {
