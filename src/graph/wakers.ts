@@ -978,25 +978,27 @@ class WakeupAnalyzer {
   }
 
   private readonly holderNames = new Map<number, string>();
+  private readonly holderTree = new SearchTree(HOLDER_SEARCH_LIMIT);
 
   private findHolderName(node: number): string {
-    const parent = new Map<number, Step>();
+    const parent = this.holderTree;
+    parent.clear();
     let frontier = [node];
     let visited = 1;
     let frame: number | undefined;
-    for (let distance = 1; frontier.length > 0 && distance <= 6 && visited < 1500; distance++) {
+    for (let distance = 1; frontier.length > 0 && distance <= 6 && visited < HOLDER_SEARCH_LIMIT; distance++) {
       const next: number[] = [];
       for (const child of frontier) {
         let found: number | undefined;
         this.heap.forEachRetainer(child, (from, edge) => {
           if (from === node || parent.has(from) || !this.follows(from, edge)) return false;
-          parent.set(from, { edge, child });
+          parent.set(from, edge, child);
           visited++;
           const kind = this.hitKind(from, edge);
           if (kind === 'variable' || kind === 'global') found = from;
           else if (kind === 'frame') frame ??= from;
           else if (!kind) next.push(from);
-          return found !== undefined || visited >= 1500;
+          return found !== undefined || visited >= HOLDER_SEARCH_LIMIT;
         });
         if (found !== undefined) {
           const steps = this.pathDown(found, parent);
@@ -1475,6 +1477,9 @@ export function* heapWakeupSteps(
     return undefined;
   }
 }
+
+/** Heap nodes nameHolder's search visits, at most. */
+const HOLDER_SEARCH_LIMIT = 1500;
 
 /** Retainer steps from a resolving function to its holder, at most. */
 const MAX_SEARCH_DEPTH = 400;
