@@ -254,7 +254,7 @@ class WakeupAnalyzer {
   /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
   private readonly searchTree: SearchTree;
   /** closureUses answers by closure and variable. */
-  private readonly usesCache = new Map<string, boolean>();
+  private readonly usesCache = new Map<number, Map<string, boolean>>();
 
   constructor(
     private readonly heap: HeapGraph,
@@ -496,6 +496,7 @@ class WakeupAnalyzer {
   private searchWakers(resolvers: number[]): FoundWaker[] {
     const parent = this.searchTree;
     parent.clear();
+    this.settledWakers.clear();
     const hits: Hit[] = [];
     const starts = new Set(resolvers);
     let frontier = [...resolvers];
@@ -542,7 +543,8 @@ class WakeupAnalyzer {
     const found = best
       .map((hit) => {
         const steps = this.pathDown(hit.node, parent);
-        return { hit, waker: this.hitWaker(hit, steps, seen), alias: this.aliasKey(hit, steps) };
+        const settled = this.settledWakers.get(hit.node);
+        return { hit, waker: settled !== undefined ? settled : this.hitWaker(hit, steps, seen), alias: this.aliasKey(hit, steps) };
       })
       .filter((entry): entry is { hit: Hit; waker: FoundWaker; alias: string } => entry.waker !== null);
     // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
@@ -579,20 +581,33 @@ class WakeupAnalyzer {
     for (const hit of hits) {
       if (HIT_RANK[hit.kind] !== 0) continue;
       if (hit.kind === 'event-target') return false;
-      const steps = this.pathDown(hit.node, parent);
-      if (hit.kind === 'emitter' && this.listenerEvent(steps) === undefined) return false;
-      const waker = this.hitWaker(hit, steps, () => false);
+      let waker = this.settledWakers.get(hit.node);
+      if (waker === undefined) {
+        const steps = this.pathDown(hit.node, parent);
+        if (hit.kind === 'emitter' && this.listenerEvent(steps) === undefined) return false;
+        waker = this.hitWaker(hit, steps, () => false);
+        this.settledWakers.set(hit.node, waker);
+      }
       if (waker) found.push({ hit, waker });
     }
     found.sort(compareFound);
     const keys = new Set<string>();
     for (const { waker } of found) {
-      if (waker.kind === 'abort-signal' || waker.event?.name === 'error') return false;
+      // An AbortSignal sorts after every other resource, a later one too: it cannot be among them.
+      if (waker.kind === 'abort-signal') continue;
+      if (waker.event?.name === 'error') return false;
       keys.add(waker.resourceId !== undefined ? `r${waker.resourceId}` : `${waker.kind}:${waker.description}`);
       if (keys.size === this.maxWakers) return true;
     }
     return false;
   }
+
+  /**
+   * The current search's wakers of resource and emitter hits that do not depend on what else it
+   * sees (see answered), by hit node: worked out once, whether answered or the end of the search
+   * asks first (a fetch's leaf meets hundreds of other requests' emitters at one distance).
+   */
+  private readonly settledWakers = new Map<number, FoundWaker | null>();
 
   /** The event of the listener an emitter hit's path goes through (`_events.NAME`), unless 'error'. */
   private listenerEvent(steps: PathStep[]): string | undefined {
@@ -648,8 +663,9 @@ class WakeupAnalyzer {
   }
 
   private closureUses(closure: number, variable: string, context: number, depth: number): boolean {
-    const key = `${closure}:${variable}`;
-    const known = this.usesCache.get(key);
+    let byVariable = this.usesCache.get(closure);
+    if (byVariable === undefined) this.usesCache.set(closure, (byVariable = new Map()));
+    const known = byVariable.get(variable);
     if (known !== undefined) return known;
     const location = this.heap.closureLocation(closure);
     const names = location ? this.closureNames!.namesUsedBy(location) : 'unknown';
@@ -665,7 +681,7 @@ class WakeupAnalyzer {
         }
       }
     }
-    this.usesCache.set(key, uses);
+    byVariable.set(variable, uses);
     return uses;
   }
 
