@@ -29,8 +29,20 @@
 //                 await-graph rebuilding alone (no lookups, wake-ups, inference or document),
 //                 a third client in the alternation
 //
+// The service shape (issue 14): fixtures/libs/service.js, REQUESTS requests on each of three
+// routes (a generic-pool whose only connection leaked, an undici fetch to an upstream that never
+// answers, an events.once approval): many leaves sharing a few holders, library frames. Against
+// one such target: the bare client, `asyncgraph snapshot --pid P -o FILE` (JSON file) and
+// `asyncgraph attach P` (the tree on stdout), alternated the same way:
+//
+//   requests      per route (3 routes)
+//   json s, tree s   wall time of each; ÷ bare s as ratios; tree/json the tree view's cost
+//                 against the JSON file's
+//   lines         lines the tree view printed
+//
 // Options: --sizes 0,10000,100000,300000  --runs 3  --million (adds a run at 1M suspended
-// frames, 333,334 chains, one run each)  --budget MS (asyncgraph's --location-budget; default:
+// frames, 333,334 chains, one run each)  --service 200 (requests per route of the service shape,
+// comma-separated; 0 for none)  --budget MS (asyncgraph's --location-budget; default:
 // its own default)  --cli PATH (another asyncgraph checkout's
 // bin/asyncgraph.js, e.g. an older version for a before/after table)  --json (also print the rows
 // as JSON). It writes nothing into the repository (outputs go to a temporary directory).
@@ -55,20 +67,23 @@ const work = mkdtempSync(join(tmpdir(), 'asyncgraph-bench-'));
 
 printMachine('before');
 const rows = [];
+const serviceRows = [];
 try {
   for (const size of options.sizes) rows.push(await benchSize(size, options.runs));
   if (options.million) rows.push(await benchSize(MILLION_CHAINS, 1));
+  for (const requests of options.service) serviceRows.push(await benchService(requests, options.runs));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-printTable(rows);
+if (rows.length > 0) printTable(rows);
+if (serviceRows.length > 0) printServiceTable(serviceRows);
 printMachine('after');
-if (options.json) console.log(JSON.stringify(rows, null, 2));
+if (options.json) console.log(JSON.stringify({ chains: rows, service: serviceRows }, null, 2));
 
 // ------------------------------------------------------------------------------------------------
 
 function parseArgs(args) {
-  const result = { sizes: [0, 10_000, 100_000, 300_000], runs: 3, million: false, cli: join(root, 'bin/asyncgraph.js'), json: false };
+  const result = { sizes: [0, 10_000, 100_000, 300_000], runs: 3, million: false, service: [200], cli: join(root, 'bin/asyncgraph.js'), json: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = () => {
@@ -78,6 +93,10 @@ function parseArgs(args) {
     if (arg === '--sizes') {
       result.sizes = value().split(',').filter(Boolean).map(Number);
       if (result.sizes.some((n) => !Number.isSafeInteger(n) || n < 0)) fail('--sizes: comma-separated chain counts');
+    } else if (arg === '--service') {
+      result.service = value().split(',').filter(Boolean).map(Number);
+      if (result.service.some((n) => !Number.isSafeInteger(n) || n < 0)) fail('--service: comma-separated request counts per route');
+      result.service = result.service.filter((n) => n > 0);
     } else if (arg === '--runs') {
       result.runs = Number(value());
       if (!Number.isSafeInteger(result.runs) || result.runs < 1) fail('--runs: a positive integer');
@@ -95,7 +114,7 @@ function parseArgs(args) {
 }
 
 function fail(message) {
-  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--budget MS] [--core] [--cli PATH] [--json]\n`);
+  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--service 200] [--budget MS] [--core] [--cli PATH] [--json]\n`);
   process.exit(2);
 }
 
@@ -176,11 +195,74 @@ async function benchSize(chains, runs) {
   }
 }
 
-async function startTarget(chains) {
+/** One service target with `requests` per route; alternating bare / JSON file / tree runs; the medians. */
+async function benchService(requests, runs) {
+  const target = await startTarget(requests, { script: 'fixtures/libs/service.js', env: { REQUESTS: String(requests) }, ready: 'ready' });
+  try {
+    const bare = [];
+    let json = [];
+    let tree = [];
+    for (let round = 0; round < runs; round++) {
+      const forward = ['bare', 'json', 'tree'];
+      for (const which of round % 2 === 0 ? forward : [...forward].reverse()) {
+        if (which === 'bare') bare.push(await runBare(target, false));
+        else if (which === 'json') json.push(await runOurs(target, round, false));
+        else tree.push(await runTree(target));
+      }
+      process.stderr.write(
+        `  service ${requests}/route round ${round + 1}/${runs}: bare ${bare.at(-1).seconds.toFixed(2)} s, json ${json.at(-1).seconds.toFixed(2)} s, ` +
+          `tree ${tree.at(-1).seconds.toFixed(2)} s\n`,
+      );
+    }
+    const failures = [...json, ...tree].filter((r) => r.error).map((r) => r.error);
+    json = json.filter((r) => !r.error);
+    tree = tree.filter((r) => !r.error);
+    const snapshotChars = median(bare.map((r) => r.snapshotChars));
+    const row = {
+      requests,
+      snapshotMiB: snapshotChars / MIB,
+      heapNodes: median(json.map((r) => r.heapNodes)),
+      graphNodes: median(json.map((r) => r.graphNodes)),
+      bareSeconds: median(bare.map((r) => r.seconds)),
+      jsonSeconds: median(json.map((r) => r.seconds)),
+      treeSeconds: median(tree.map((r) => r.seconds)),
+      jsonRssMiB: median(json.map((r) => r.rssBytes)) / MIB,
+      treeRssMiB: median(tree.map((r) => r.rssBytes)) / MIB,
+      treeLines: median(tree.map((r) => r.lines)),
+      runs,
+      failures,
+    };
+    row.jsonRatio = row.jsonSeconds / row.bareSeconds;
+    row.treeRatio = row.treeSeconds / row.bareSeconds;
+    row.treePerJson = row.treeSeconds / row.jsonSeconds;
+    row.rssPerSnapshot = Math.max(row.jsonRssMiB, row.treeRssMiB) * MIB / snapshotChars;
+    return row;
+  } finally {
+    await target.stop();
+  }
+}
+
+/** `asyncgraph attach P`: the tree view on stdout, default location budget. */
+async function runTree(target) {
+  const budget = options.budget === undefined ? [] : ['--location-budget', String(options.budget)];
+  const run = await runMeasured([options.cli, 'attach', String(target.pid), '--no-color', ...budget, ...forceFlag]);
+  if (run.code !== 0) {
+    const error = `exit ${run.code}: ${run.stderr.trim().split('\n')[0]}`;
+    process.stderr.write(`  asyncgraph attach failed (${error})\n`);
+    return { ...run, error };
+  }
+  return { ...run, lines: run.stdout.split('\n').length - 1 };
+}
+
+/**
+ * A target: scripts/bench-target.js with `chains`, or another script (`ready`: the line it prints
+ * once it is ready; it has no stall meter).
+ */
+async function startTarget(chains, { script = 'scripts/bench-target.js', env = {}, ready: readyLine = `ready ${chains}` } = {}) {
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=16384', '--inspect=127.0.0.1:0', join(root, 'scripts/bench-target.js'), String(chains)],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    ['--max-old-space-size=16384', '--inspect=127.0.0.1:0', join(root, script), ...(script === 'scripts/bench-target.js' ? [String(chains)] : [])],
+    { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -190,7 +272,7 @@ async function startTarget(chains) {
   const lines = lineReader(child.stdout);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const ready = await Promise.race([lines.next(), exited.then(() => null)]);
-  if (ready !== `ready ${chains}`) throw new Error(`the bench target did not start: ${stderr.trim()}`);
+  if (ready !== readyLine) throw new Error(`the bench target did not start: ${stderr.trim()}`);
   const url = /ws:\/\/\S+/.exec(stderr)?.[0];
   if (!url) throw new Error(`the bench target printed no inspector URL: ${stderr.trim()}`);
   return {
@@ -228,7 +310,8 @@ function lineReader(stream) {
   return { next: () => (lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiters.push(resolve))) };
 }
 
-async function measureStall(target, run) {
+async function measureStall(target, run, stall = true) {
+  if (!stall) return run();
   if ((await target.command('reset')) !== 'reset') throw new Error('the bench target did not answer "reset"');
   const result = await run();
   const answer = await target.command('stall');
@@ -237,13 +320,13 @@ async function measureStall(target, run) {
   return { ...result, stall: { totalMs: Number(match[1]), longestMs: Number(match[2]) } };
 }
 
-async function runBare(target) {
+async function runBare(target, stall = true) {
   return measureStall(target, async () => {
     const run = await runMeasured([join(root, 'scripts/bench-bare-client.js'), target.url, ...(numericValues ? ['--numeric-values'] : [])]);
     const [chars, , firstChunkMs, snapshotMs] = run.stdout.trim().split(' ').map(Number);
     if (!Number.isFinite(chars)) throw new Error(`the bare client failed: ${run.stderr.trim()}`);
     return { ...run, snapshotChars: chars, firstChunkMs, snapshotMs };
-  });
+  }, stall);
 }
 
 async function runCore(target, round) {
@@ -254,7 +337,7 @@ async function runCore(target, round) {
   return run;
 }
 
-async function runOurs(target, round) {
+async function runOurs(target, round, stall = true) {
   const out = join(work, `graph-${target.pid}-${round}.json`);
   const budget = options.budget === undefined ? [] : ['--location-budget', String(options.budget)];
   return measureStall(target, async () => {
@@ -274,7 +357,7 @@ async function runOurs(target, round) {
       lookupMs: doc.stats?.locationLookupMs ?? NaN,
       exactLocations: doc.stats?.exactLocations ?? NaN,
     };
-  });
+  }, stall);
 }
 
 /** Runs `node ...args`; wall time, exit code, output, and peak RSS of the node process. */
@@ -318,6 +401,35 @@ function runMeasured(args) {
       resolve({ code, seconds, rssBytes: kib * 1024, stdout, stderr });
     });
   });
+}
+
+function printServiceTable(rows) {
+  const columns = [
+    ['requests/route', (r) => `${r.requests} × 3`],
+    ['snapshot MB', (r) => r.snapshotMiB.toFixed(1)],
+    ['heap nodes', (r) => String(r.heapNodes)],
+    ['graph nodes', (r) => String(r.graphNodes)],
+    ['bare s', (r) => r.bareSeconds.toFixed(2)],
+    ['json s', (r) => r.jsonSeconds.toFixed(2)],
+    ['tree s', (r) => r.treeSeconds.toFixed(2)],
+    ['json/bare', (r) => r.jsonRatio.toFixed(2)],
+    ['tree/bare', (r) => r.treeRatio.toFixed(2)],
+    ['tree/json', (r) => r.treePerJson.toFixed(2)],
+    ['RSS MB json/tree', (r) => `${r.jsonRssMiB.toFixed(0)}/${r.treeRssMiB.toFixed(0)}`],
+    ['RSS/snap', (r) => r.rssPerSnapshot.toFixed(2)],
+    ['tree lines', (r) => String(r.treeLines)],
+  ];
+  const cells = rows.map((row) => columns.map(([, cell]) => cell(row)));
+  const widths = columns.map(([title], k) => Math.max(title.length, ...cells.map((row) => row[k].length)));
+  const line = (values) => `| ${values.map((v, k) => v.padStart(widths[k])).join(' | ')} |`;
+  console.log('\nservice shape (fixtures/libs/service.js: a pool, an upstream, an event; many leaves on few holders)');
+  console.log(line(columns.map(([title]) => title)));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|`);
+  for (const row of cells) console.log(line(row));
+  console.log(`medians of ${rows.map((r) => r.runs).join('/')} alternated runs; json: snapshot -o FILE; tree: attach (stdout)`);
+  for (const row of rows) {
+    if (row.failures.length > 0) console.log(`service ${row.requests}: asyncgraph failed in ${row.failures.length} runs: ${row.failures.join('; ')}`);
+  }
 }
 
 function median(values) {

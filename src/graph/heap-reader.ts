@@ -203,8 +203,14 @@ export class HeapReader {
 
   /** The constructor name V8 gives an object ("Timeout"), without details after a space. */
   className(node: number): string {
-    return this.heap.nameOf(node).split(' ')[0];
+    // By name index: the wake-up search asks it of the same few names millions of times.
+    const index = this.heap.nameIndexOf(node);
+    let name = this.classNames[index];
+    if (name === undefined) this.classNames[index] = name = (this.heap.strings[index] ?? '').split(' ')[0];
+    return name;
   }
+
+  private readonly classNames: (string | undefined)[] = [];
 
   /** Name of the object's prototype (`__proto__`), e.g. "AbortSignal" for a signal instance. */
   protoName(node: number): string {

@@ -162,6 +162,79 @@ interface Step {
   child: number;
 }
 
+/** Where a search reached each node from. */
+interface StepsUp {
+  get(node: number): Step | undefined;
+}
+
+/**
+ * A leaf's search tree: for each node reached, the edge and the node it was reached from. Open
+ * addressing over typed arrays sized for the search's node limit, emptied by a generation count:
+ * a Map per leaf was most of the search's own time (a million nodes reached for 200 stuck fetches).
+ */
+class SearchTree implements StepsUp {
+  private readonly keys: Int32Array;
+  private readonly stamps: Uint32Array;
+  private readonly edges: Int32Array;
+  private readonly children: Int32Array;
+  private readonly shift: number;
+  private readonly mask: number;
+  private generation = 1;
+
+  /** Room for `limit` nodes (a search stops at its limit). */
+  constructor(limit: number) {
+    let bits = 4;
+    while (1 << bits < limit * 2 + 2) bits++;
+    this.keys = new Int32Array(1 << bits);
+    this.stamps = new Uint32Array(1 << bits);
+    this.edges = new Int32Array(1 << bits);
+    this.children = new Int32Array(1 << bits);
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
+  }
+
+  clear(): void {
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  has(node: number): boolean {
+    return this.slotOf(node) >= 0;
+  }
+
+  get(node: number): Step | undefined {
+    const slot = this.slotOf(node);
+    return slot < 0 ? undefined : { edge: this.edges[slot], child: this.children[slot] };
+  }
+
+  /** Records how `node` was reached (once: the caller checks `has` first). */
+  set(node: number, edge: number, child: number): void {
+    for (let slot = this.hash(node); ; slot = (slot + 1) & this.mask) {
+      if (this.stamps[slot] !== this.generation) {
+        this.stamps[slot] = this.generation;
+        this.keys[slot] = node;
+        this.edges[slot] = edge;
+        this.children[slot] = child;
+        return;
+      }
+    }
+  }
+
+  /** The slot of `node`, or -1. */
+  private slotOf(node: number): number {
+    for (let slot = this.hash(node); ; slot = (slot + 1) & this.mask) {
+      if (this.stamps[slot] !== this.generation) return -1;
+      if (this.keys[slot] === node) return slot;
+    }
+  }
+
+  private hash(node: number): number {
+    return (Math.imul(node, 0x9e3779b1) >>> this.shift) & this.mask;
+  }
+}
+
 type HitKind = 'resource' | 'emitter' | 'event-target' | 'variable' | 'global' | 'scope' | 'frame' | 'reaction' | 'microtask' | 'root';
 
 interface Hit {
@@ -184,8 +257,10 @@ class WakeupAnalyzer {
   private visitedTotal = 0;
   private readonly scriptContext: number;
   private readonly closureNames: ClosureNames | undefined;
+  /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
+  private readonly searchTree: SearchTree;
   /** closureUses answers by closure and variable. */
-  private readonly usesCache = new Map<string, boolean>();
+  private readonly usesCache = new Map<number, Map<string, boolean>>();
 
   constructor(
     private readonly heap: HeapGraph,
@@ -202,6 +277,9 @@ class WakeupAnalyzer {
     this.generatorFlag = new Uint8Array(heap.nodeCount);
     this.nativeFlag = new Uint8Array(heap.nodeCount);
     this.leafVerdicts = new Uint8Array(heap.nodeCount);
+    this.holderKinds = new Uint8Array(heap.nodeCount);
+    this.followFlag = new Uint8Array(heap.nodeCount);
+    this.searchTree = new SearchTree(this.searchLimit);
     this.scriptContext = heap.stringIndex('system / ScriptContext');
   }
 
@@ -404,7 +482,7 @@ class WakeupAnalyzer {
   }
 
   private nativeWaker(node: number, what: string): FoundWaker {
-    const resource = this.reader.isObject(node) ? describeResource(this.reader, node) : null;
+    const resource = this.reader.isObject(node) ? this.resourceOf(node) : null;
     if (resource) return resourceWaker(resource);
     return { kind: 'native', description: `held by native ${what}` };
   }
@@ -423,25 +501,35 @@ class WakeupAnalyzer {
   }
 
   private searchWakers(resolvers: number[]): { wakers: FoundWaker[]; frames: number[] } {
-    const parent = new Map<number, Step>();
+    const parent = this.searchTree;
+    parent.clear();
+    this.settledWakers.clear();
     const hits: Hit[] = [];
     const starts = new Set(resolvers);
     let frontier = [...resolvers];
     let visited = frontier.length;
+    let resourceHits = 0;
+    let resourceHitsChecked = 0;
     // Deep enough for a linked list of a few hundred waiters (generic-pool's queue): the node
     // limit, not the depth, bounds the work.
     for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
+      if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
+        resourceHitsChecked = resourceHits;
+        if (this.answered(hits, parent)) break;
+      }
       const next: number[] = [];
       for (const child of frontier) {
         this.heap.forEachRetainer(child, (from, edge) => {
           if (parent.has(from) || starts.has(from) || !this.follows(from, edge)) return;
           if (!this.reachesThroughScope(from, edge, child, parent)) return;
-          parent.set(from, { edge, child });
+          parent.set(from, edge, child);
           visited++;
           this.visitedTotal++;
           const kind = this.hitKind(from, edge);
-          if (kind) hits.push({ kind, node: from, distance });
-          else {
+          if (kind) {
+            hits.push({ kind, node: from, distance });
+            if (HIT_RANK[kind] === 0) resourceHits++;
+          } else {
             // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
             // names the holder too, while the search goes on to what can reach that scope.
             if (this.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
@@ -469,20 +557,14 @@ class WakeupAnalyzer {
     const found = best
       .map((hit) => {
         const steps = this.pathDown(hit.node, parent);
-        return { hit, waker: this.hitWaker(hit, steps, seen), alias: this.aliasKey(hit, steps) };
+        const settled = this.settledWakers.get(hit.node);
+        return { hit, waker: settled !== undefined ? settled : this.hitWaker(hit, steps, seen), alias: this.aliasKey(hit, steps) };
       })
       .filter((entry): entry is { hit: Hit; waker: FoundWaker; alias: string } => entry.waker !== null);
     // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
     // An AbortSignal's 'abort' listener settles it only if someone cancels: any other resource holding
     // the resolver (undici's fetch: the request's socket) is what the work waits on, so it comes first.
-    found.sort(
-      (a, b) =>
-        HIT_RANK[a.hit.kind] - HIT_RANK[b.hit.kind] ||
-        Number(a.waker.kind === 'abort-signal') - Number(b.waker.kind === 'abort-signal') ||
-        a.hit.distance - b.hit.distance ||
-        Number(a.hit.kind === 'global') - Number(b.hit.kind === 'global') ||
-        (a.waker.description < b.waker.description ? -1 : a.waker.description > b.waker.description ? 1 : 0),
-    );
+    found.sort(compareFound);
     // Two variables holding the same object (`held` in a module and `globalThis.held`) are one holder.
     const aliases = new Set<string>();
     const wakers = found
@@ -496,6 +578,57 @@ class WakeupAnalyzer {
     const unique = dedupe(wakers);
     if (unique.length === 0) return { wakers: [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }], frames };
     return { wakers: unique.slice(0, this.maxWakers), frames };
+  }
+
+  /**
+   * Whether the hits found so far already decide the search's answer, so it can stop before the
+   * next level (a fetch's leaf reaches its socket and client in a few steps, then would walk
+   * thousands of undici's nodes to its node limit, for every leaf). So when the first maxWakers
+   * wakers, in searchWakers' order and after dedupe, are resources or emitters (rank 0) that are
+   * not AbortSignals and not 'error' listeners, and whose text does not depend on what else the
+   * search sees (an emitter's event read from the path, not from the visited listeners): a hit
+   * of a later level is farther, so it sorts after all of them, and dedupe replaces only an
+   * 'error' listener. Same answer as the whole search, less of the node budget spent.
+   */
+  private answered(hits: Hit[], parent: StepsUp): boolean {
+    const found: { hit: Hit; waker: FoundWaker }[] = [];
+    for (const hit of hits) {
+      if (HIT_RANK[hit.kind] !== 0) continue;
+      if (hit.kind === 'event-target') return false;
+      let waker = this.settledWakers.get(hit.node);
+      if (waker === undefined) {
+        const steps = this.pathDown(hit.node, parent);
+        if (hit.kind === 'emitter' && this.listenerEvent(steps) === undefined) return false;
+        waker = this.hitWaker(hit, steps, () => false);
+        this.settledWakers.set(hit.node, waker);
+      }
+      if (waker) found.push({ hit, waker });
+    }
+    found.sort(compareFound);
+    const keys = new Set<string>();
+    for (const { waker } of found) {
+      // An AbortSignal sorts after every other resource, a later one too: it cannot be among them.
+      if (waker.kind === 'abort-signal') continue;
+      if (waker.event?.name === 'error') return false;
+      keys.add(waker.resourceId !== undefined ? `r${waker.resourceId}` : `${waker.kind}:${waker.description}`);
+      if (keys.size === this.maxWakers) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The current search's wakers of resource and emitter hits that do not depend on what else it
+   * sees (see answered), by hit node: worked out once, whether answered or the end of the search
+   * asks first (a fetch's leaf meets hundreds of other requests' emitters at one distance).
+   */
+  private readonly settledWakers = new Map<number, FoundWaker | null>();
+
+  /** The event of the listener an emitter hit's path goes through (`_events.NAME`), unless 'error'. */
+  private listenerEvent(steps: PathStep[]): string | undefined {
+    const step = steps[1];
+    if (!step || this.heap.edgeType(step.edge) !== this.reader.propertyEdge) return undefined;
+    const name = this.heap.edgeName(step.edge);
+    return typeof name === 'string' && name !== 'error' ? name : undefined;
   }
 
   /**
@@ -519,7 +652,7 @@ class WakeupAnalyzer {
    * callback `() => flush()`). Anything else (no variable on the path, builtin code, no source)
    * is followed as before.
    */
-  private reachesThroughScope(from: number, edge: number, context: number, parent: Map<number, Step>): boolean {
+  private reachesThroughScope(from: number, edge: number, context: number, parent: StepsUp): boolean {
     const heap = this.heap;
     const reader = this.reader;
     if (!this.closureNames || heap.edgeType(edge) !== reader.internalEdge || heap.edgeNameIndex(edge) !== reader.str('context')) return true;
@@ -530,7 +663,7 @@ class WakeupAnalyzer {
   }
 
   /** The scope variable a path down from a context starts with (through outer scopes), or null. */
-  private variableBelow(context: number, parent: Map<number, Step>): string | null {
+  private variableBelow(context: number, parent: StepsUp): string | null {
     const heap = this.heap;
     let at = context;
     for (let guard = 0; guard < 32; guard++) {
@@ -544,8 +677,9 @@ class WakeupAnalyzer {
   }
 
   private closureUses(closure: number, variable: string, context: number, depth: number): boolean {
-    const key = `${closure}:${variable}`;
-    const known = this.usesCache.get(key);
+    let byVariable = this.usesCache.get(closure);
+    if (byVariable === undefined) this.usesCache.set(closure, (byVariable = new Map()));
+    const known = byVariable.get(variable);
     if (known !== undefined) return known;
     const location = this.heap.closureLocation(closure);
     const names = location ? this.closureNames!.namesUsedBy(location) : 'unknown';
@@ -561,7 +695,7 @@ class WakeupAnalyzer {
         }
       }
     }
-    this.usesCache.set(key, uses);
+    byVariable.set(variable, uses);
     return uses;
   }
 
@@ -586,34 +720,75 @@ class WakeupAnalyzer {
   private follows(from: number, edge: number): boolean {
     const heap = this.heap;
     if (heap.edgeType(edge) === this.reader.weakEdge) return false;
-    const name = heap.edgeName(edge);
-    if (typeof name === 'string' && SKIPPED_EDGES.has(name)) return false;
-    const type = heap.typeName(from);
+    const nameIndex = heap.edgeNameIndex(edge);
+    if (nameIndex >= 0 && this.skippedEdgeNames().has(nameIndex)) return false;
+    let flag = this.followFlag[from];
+    if (flag === 0) this.followFlag[from] = flag = this.followsFrom(from) ? 2 : 1;
+    return flag === 2;
+  }
+
+  /** follows's part that depends on the retainer alone. */
+  private followsFrom(from: number): boolean {
+    const type = this.heap.typeName(from);
     if (type === 'code' || type === 'object shape') return false;
-    const fromName = heap.nameOf(from);
+    const fromName = this.heap.nameOf(from);
     return !(fromName === 'system / Map' || fromName.startsWith('system / Map ') || this.reader.isNativeContext(from));
   }
 
-  private hitKind(node: number, edge: number): HitKind | null {
-    const heap = this.heap;
-    const reader = this.reader;
-    if (reader.isRoot(node)) return 'root';
-    const name = heap.nameOf(node);
-    const edgeName = heap.edgeName(edge);
-    if (reader.isObject(node)) {
-      if (edgeName === '_events') return 'emitter';
-      if (edgeName === '<symbol kEvents>') return 'event-target';
-      if (isResourceClass(reader.className(node))) return 'resource';
-      if (name === 'system / Context') {
-        return heap.edgeType(edge) === reader.contextEdge && this.isTopLevelContext(node) ? 'variable' : null;
+  /** Per heap node: 0 not known yet, 1 follows no retainer edge from it, 2 it may (see follows). */
+  private readonly followFlag: Uint8Array;
+
+  /** String indexes of SKIPPED_EDGES's names. */
+  private skippedEdgeNames(): Set<number> {
+    if (!this.skippedNames) {
+      this.skippedNames = new Set();
+      for (const name of SKIPPED_EDGES) {
+        const index = this.reader.str(name);
+        if (index >= 0) this.skippedNames.add(index);
       }
-      if (name === 'system / PromiseReaction') return 'reaction';
-      if (/^system \/ \w*(Task|Microtask)$/.test(name)) return 'microtask';
-      if (this.isGenerator(node)) return 'frame';
-      if (reader.className(node) === 'global') return 'global';
     }
-    if (name === 'system / PromiseReaction') return 'reaction';
-    return null;
+    return this.skippedNames;
+  }
+
+  private skippedNames: Set<number> | undefined;
+
+  /**
+   * What a retainer met by the search is, through this edge. The part that depends on the node
+   * alone (its class, whether it is a resource, a top-level scope, a frame) is worked out once per
+   * node: thousands of leaves' searches pass through the same holders.
+   */
+  private hitKind(node: number, edge: number): HitKind | null {
+    let kind = this.holderKinds[node];
+    if (kind === 0) this.holderKinds[node] = kind = this.holderKind(node);
+    if (kind === HOLDER_ROOT) return 'root';
+    if (kind >= HOLDER_OBJECT) {
+      const edgeName = this.heap.edgeNameIndex(edge);
+      if (edgeName >= 0) {
+        if (edgeName === this.reader.str('_events')) return 'emitter';
+        if (edgeName === this.reader.str('<symbol kEvents>')) return 'event-target';
+      }
+      if (kind === HOLDER_TOP_CONTEXT) return this.heap.edgeType(edge) === this.reader.contextEdge ? 'variable' : null;
+    }
+    return HOLDER_HIT_KINDS[kind];
+  }
+
+  /** Per heap node: 0 not known yet, else a HOLDER_… code (hitKind's part that ignores the edge). */
+  private readonly holderKinds: Uint8Array;
+
+  private holderKind(node: number): number {
+    const reader = this.reader;
+    if (reader.isRoot(node)) return HOLDER_ROOT;
+    const name = this.heap.nameOf(node);
+    if (reader.isObject(node)) {
+      if (isResourceClass(reader.className(node))) return HOLDER_RESOURCE;
+      if (name === 'system / Context') return this.isTopLevelContext(node) ? HOLDER_TOP_CONTEXT : HOLDER_OBJECT;
+      if (name === 'system / PromiseReaction') return HOLDER_REACTION;
+      if (/^system \/ \w*(Task|Microtask)$/.test(name)) return HOLDER_MICROTASK;
+      if (this.isGenerator(node)) return HOLDER_FRAME;
+      if (reader.className(node) === 'global') return HOLDER_GLOBAL;
+      return HOLDER_OBJECT;
+    }
+    return name === 'system / PromiseReaction' ? HOLDER_OTHER_REACTION : HOLDER_NONE;
   }
 
   /**
@@ -645,7 +820,10 @@ class WakeupAnalyzer {
   private hitWaker(hit: Hit, steps: PathStep[], visited: (node: number) => boolean): FoundWaker | null {
     const heap = this.heap;
     const reader = this.reader;
-    const path = this.describePath(hit.node, steps);
+    // Emitters, resources and microtasks are not named by the path: not worked out for them (a
+    // fetch's leaf meets hundreds of other requests' emitters).
+    const named = hit.kind !== 'emitter' && hit.kind !== 'event-target' && hit.kind !== 'resource' && hit.kind !== 'microtask';
+    const path = named ? this.describePath(hit.node, steps) : '';
     const definitions = this.closuresOnPath(steps);
     const base = definitions.length > 0 ? { definitions } : {};
     switch (hit.kind) {
@@ -654,7 +832,7 @@ class WakeupAnalyzer {
         const names = hit.kind === 'emitter' ? this.emitterEvents(steps, visited) : this.eventTargetEvents(steps, visited);
         // events.once() also listens for 'error': name the event that was asked for.
         const eventName = names.find((name) => name !== 'error') ?? names[0];
-        const resource = describeResource(reader, hit.node);
+        const resource = this.resourceOf(hit.node);
         const isSignal = reader.protoName(hit.node) === 'AbortSignal' || reader.className(hit.node) === 'AbortSignal';
         const target = resource ? resource.description : isSignal ? 'AbortSignal' : reader.className(hit.node) || 'an event emitter';
         const holder = resource ? '' : this.nameHolder(hit.node);
@@ -669,7 +847,7 @@ class WakeupAnalyzer {
         };
       }
       case 'resource': {
-        const resource = describeResource(reader, hit.node);
+        const resource = this.resourceOf(hit.node);
         if (!resource) return null;
         const waker = resourceWaker(resource);
         const all = [...(waker.definitions ?? []), ...definitions];
@@ -712,7 +890,7 @@ class WakeupAnalyzer {
   }
 
   /** The steps from a hit down to the resolving function it holds. */
-  private pathDown(top: number, parent: Map<number, Step>): PathStep[] {
+  private pathDown(top: number, parent: StepsUp): PathStep[] {
     const steps: PathStep[] = [];
     let at = top;
     for (let guard = 0; guard < MAX_SEARCH_DEPTH; guard++) {
@@ -808,6 +986,15 @@ class WakeupAnalyzer {
 
   private readonly contextScripts = new Map<number, RawLocation | undefined>();
 
+  /** describeResource, once per holder (a socket or emitter shared by hundreds of leaves). */
+  private resourceOf(node: number): FoundResource | null {
+    let resource = this.resources.get(node);
+    if (resource === undefined) this.resources.set(node, (resource = describeResource(this.reader, node)));
+    return resource;
+  }
+
+  private readonly resources = new Map<number, FoundResource | null>();
+
   /**
    * A short name for an emitter: the variable or property path that holds it, if near; a suspended
    * function's local only when no variable holds it (a module-level `bus` is also in the registers
@@ -821,25 +1008,27 @@ class WakeupAnalyzer {
   }
 
   private readonly holderNames = new Map<number, string>();
+  private readonly holderTree = new SearchTree(HOLDER_SEARCH_LIMIT);
 
   private findHolderName(node: number): string {
-    const parent = new Map<number, Step>();
+    const parent = this.holderTree;
+    parent.clear();
     let frontier = [node];
     let visited = 1;
     let frame: number | undefined;
-    for (let distance = 1; frontier.length > 0 && distance <= 6 && visited < 1500; distance++) {
+    for (let distance = 1; frontier.length > 0 && distance <= 6 && visited < HOLDER_SEARCH_LIMIT; distance++) {
       const next: number[] = [];
       for (const child of frontier) {
         let found: number | undefined;
         this.heap.forEachRetainer(child, (from, edge) => {
           if (from === node || parent.has(from) || !this.follows(from, edge)) return false;
-          parent.set(from, { edge, child });
+          parent.set(from, edge, child);
           visited++;
           const kind = this.hitKind(from, edge);
           if (kind === 'variable' || kind === 'global') found = from;
           else if (kind === 'frame') frame ??= from;
           else if (!kind) next.push(from);
-          return found !== undefined || visited >= 1500;
+          return found !== undefined || visited >= HOLDER_SEARCH_LIMIT;
         });
         if (found !== undefined) {
           const steps = this.pathDown(found, parent);
@@ -1167,10 +1356,49 @@ const HIT_RANK: Record<HitKind, number> = {
   root: 4,
 };
 
+/**
+ * hitKind's codes per heap node. From HOLDER_OBJECT up, objects: an `_events` or kEvents edge
+ * makes them an emitter or event target first.
+ */
+const HOLDER_NONE = 1;
+const HOLDER_ROOT = 2;
+const HOLDER_OTHER_REACTION = 3;
+const HOLDER_OBJECT = 4;
+const HOLDER_TOP_CONTEXT = 5;
+const HOLDER_RESOURCE = 6;
+const HOLDER_REACTION = 7;
+const HOLDER_MICROTASK = 8;
+const HOLDER_FRAME = 9;
+const HOLDER_GLOBAL = 10;
+const HOLDER_HIT_KINDS: readonly (HitKind | null)[] = [
+  null,
+  null,
+  'root',
+  'reaction',
+  null,
+  null,
+  'resource',
+  'reaction',
+  'microtask',
+  'frame',
+  'global',
+];
+
 /** How a promise variable of neverSettling is settled: by its producer node, by the promises it was resolved with, or a leaf. */
 const OWNED = 0;
 const LOOKED_THROUGH = 1;
 const LEAF = 2;
+
+/** The order of a search's wakers (see searchWakers). */
+function compareFound(a: { hit: Hit; waker: FoundWaker }, b: { hit: Hit; waker: FoundWaker }): number {
+  return (
+    HIT_RANK[a.hit.kind] - HIT_RANK[b.hit.kind] ||
+    Number(a.waker.kind === 'abort-signal') - Number(b.waker.kind === 'abort-signal') ||
+    a.hit.distance - b.hit.distance ||
+    Number(a.hit.kind === 'global') - Number(b.hit.kind === 'global') ||
+    (a.waker.description < b.waker.description ? -1 : a.waker.description > b.waker.description ? 1 : 0)
+  );
+}
 
 function resourceWaker(resource: FoundResource): FoundWaker {
   return {
@@ -1279,6 +1507,9 @@ export function* heapWakeupSteps(
     return undefined;
   }
 }
+
+/** Heap nodes nameHolder's search visits, at most. */
+const HOLDER_SEARCH_LIMIT = 1500;
 
 /** Retainer steps from a resolving function to its holder, at most. */
 const MAX_SEARCH_DEPTH = 400;

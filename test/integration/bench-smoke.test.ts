@@ -1,5 +1,5 @@
-// `npm run bench` at a small size, once: the script starts its target, runs the bare client and
-// asyncgraph, and prints its table. No timing is asserted (these machines are noisy); only that
+// `npm run bench` at a small size, once: the script starts its targets (chains, and the service
+// shape), runs the bare client and asyncgraph, and prints its tables. No timing is asserted (these machines are noisy); only that
 // every column got a value.
 
 import { once } from 'node:events';
@@ -9,7 +9,7 @@ import { REPO_ROOT, spawnProcess } from '../helpers/processes.js';
 
 describe('npm run bench', () => {
   it('runs at N=2000 and prints the table', async () => {
-    const bench = spawnProcess(process.execPath, [join(REPO_ROOT, 'scripts/bench.js'), '--sizes', '2000', '--runs', '1']);
+    const bench = spawnProcess(process.execPath, [join(REPO_ROOT, 'scripts/bench.js'), '--sizes', '2000', '--runs', '1', '--service', '20']);
     const [code] = await once(bench.child, 'exit');
     expect(code, bench.stderr).toBe(0);
     const lines = bench.stdout.split('\n');
@@ -24,5 +24,13 @@ describe('npm run bench', () => {
     for (const cell of cells) expect(cell).toMatch(/^\d/);
     expect(Number(cells[columns.indexOf('graph nodes')])).toBeGreaterThanOrEqual(4 * 2000);
     expect(bench.stdout).toMatch(/^machine: \d+ × .*node v\d+/m);
-  }, 60_000);
+    const serviceHeader = lines.find((line) => line.startsWith('| ') && line.includes('tree/json'));
+    expect(serviceHeader, bench.stdout).toBeDefined();
+    const serviceColumns = serviceHeader!.split('|').slice(1, -1).map((cell) => cell.trim());
+    const serviceRow = lines.find((line) => /^\|\s+20 × 3 \|/.test(line));
+    expect(serviceRow, bench.stdout).toBeDefined();
+    const serviceCells = serviceRow!.split('|').slice(1, -1).map((cell) => cell.trim());
+    expect(serviceCells).toHaveLength(serviceColumns.length);
+    for (const cell of serviceCells) expect(cell).toMatch(/^\d/);
+  }, 120_000);
 });
