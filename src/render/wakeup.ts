@@ -167,11 +167,20 @@ export function keepAliveLines(doc: AwaitGraphDocument, paint: ChalkInstance, st
       const text = withoutOwnPort(handleText(handle, style));
       counts.set(text, (counts.get(text) ?? 0) + 1);
     }
-    const parts = [...counts].map(([text, count]) => (count > 1 ? `${text} × ${count}` : text));
+    let parts = [...counts].map(([text, count]) => (count > 1 ? `${text} × ${count}` : text));
+    // A service's many signal handlers (17 in one express app): one part with a count.
+    const signals = parts.flatMap((part) => /^(SIG\w+) handler, unref\(\)ed$/.exec(part)?.[1] ?? []);
+    if (signals.length > MAX_LISTED_SIGNALS) {
+      const shown = signals.slice(0, MAX_LISTED_SIGNALS).join(', ');
+      parts = [...parts.filter((part) => !/^SIG\w+ handler, unref\(\)ed$/.test(part)), `${signals.length} signal handlers (${shown}, …)`];
+    }
     lines.push(paint.dim(`  (and ${idle.length} that do not keep it alive: ${parts.join('; ')})`));
   }
   return lines;
 }
+
+/** Signal handlers named one by one in the idle list; more are counted. */
+const MAX_LISTED_SIGNALS = 3;
 
 /** A socket's line without its own (ephemeral) port: `127.0.0.1:… → 127.0.0.1:8080`. */
 function withoutOwnPort(text: string): string {

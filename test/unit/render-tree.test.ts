@@ -170,3 +170,32 @@ pid 42, node v20.0.0 — 1 suspended frame, 1 pending promise
     expect(renderTree(doc([step, leaf]), { colors: false, cwd: '/app' })).toContain('└── .then(onDone)');
   });
 });
+
+describe('keep-alive lines', () => {
+  const signal = (id: number, name: string) => ({ id, kind: 'signal' as const, className: 'Signal', description: `${name} handler`, state: 'unref()ed', active: false, wakes: [] });
+  const socket = (id: number, port: number) => ({
+    id,
+    kind: 'socket' as const,
+    className: 'Socket',
+    description: `TCP socket 127.0.0.1:${port} → 127.0.0.1:8080`,
+    state: 'reading',
+    active: true,
+    wakes: [],
+  });
+  const withHandles = (keepAlive: unknown[]) => ({ ...doc([]), keepAlive }) as Parameters<typeof renderTree>[0];
+
+  it('counts a service’s signal handlers, and names two or three of them', () => {
+    const many = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR2', 'SIGQUIT'].map((name, i) => signal(i + 1, name));
+    expect(renderTree(withHandles(many), { colors: false, cwd: '/app' })).toContain(
+      '(and 5 that do not keep it alive: 5 signal handlers (SIGINT, SIGTERM, SIGHUP, …))',
+    );
+    expect(renderTree(withHandles(many.slice(0, 2)), { colors: false, cwd: '/app' })).toContain(
+      '(and 2 that do not keep it alive: SIGINT handler, unref()ed; SIGTERM handler, unref()ed)',
+    );
+  });
+
+  it('draws sockets that differ only in their own port as one line with a count', () => {
+    const out = renderTree(withHandles([socket(1, 40001), socket(2, 40002), socket(3, 40003)]), { colors: false, cwd: '/app' });
+    expect(out).toContain('\n  TCP socket 127.0.0.1:… → 127.0.0.1:8080, reading  × 3\n');
+  });
+});
