@@ -3,8 +3,10 @@
 // and signalling. Each ends in one line with its documented exit code, and nothing is signalled
 // that should not be.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, chmodSync, constants, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { TargetExitedError } from '../../src/errors.js';
 import { activateInspector } from '../../src/inspector/discover.js';
@@ -30,6 +32,38 @@ function setprivUnavailable(): string | false {
   return false;
 }
 
+/**
+ * The CLI where `nobody` can run it. A checkout in a private folder (mode 700) cannot be read by
+ * another user: then bin/, dist/, package.json and the production dependencies are copied to a
+ * world-readable temporary folder (removed by the caller).
+ */
+function cliForOtherUsers(): { cli: string; cleanup: () => void } {
+  const root = dirname(dirname(CLI));
+  if (readableByAll(root)) return { cli: CLI, cleanup: () => {} };
+  const copy = mkdtempSync(join(tmpdir(), 'asyncgraph-cli-'));
+  chmodSync(copy, 0o755);
+  for (const part of ['bin', 'dist', 'package.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
+  const packages = execFileSync('npm', ['ls', '--omit=dev', '--parseable', '--all'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter((dir) => dir && dir !== root);
+  for (const dir of packages) cpSync(dir, join(copy, relative(root, dir)), { recursive: true });
+  return { cli: join(copy, relative(root, CLI)), cleanup: () => rmSync(copy, { recursive: true, force: true }) };
+}
+
+/** Whether every folder from / down to `dir` lets other users through (o+x). */
+function readableByAll(dir: string): boolean {
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      accessSync(at, constants.R_OK);
+    } catch {
+      return false;
+    }
+    const mode = spawnSync('stat', ['-c', '%a', at], { encoding: 'utf8' }).stdout.trim();
+    if ((Number.parseInt(mode, 8) & 0o001) === 0) return false;
+    if (dirname(at) === at) return true;
+  }
+}
+
 describe('pids', () => {
   it('a pid that no longer exists: exit 3', async () => {
     const gone = spawnSync('true').pid!;
@@ -51,7 +85,13 @@ describe('pids', () => {
   it.skipIf(noSetpriv)(`another user's process (EPERM): exit 5 with a hint${noSetpriv ? ` — skipped: ${noSetpriv}` : ''}`, async () => {
     const target = await spawnFaultTarget();
     // The CLI as `nobody`, the target as root.
-    const result = await runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, CLI, 'attach', String(target.pid)]);
+    const { cli, cleanup } = cliForOtherUsers();
+    let result;
+    try {
+      result = await runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, cli, 'attach', String(target.pid)]);
+    } finally {
+      cleanup();
+    }
     expect(result.code, result.stderr).toBe(5);
     const { message, hint } = oneLineFailure(result);
     expect(message).toMatch(new RegExp(`^permission denied .* of process ${target.pid}$`));
