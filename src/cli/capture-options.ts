@@ -100,7 +100,5 @@ function pauseOptions(flags: CaptureFlags): { pauseTimeoutMs: number; samples: n
 
 /** --wait-for-other: a duration, or 0 for not waiting at all. */
 function waitForOtherMs(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_WAIT_FOR_OTHER_MS;
-  if (/^\s*0+(\.0*)?\s*(ms|s|m|h)?\s*$/i.test(text)) return 0;
-  return parseDuration(text, '--wait-for-other');
+  return text === undefined ? DEFAULT_WAIT_FOR_OTHER_MS : parseDuration(text, '--wait-for-other', { allowZero: true });
 }

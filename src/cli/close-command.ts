@@ -15,7 +15,7 @@ export function registerCloseInspectorCommand(program: Command): void {
     .option('--wait-for-other <duration>', 'wait this long for an asyncgraph capturing the process to finish', '30s')
     .action(async (pidArg: string, flags: { waitForOther: string }) => {
       const pid = parsePid(pidArg);
-      const waitForOtherMs = parseDuration(flags.waitForOther, '--wait-for-other');
+      const waitForOtherMs = parseDuration(flags.waitForOther, '--wait-for-other', { allowZero: true });
       const done = await withInterrupts((signal) => closeInspectorOf(pid, { waitForOtherMs, signal }));
       process.stdout.write(`${done}\n`);
     });

@@ -3,7 +3,7 @@ import { PointsByNode, type NodePoints } from './infer-await.js';
 import { siblingGroups } from './collapse.js';
 import { linkHolderFrames } from './holder-links.js';
 import { findCycles } from './cycles.js';
-import { awaitsByPosition, compareNodes } from './order.js';
+import { awaitsByPosition, compareNodes, FRAME_KINDS } from './order.js';
 import { applyWakeups, type WakeupInput } from './wakeup-document.js';
 import { applyWatch, type WatchLook } from './watch.js';
 import type { PositionMapper } from './source-map.js';
@@ -214,8 +214,6 @@ function idsPresent(nodes: readonly AwaitNode[], ids: readonly (number | undefin
   if (wanted.size > 0) for (const node of nodes) if (wanted.has(node.id)) present.add(node.id);
   return present;
 }
-
-const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
 
 function toExecution(execution: ExecutionInput, input: DocumentInput, nodeIds: Set<number>): Execution {
   let stack: StackFrame[] | undefined;

@@ -12,9 +12,7 @@
 
 import type { FoundNode } from './await-graph.js';
 import type { AwaitNode, WatchInfo } from './types.js';
-import { awaitsIndex } from './order.js';
-
-const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
+import { awaitsIndex, FRAME_KINDS } from './order.js';
 
 /** One earlier look: when, how long its snapshot stalled the target, and each frame's signature. */
 export interface WatchLook {

@@ -205,7 +205,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       ...(inferFirst ? { placed: (id: number) => inferred!.has(id) } : {}),
     });
     lookingUp.catch(() => {});
-    const wakeups = await abortable(finishAnalysis(analysis, session, signal), signal);
+    const wakeups = await abortable(finishAnalysis(analysis, session, signal, notes), signal);
     // The snapshot's arrays are garbage from here on.
     analysis = undefined;
     collectGarbage();
@@ -336,18 +336,30 @@ async function finishAnalysis(
   analysis: SnapshotAnalysis,
   session: CdpSession,
   signal: AbortSignal | undefined,
+  notes: string[],
 ): Promise<HeapWakeups | undefined> {
   const steps = analysis.wakeups;
   let sliceEnd = performance.now() + ANALYSIS_SLICE_MS;
+  // One bound for all the sources the analysis asks for (they queue in the target behind the
+  // location lookups); once it is spent, the rest are not asked for, and that is said once.
+  const sourcesDeadline = performance.now() + SOURCE_FETCH_MS;
+  let incomplete = false;
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
     if (step.value && step.value.length > 0) {
-      // Best effort and bounded (fetchScriptSources): a source that does not come makes the
-      // closures of that script count as using every name, as before.
+      // A source that does not come makes the closures of that script count as using every name.
       const ids = step.value.map(String);
-      const sources = await fetchScriptSources(session, ids, { debuggerEnabled: true, timeoutMs: SOURCE_FETCH_MS });
+      const timeoutMs = Math.round(sourcesDeadline - performance.now());
+      const sources =
+        timeoutMs > 0
+          ? await fetchScriptSources(session, ids, { debuggerEnabled: true, timeoutMs, onIncomplete: () => (incomplete = true) })
+          : new Map<string, string>();
+      if (timeoutMs <= 0) incomplete = true;
       for (const id of ids) analysis.closureNames.addSource(Number(id), sources.get(id) ?? null);
+      if (incomplete && !notes.some((note) => note.startsWith(SOURCES_NOTE))) {
+        notes.push(`${SOURCES_NOTE} did not all arrive within ${SOURCE_FETCH_MS} ms, so every function of those scripts counts as able to reach what its scope holds (wakers may include unrelated timers or listeners)`);
+      }
       if (signal?.aborted) throw abortError(signal);
       sliceEnd = performance.now() + ANALYSIS_SLICE_MS;
       continue;
@@ -361,8 +373,9 @@ async function finishAnalysis(
 }
 
 const ANALYSIS_SLICE_MS = 10;
-/** Bound on one fetch of the sources the wake-up analysis asks for. */
-const SOURCE_FETCH_MS = 3000;
+/** Bound on all the fetches of sources the wake-up analysis asks for, together. */
+const SOURCE_FETCH_MS = 5000;
+const SOURCES_NOTE = 'script sources for the wake-up analysis';
 
 let fullCollections = false;
 

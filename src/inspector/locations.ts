@@ -2,7 +2,7 @@ import type { FoundNode } from '../graph/await-graph.js';
 import type { ExactPoint } from '../graph/document.js';
 import { TargetExitedError, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
-
+import { FRAME_KINDS } from '../graph/order.js';
 
 export interface LookupOptions {
   budgetMs: number;
@@ -27,11 +27,9 @@ export interface LookupOptions {
 // VM, docs/performance.md); a little more, so the estimate errs on the side of the target.
 const LOOKUP_MS_PER_HEAP_NODE = 0.0005;
 
-const SUSPENDABLE = new Set(['async-function', 'async-generator', 'module']);
-
 /** Frames V8 can place: not ES5 state machines standing in for a generator (no [[GeneratorLocation]]). */
 function hasGeneratorLocation(node: FoundNode): boolean {
-  return SUSPENDABLE.has(node.kind) && !node.stateMachine;
+  return FRAME_KINDS.has(node.kind) && !node.stateMachine;
 }
 
 /**
@@ -158,14 +156,14 @@ function lookupPlan(nodes: FoundNode[]): { node: FoundNode; firstOfFunction: boo
   // A frame awaits a frame when a path of awaitedBy edges joins them, possibly through
   // combinators, .then steps and bare promises.
   const awaitsFrame = new Set<number>();
-  const work = nodes.filter((node) => SUSPENDABLE.has(node.kind));
+  const work = nodes.filter((node) => FRAME_KINDS.has(node.kind));
   const passedThrough = new Set<number>();
   while (work.length > 0) {
     const node = work.pop()!;
     for (const awaiterId of node.awaitedBy) {
       awaitsFrame.add(awaiterId);
       const awaiter = byId.get(awaiterId);
-      if (awaiter && !SUSPENDABLE.has(awaiter.kind) && !passedThrough.has(awaiterId)) {
+      if (awaiter && !FRAME_KINDS.has(awaiter.kind) && !passedThrough.has(awaiterId)) {
         passedThrough.add(awaiterId);
         work.push(awaiter);
       }

@@ -34,6 +34,7 @@ import { AsyncgraphError, InterruptedError } from '../errors.js';
 import type { RawFrame, RawSample } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import type { ThreadActivity } from './proc.js';
+import { FRAME_KINDS } from '../graph/order.js';
 
 export type { ExecutionState, RawFrame, RawSample };
 
@@ -385,8 +386,6 @@ export interface GeneratorCandidate {
   definition: { scriptId: number; line: number; column: number } | null;
 }
 
-const GENERATOR_KINDS = new Set(['async-function', 'async-generator', 'module']);
-
 /**
  * For each frame (innermost first), the generator nodes whose function is the frame's function:
  * same script and start position (the snapshot's closure location and the frame's
@@ -400,7 +399,7 @@ export function frameCandidates(frames: RawFrame[], nodes: GeneratorCandidate[])
 export function frameMatcher(nodes: GeneratorCandidate[]): (frames: RawFrame[]) => number[][] {
   const byDefinition = new Map<string, number[]>();
   for (const node of nodes) {
-    if (!GENERATOR_KINDS.has(node.kind) || !node.definition) continue;
+    if (!FRAME_KINDS.has(node.kind) || !node.definition) continue;
     const key = `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}`;
     const list = byDefinition.get(key) ?? [];
     list.push(node.id);

@@ -5,7 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { basename } from 'node:path';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
-import { awaitsIndex, compareNodes, displayName } from '../graph/order.js';
+import { awaitsIndex, compareNodes, displayName, FRAME_KINDS } from '../graph/order.js';
 import { displayUrl, formatLocation, libraryPath, type LocationStyle } from './location.js';
 import { renderTree } from './tree.js';
 
@@ -70,8 +70,6 @@ export interface StuckLeaf {
   awaiting: AwaitNode[];
   origin: CodeOrigin;
 }
-
-const FRAME_KINDS = new Set<AwaitNode['kind']>(['async-function', 'async-generator', 'module']);
 
 export function isFrame(node: AwaitNode): boolean {
   return FRAME_KINDS.has(node.kind);

@@ -3,12 +3,11 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../graph/types.js';
-import { displayName, observerSteps } from '../graph/order.js';
+import { displayName, observerSteps, FRAME_KINDS } from '../graph/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
 import { awaitsIndex } from '../graph/order.js';
 import { formatDelay } from '../graph/resources.js';
 import { generalise } from '../graph/wakeup-document.js';
-
 
 /** One waker as a phrase: `timer 1h (59m left), callback at x.js:12:31`, `held in pool.waiters[0] (x.js)`. */
 export function wakerText(waker: Waker, style: LocationStyle): string {
@@ -53,9 +52,6 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
   if (node.neverSettles) text += paint.red.bold('  ✖ deadlock');
   return text;
 }
-
-const FRAME_KINDS = new Set(['async-function', 'async-generator', 'module']);
-
 
 /**
  * Nodes drawn for a group of identical sibling subtrees (`× N`, the document's `groups`): the

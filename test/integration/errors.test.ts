@@ -108,13 +108,18 @@ describe('pids and durations, the same on every command', () => {
     expect(expectedFailure(run).message).toContain('999999999');
   });
 
-  it.each([['--timeout', '5s'], ['--timeout', '0.01'], ['--location-budget', '2s'], ['--pause-timeout', '0'], ['--watch', '5s']])(
+  it.each([['--timeout', '5s'], ['--timeout', '0.01'], ['--location-budget', '2s'], ['--pause-timeout', '0'], ['--watch', '5s'], ['--wait-for-other', '0']])(
     'attach %s %s is accepted',
     async (option, value) => {
       const run = await runCli(['attach', '999999999', option, value]);
       expect(run.code, describeRun(run)).toBe(3);
     },
   );
+
+  it.each([['0'], ['0s'], ['2s']])('close-inspector --wait-for-other %s is accepted', async (value) => {
+    const run = await runCli(['close-inspector', '999999999', '--wait-for-other', value]);
+    expect(run.code, describeRun(run)).toBe(3);
+  });
 });
 
 describe('output files are checked before the target is touched', () => {
