@@ -6,7 +6,7 @@
 //
 // Pure: the caller fetches sources (Debugger.getScriptSource) for the scripts asked for.
 
-import { parseScript, type ParsedScript, type ScriptPosition } from './infer-await.js';
+import { parsedScript, type ScriptParses, type ScriptPosition } from './infer-await.js';
 
 /** A closure's definition as the heap snapshot has it. */
 export interface ClosureDefinition extends ScriptPosition {
@@ -17,23 +17,40 @@ export interface ClosureDefinition extends ScriptPosition {
 export type NamesAnswer = ReadonlySet<string> | 'missing' | 'unknown';
 
 export class ClosureNames {
-  /** Parsed scripts; null for a source that was asked for but cannot be had or parsed. */
-  private readonly scripts = new Map<number, ParsedScript | null>();
+  /** Scripts whose source was asked for but cannot be had. */
+  private readonly unavailable = new Set<number>();
   private readonly names = new Map<string, ReadonlySet<string> | null>();
   /** Scripts asked for since the caller last took them (takeMissing). */
   private readonly missing = new Set<number>();
+  /** How many answers were `missing` so far: a search that raised it needs to run again. */
+  missingAsked = 0;
+
+  /**
+   * `sources` (script id → text, parsed when first asked about) and `parsed` may be shared with
+   * inference (src/graph/infer-await.ts): a script is fetched and parsed once per capture.
+   */
+  constructor(
+    private readonly parsed: ScriptParses = new Map(),
+    private readonly sources = new Map<string, string>(),
+  ) {}
 
   /** A script's source; null when it cannot be had (the closures of that script then name anything). */
   addSource(scriptId: number, text: string | null): void {
-    if (this.scripts.has(scriptId)) return;
-    this.scripts.set(scriptId, text === null ? null : parseScript(text));
+    if (text === null) {
+      if (!this.sources.has(String(scriptId))) this.unavailable.add(scriptId);
+    } else {
+      this.sources.set(String(scriptId), text);
+      this.unavailable.delete(scriptId);
+    }
     this.missing.delete(scriptId);
   }
 
   namesUsedBy(definition: ClosureDefinition): NamesAnswer {
-    const script = this.scripts.get(definition.scriptId);
+    if (this.unavailable.has(definition.scriptId)) return 'unknown';
+    const script = parsedScript(String(definition.scriptId), this.sources, this.parsed);
     if (script === undefined) {
       this.missing.add(definition.scriptId);
+      this.missingAsked++;
       return 'missing';
     }
     if (script === null) return 'unknown';

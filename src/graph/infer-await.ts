@@ -237,6 +237,22 @@ function isPropertyName(node: AnyNode, parent: AnyNode | null): boolean {
   }
 }
 
+/**
+ * Scripts parsed so far, by script id (null: the source does not parse). One per capture, shared by
+ * inference, naming and the wake-up analysis's scope check: undici's large files parse once.
+ */
+export type ScriptParses = Map<string, ParsedScript | null>;
+
+/** A script parsed at most once per `parsed`; undefined without its source. */
+export function parsedScript(scriptId: string, sources: ReadonlyMap<string, string>, parsed: ScriptParses): ParsedScript | null | undefined {
+  let script = parsed.get(scriptId);
+  if (script !== undefined) return script;
+  const text = sources.get(scriptId);
+  if (text === undefined) return undefined;
+  parsed.set(scriptId, (script = parseScript(text)));
+  return script;
+}
+
 /** Parses as a module, then as a CommonJS/classic script; null if neither works. */
 export function parseScript(text: string): ParsedScript | null {
   if (text.length > MAX_INFER_SOURCE_CHARS) return null;
@@ -294,9 +310,9 @@ export function inferLocations(
   nodes: readonly FoundNode[],
   exact: ReadonlyMap<number, ExactPoint>,
   sources: ReadonlyMap<string, string>,
+  parsed: ScriptParses = new Map(),
 ): PointsByNode {
   const points: (ExactPoint | undefined)[] = new Array(nodes.length);
-  const parsed = new Map<string, ParsedScript | null>();
   // Frames of one function awaiting the same kinds of things get the same answer (one shared
   // point): a server's ten thousand stuck requests are inferred once. Frames of one function
   // mostly share their definition object; equal definitions share one table of answers.
@@ -381,16 +397,10 @@ function inferPoint(
   children: Int32Array,
   nodes: readonly FoundNode[],
   sources: ReadonlyMap<string, string>,
-  parsed: Map<string, ParsedScript | null>,
+  parsed: ScriptParses,
 ): ExactPoint | null {
   const scriptId = String(node.definition!.scriptId);
-  const text = sources.get(scriptId);
-  if (text === undefined) return null;
-  let script = parsed.get(scriptId);
-  if (script === undefined) {
-    script = parseScript(text);
-    parsed.set(scriptId, script);
-  }
+  const script = parsedScript(scriptId, sources, parsed);
   if (!script) return null;
   const awaiting: AwaitedThing[] = Array.from(children, (at) => nodes[at]);
   const at = inferAwait(script, {
@@ -428,15 +438,11 @@ function needsName(node: FoundNode): boolean {
  * A variable's function made by an immediately called one (Babel's arrow functions) is named after
  * the variable. With its receiver's class, a method is named `Class.method` as a native one is.
  */
-export function nameTranspiledFunctions(nodes: FoundNode[], sources: ReadonlyMap<string, string>): void {
-  const parsed = new Map<string, ParsedScript | null>();
+export function nameTranspiledFunctions(nodes: FoundNode[], sources: ReadonlyMap<string, string>, parsed: ScriptParses = new Map()): void {
   for (const node of nodes) {
     if (!needsName(node) || !node.definition) continue;
-    const scriptId = String(node.definition.scriptId);
-    const text = sources.get(scriptId);
-    if (text === undefined) continue;
-    let script = parsed.get(scriptId);
-    if (script === undefined) parsed.set(scriptId, (script = parseScript(text)));
+    const script = parsedScript(String(node.definition.scriptId), sources, parsed);
+    if (script === undefined) continue;
     const offset = script?.offsetOf(node.definition);
     const generator = offset === null || offset === undefined ? null : script!.functionAt(offset);
     const written = generator && script!.writtenName(generator);

@@ -558,9 +558,9 @@ class WakeupAnalyzer {
       .map((hit) => {
         const steps = this.pathDown(hit.node, parent);
         const settled = this.settledWakers.get(hit.node);
-        return { hit, waker: settled !== undefined ? settled : this.hitWaker(hit, steps, seen), alias: this.aliasKey(hit, steps) };
+        return { hit, steps, waker: settled !== undefined ? settled : this.hitWaker(hit, steps, seen), alias: this.aliasKey(hit, steps) };
       })
-      .filter((entry): entry is { hit: Hit; waker: FoundWaker; alias: string } => entry.waker !== null);
+      .filter((entry): entry is { hit: Hit; steps: PathStep[]; waker: FoundWaker; alias: string } => entry.waker !== null);
     // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
     // An AbortSignal's 'abort' listener settles it only if someone cancels: any other resource holding
     // the resolver (undici's fetch: the request's socket) is what the work waits on, so it comes first.
@@ -577,7 +577,12 @@ class WakeupAnalyzer {
       .map(({ waker }) => waker);
     const unique = dedupe(wakers);
     if (unique.length === 0) return { wakers: [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }], frames };
-    return { wakers: unique.slice(0, this.maxWakers), frames };
+    const foundOf = new Map(found.map((entry) => [entry.waker, entry]));
+    const reported = unique.slice(0, this.maxWakers).map((waker) => {
+      const { hit, steps } = foundOf.get(waker)!;
+      return this.withPathDefinitions(hit.kind, waker, steps);
+    });
+    return { wakers: reported, frames };
   }
 
   /**
@@ -594,7 +599,13 @@ class WakeupAnalyzer {
     const found: { hit: Hit; waker: FoundWaker }[] = [];
     for (const hit of hits) {
       if (HIT_RANK[hit.kind] !== 0) continue;
-      if (hit.kind === 'event-target') return false;
+      if (hit.kind === 'event-target') {
+        // An AbortSignal sorts after every other resource (compareFound), so it cannot be among
+        // the first wakers decided below (a fetch's leaf meets its request's signal first). Any
+        // other EventTarget's event is read from what the whole search visits: undecided.
+        if (this.isAbortSignal(hit.node)) continue;
+        return false;
+      }
       let waker = this.settledWakers.get(hit.node);
       if (waker === undefined) {
         const steps = this.pathDown(hit.node, parent);
@@ -622,6 +633,10 @@ class WakeupAnalyzer {
    * asks first (a fetch's leaf meets hundreds of other requests' emitters at one distance).
    */
   private readonly settledWakers = new Map<number, FoundWaker | null>();
+
+  private isAbortSignal(node: number): boolean {
+    return this.reader.protoName(node) === 'AbortSignal' || this.reader.className(node) === 'AbortSignal';
+  }
 
   /** The event of the listener an emitter hit's path goes through (`_events.NAME`), unless 'error'. */
   private listenerEvent(steps: PathStep[]): string | undefined {
@@ -682,6 +697,7 @@ class WakeupAnalyzer {
     const known = byVariable.get(variable);
     if (known !== undefined) return known;
     const location = this.heap.closureLocation(closure);
+    const missingBefore = this.closureNames!.missingAsked;
     const names = location ? this.closureNames!.namesUsedBy(location) : 'unknown';
     // Not known yet: followed for now; the leaf is settled again once the source is in.
     if (names === 'missing') return true;
@@ -695,7 +711,8 @@ class WakeupAnalyzer {
         }
       }
     }
-    byVariable.set(variable, uses);
+    // An answer that rested on a script not given yet is not kept: it may change once it is.
+    if (this.closureNames!.missingAsked === missingBefore) byVariable.set(variable, uses);
     return uses;
   }
 
@@ -816,7 +833,11 @@ class WakeupAnalyzer {
     return this.reader.isNativeContext(previous) || this.heap.nameIndexOf(previous) === this.scriptContext;
   }
 
-  /** What a hit says of the leaf; `steps` lead from the hit down to the resolving function. */
+  /**
+   * What a hit says of the leaf; `steps` lead from the hit down to the resolving function. Without
+   * the definitions of the closures on the way (withPathDefinitions): only the wakers a leaf
+   * reports need them, and a fetch's leaf weighs hundreds of hits.
+   */
   private hitWaker(hit: Hit, steps: PathStep[], visited: (node: number) => boolean): FoundWaker | null {
     const heap = this.heap;
     const reader = this.reader;
@@ -824,8 +845,6 @@ class WakeupAnalyzer {
     // fetch's leaf meets hundreds of other requests' emitters).
     const named = hit.kind !== 'emitter' && hit.kind !== 'event-target' && hit.kind !== 'resource' && hit.kind !== 'microtask';
     const path = named ? this.describePath(hit.node, steps) : '';
-    const definitions = this.closuresOnPath(steps);
-    const base = definitions.length > 0 ? { definitions } : {};
     switch (hit.kind) {
       case 'emitter':
       case 'event-target': {
@@ -833,7 +852,7 @@ class WakeupAnalyzer {
         // events.once() also listens for 'error': name the event that was asked for.
         const eventName = names.find((name) => name !== 'error') ?? names[0];
         const resource = this.resourceOf(hit.node);
-        const isSignal = reader.protoName(hit.node) === 'AbortSignal' || reader.className(hit.node) === 'AbortSignal';
+        const isSignal = this.isAbortSignal(hit.node);
         const target = resource ? resource.description : isSignal ? 'AbortSignal' : reader.className(hit.node) || 'an event emitter';
         const holder = resource ? '' : this.nameHolder(hit.node);
         const event = eventName ?? '?';
@@ -843,15 +862,11 @@ class WakeupAnalyzer {
           description: `'${event}' listener on ${target}${holder ? ` ${holder}` : ''}`,
           resourceId: heap.idOf(hit.node),
           event: { target: resource ? resource.className : isSignal ? 'AbortSignal' : reader.className(hit.node), name: event },
-          ...base,
         };
       }
       case 'resource': {
         const resource = this.resourceOf(hit.node);
-        if (!resource) return null;
-        const waker = resourceWaker(resource);
-        const all = [...(waker.definitions ?? []), ...definitions];
-        return { ...waker, ...(all.length > 0 ? { definitions: all } : {}) };
+        return resource ? resourceWaker(resource) : null;
       }
       case 'variable':
       case 'scope': {
@@ -861,11 +876,10 @@ class WakeupAnalyzer {
           description: path ? `held in ${shortPath(path)}` : 'held in a top-level variable',
           path,
           ...(scope ? { scopeScriptId: scope.scriptId, scopeAt: scope } : {}),
-          ...base,
         };
       }
       case 'global':
-        return { kind: 'global', description: `held in ${path ? `globalThis.${shortPath(path)}` : 'a global'}`, path: `globalThis.${path}`, ...base };
+        return { kind: 'global', description: `held in ${path ? `globalThis.${shortPath(path)}` : 'a global'}`, path: `globalThis.${path}` };
       case 'frame': {
         const fn = reader.get(hit.node, 'function');
         const fnName = fn >= 0 ? heap.nameOf(fn) || '(anonymous)' : '(anonymous)';
@@ -875,16 +889,16 @@ class WakeupAnalyzer {
           description: `held by the suspended async function ${fnName}`,
           path,
           resourceId: heap.idOf(hit.node),
-          ...(location ? { definitions: [location] } : base),
+          ...(location ? { definitions: [location] } : {}),
         };
       }
       case 'reaction':
-        return { kind: 'promise-reaction', description: 'a .then() handler on another pending promise', path, ...base };
+        return { kind: 'promise-reaction', description: 'a .then() handler on another pending promise', path };
       case 'microtask':
-        return { kind: 'microtask', description: `a queued microtask (${heap.nameOf(hit.node).replace('system / ', '')})`, ...base };
+        return { kind: 'microtask', description: `a queued microtask (${heap.nameOf(hit.node).replace('system / ', '')})` };
       case 'root': {
         const name = heap.nameOf(hit.node);
-        return { kind: 'native', description: `held from ${name.startsWith('Node / ') ? `native ${name.slice(7)}` : name}${path ? ` via ${shortPath(path)}` : ''}`, path, ...base };
+        return { kind: 'native', description: `held from ${name.startsWith('Node / ') ? `native ${name.slice(7)}` : name}${path ? ` via ${shortPath(path)}` : ''}`, path };
       }
     }
   }
@@ -953,6 +967,15 @@ class WakeupAnalyzer {
       }
     }
     return undefined;
+  }
+
+  /** A reported waker with the definitions of the closures on its path (after a resource's own callback). */
+  private withPathDefinitions(kind: HitKind, waker: FoundWaker, steps: PathStep[]): FoundWaker {
+    // A frame is defined by its own function when it has one.
+    if (kind === 'frame' && waker.definitions) return waker;
+    const definitions = this.closuresOnPath(steps);
+    if (definitions.length === 0) return waker;
+    return { ...waker, definitions: [...(waker.definitions ?? []), ...definitions] };
   }
 
   /** Closures of JavaScript code on the way down (a timer callback, a listener), for their definitions. */

@@ -3,7 +3,7 @@ import { HeapGraph } from '../graph/heap-graph.js';
 import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
 import { ClosureNames } from '../graph/closure-names.js';
 import { isInternalUrl } from '../graph/document.js';
-import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
+import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type NodePoints, type ScriptParses } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
@@ -171,7 +171,10 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     await kick;
     if (parseError) throw snapshotError(parseError);
     options.onProgress?.('rebuilding the await graph');
-    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser, scripts);
+    // Script sources and their parses, shared by inference and the wake-up analysis's scope check.
+    const sources = new Map<string, string>();
+    const parses: ScriptParses = new Map();
+    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser, scripts, new ClosureNames(parses, sources));
     const { nodes, heapNodes } = analysis;
 
     // The latest round that caught JavaScript running (or another debugger's pause) is the
@@ -192,10 +195,12 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const inferFirst = !budgetCoversEveryFrame(nodes, lookupOptions);
     const infer = async (exact: ReadonlyMap<number, ExactPoint>) => {
       const onIncomplete = (reason: string) => notes.push(`script sources: ${reason}, so some frames show where their function is defined instead of an inferred await`);
-      const sources = await abortable(fetchScriptSources(session, scriptsToInfer(nodes, exact), { debuggerEnabled: true, onIncomplete }), signal);
+      const wanted = scriptsToInfer(nodes, exact).filter((id) => !sources.has(id));
+      const fetched = await abortable(fetchScriptSources(session, wanted, { debuggerEnabled: true, onIncomplete }), signal);
+      for (const [id, text] of fetched) sources.set(id, text);
       // Names first: inference matches an `await`'s call against the names of what the frame awaits.
-      nameTranspiledFunctions(nodes, sources);
-      return inferLocations(nodes, exact, sources);
+      nameTranspiledFunctions(nodes, sources, parses);
+      return inferLocations(nodes, exact, sources, parses);
     };
     if (inferFirst) inferred = await infer(new Map());
     // The target works on the lookups while this process analyses the heap: their times overlap.
@@ -315,7 +320,7 @@ interface SnapshotAnalysis {
   closureNames: ClosureNames;
 }
 
-function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, ScriptInfo>): SnapshotAnalysis {
+function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, ScriptInfo>, closureNames: ClosureNames): SnapshotAnalysis {
   let raw;
   try {
     raw = parser.end();
@@ -325,7 +330,6 @@ function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, Scri
   const heap = new HeapGraph(raw);
   const trace = newAwaitGraphTrace();
   const nodes = findAwaitGraph(heap, trace);
-  const closureNames = new ClosureNames();
   const internalScripts = new Set<number>();
   for (const [id, script] of scripts) if (isInternalUrl(script.url)) internalScripts.add(Number(id));
   return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace, closureNames, internalScripts), closureNames };
