@@ -4,6 +4,7 @@ import type { HeapGraph } from './heap-graph.js';
 import { HeapReader } from './heap-reader.js';
 import { findKeepAlive, type FoundHandle } from './keep-alive.js';
 import { groupBy, IntList } from './csr.js';
+import { neverSettlingVariables, WAITS_FOR_ALL, WAITS_FOR_ANY } from './never-settles.js';
 import { describeResource, isResourceClass, type FoundResource, type RawLocation, type TimerFacts } from './resources.js';
 import { ClosureNames } from './closure-names.js';
 
@@ -409,23 +410,23 @@ class WakeupAnalyzer {
     out.unknown.push({ node: from, what: name || type });
   }
 
-  /** Per node: 0 not known yet, 1 no, 2 yes (the checks scan all edges: an array of 100k waiters has 100k). */
+  /** Per node: NOT_KNOWN, KNOWN_NO or KNOWN_YES (the checks scan all edges: an array of 100k waiters has 100k). */
   private readonly generatorFlag: Uint8Array;
   private readonly nativeFlag: Uint8Array;
 
   private isGenerator(node: number): boolean {
     let flag = this.generatorFlag[node];
-    if (flag === 0) {
-      flag = this.reader.get(node, 'parameters_and_registers') >= 0 && this.reader.get(node, 'function') >= 0 ? 2 : 1;
+    if (flag === NOT_KNOWN) {
+      flag = this.reader.get(node, 'parameters_and_registers') >= 0 && this.reader.get(node, 'function') >= 0 ? KNOWN_YES : KNOWN_NO;
       this.generatorFlag[node] = flag;
     }
-    return flag === 2;
+    return flag === KNOWN_YES;
   }
 
   /** A native wrapper (Node's BaseObject) or an object native code holds directly. */
   private isNativeBacked(node: number): boolean {
     let flag = this.nativeFlag[node];
-    if (flag === 0) {
+    if (flag === NOT_KNOWN) {
       let native = this.reader.get(node, 'javascript_to_native') >= 0 || isResourceClass(this.reader.className(node));
       if (!native) {
         this.heap.forEachRetainer(node, (from) => {
@@ -433,10 +434,10 @@ class WakeupAnalyzer {
           return native;
         });
       }
-      flag = native ? 2 : 1;
+      flag = native ? KNOWN_YES : KNOWN_NO;
       this.nativeFlag[node] = flag;
     }
-    return flag === 2;
+    return flag === KNOWN_YES;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -740,8 +741,8 @@ class WakeupAnalyzer {
     const nameIndex = heap.edgeNameIndex(edge);
     if (nameIndex >= 0 && this.skippedEdgeNames().has(nameIndex)) return false;
     let flag = this.followFlag[from];
-    if (flag === 0) this.followFlag[from] = flag = this.followsFrom(from) ? 2 : 1;
-    return flag === 2;
+    if (flag === NOT_KNOWN) this.followFlag[from] = flag = this.followsFrom(from) ? KNOWN_YES : KNOWN_NO;
+    return flag === KNOWN_YES;
   }
 
   /** follows's part that depends on the retainer alone. */
@@ -752,7 +753,7 @@ class WakeupAnalyzer {
     return !(fromName === 'system / Map' || fromName.startsWith('system / Map ') || this.reader.isNativeContext(from));
   }
 
-  /** Per heap node: 0 not known yet, 1 follows no retainer edge from it, 2 it may (see follows). */
+  /** Per heap node: NOT_KNOWN, KNOWN_NO (follows no retainer edge from it) or KNOWN_YES (it may, see follows). */
   private readonly followFlag: Uint8Array;
 
   /** String indexes of SKIPPED_EDGES's names. */
@@ -1132,11 +1133,10 @@ class WakeupAnalyzer {
     const nodes = this.nodes;
     const trace = this.trace;
     const nodeCount = nodes.length;
-    // 1 a bare leaf promise, 2 Promise.allSettled (an "any"), 0 any other node (an "all").
     const nodeKind = new Uint8Array(nodeCount);
     for (let i = 0; i < nodeCount; i++) {
       const node = nodes[i];
-      nodeKind[i] = node.kind === 'promise' ? 1 : node.combinator === 'allSettled' ? 2 : 0;
+      nodeKind[i] = node.kind === 'promise' ? LEAF_NODE : node.combinator === 'allSettled' ? ANY_NODE : ALL_NODE;
     }
 
     // The promises each node produces (its own, a step's derived one, a combinator's), in trace
@@ -1149,7 +1149,7 @@ class WakeupAnalyzer {
     // forEach, not for-of: no [key, value] array per entry.
     trace.promiseNode.forEach((index, promise) => {
       ownerPlusOne[promise] = index + 1;
-      if (nodeKind[index] === 1) return;
+      if (nodeKind[index] === LEAF_NODE) return;
       ownedNode.push(index);
       ownedPromise.push(promise);
     });
@@ -1177,7 +1177,7 @@ class WakeupAnalyzer {
     }
     trace.resolvedBy.forEach((sources, promise) => {
       const owner = ownerPlusOne[promise] - 1;
-      if (owner < 0 || nodeKind[owner] === 1) return;
+      if (owner < 0 || nodeKind[owner] === LEAF_NODE) return;
       for (const { source } of sources) {
         inputNode.push(owner);
         inputVar.push(varOfPromise(source));
@@ -1191,7 +1191,7 @@ class WakeupAnalyzer {
     const seen = new Int32Array(nodeCount + promises.length); // node i + 1: already a dep of node i
     for (let i = 0; i < nodeCount; i++) {
       depStart.push(deps.length);
-      if (nodeKind[i] === 1) {
+      if (nodeKind[i] === LEAF_NODE) {
         deps.push(varOfPromise(nodes[i].heapNode));
         continue;
       }
@@ -1208,7 +1208,7 @@ class WakeupAnalyzer {
       const promise = promises.data[k];
       depStart.push(deps.length);
       const owner = ownerPlusOne[promise] - 1;
-      if (owner >= 0 && nodeKind[owner] !== 1) {
+      if (owner >= 0 && nodeKind[owner] !== LEAF_NODE) {
         promiseKind.push(OWNED);
         deps.push(owner);
         continue;
@@ -1227,25 +1227,16 @@ class WakeupAnalyzer {
     const depList = deps.data;
     const depCount = deps.length;
 
-    // Who depends on each variable, for the worklist.
-    const dependentOf = new Int32Array(depCount);
-    for (let v = 0; v < count; v++) dependentOf.fill(v, start[v], start[v + 1]);
-    const { start: dependentStart, list: dependents } = groupBy(depList, dependentOf, depCount, count);
-
-    // `possible` per variable (nothing outside the graph can settle it): 0 not known yet, 1 no,
-    // 2 yes. Worked out only when the dependencies alone say "never" (the checks read the heap).
-    const possibleFlag = new Uint8Array(count);
+    // `possible` (nothing outside the graph can settle it), read from the heap: a node, when none of
+    // the promises it produces can be settled some other way; a promise, by how it is settled (its
+    // producer, the promises it was resolved with, a leaf's own verdict). A node waiting for nothing
+    // (none of its inputs is pending) is not proven stuck.
     const promiseList = promises.data;
     const promiseKindList = promiseKind.data;
-    const possible = (v: number): boolean => {
-      if (possibleFlag[v] === 0) possibleFlag[v] = settledOnlyInGraph(v) ? 2 : 1;
-      return possibleFlag[v] === 2;
-    };
-    // A node: none of the promises it produces can be settled some other way.
-    // A promise: by how it is settled (its producer, the promises it was resolved with, a leaf's own verdict).
     const settledOnlyInGraph = (v: number): boolean => {
       if (v < nodeCount) {
-        if (nodeKind[v] === 1) return true;
+        if (start[v] === start[v + 1]) return false;
+        if (nodeKind[v] === LEAF_NODE) return true;
         const node = nodes[v];
         for (let j = owned.start[v], end = owned.start[v + 1]; j < end; j++) {
           if (this.settledOutsideOwner(owned.list[j], node)) return false;
@@ -1264,42 +1255,11 @@ class WakeupAnalyzer {
       }
       return this.settleLeafVerdict(promise) === 'never';
     };
-
-    // Greatest fixpoint: everything starts as "never" and is cleared by evidence.
-    const never = new Uint8Array(count).fill(1);
-    const work = new Int32Array(count + depCount); // each variable once, plus one push per dependency edge at most
-    let top = 0;
-    // Variables without dependencies on top: clearing those first clears what waits on them
-    // before its `possible` is ever needed (the result does not depend on the order).
-    for (let v = 0; v < count; v++) if (start[v] !== start[v + 1]) work[top++] = v;
-    for (let v = 0; v < count; v++) if (start[v] === start[v + 1]) work[top++] = v;
-    while (top > 0) {
-      const v = work[--top];
-      if (never[v] === 0) continue;
-      const from = start[v];
-      const end = start[v + 1];
-      let stays: boolean;
-      if (from === end) {
-        stays = v >= nodeCount && possible(v); // a bare leaf promise: its own verdict
-      } else {
-        // "all": stays while no dependency is cleared; "any" (allSettled): while one still stands.
-        const any = v < nodeCount && nodeKind[v] === 2;
-        stays = !any;
-        for (let j = from; j < end; j++) {
-          if ((never[depList[j]] === 1) === any) {
-            stays = any;
-            break;
-          }
-        }
-        stays = stays && possible(v);
-      }
-      if (stays) continue;
-      never[v] = 0;
-      for (let j = dependentStart[v], jEnd = dependentStart[v + 1]; j < jEnd; j++) {
-        const dependent = dependents[j];
-        if (never[dependent] === 1) work[top++] = dependent;
-      }
-    }
+    const never = neverSettlingVariables(
+      { count, start, list: depList },
+      (v) => (v < nodeCount && nodeKind[v] === ANY_NODE ? WAITS_FOR_ANY : WAITS_FOR_ALL),
+      settledOnlyInGraph,
+    );
     const result = new Set<number>();
     for (let i = 0; i < nodeCount; i++) if (never[i] === 1) result.add(nodes[i].id);
     return result;
@@ -1408,6 +1368,16 @@ const HOLDER_HIT_KINDS: readonly (HitKind | null)[] = [
 ];
 
 /** How a promise variable of neverSettling is settled: by its producer node, by the promises it was resolved with, or a leaf. */
+/** A per-node fact worked out once (Uint8Array caches): not yet, no, yes. */
+const NOT_KNOWN = 0;
+const KNOWN_NO = 1;
+const KNOWN_YES = 2;
+
+/** A graph node's part in the never-settles pass: a bare leaf promise, Promise.allSettled, any other. */
+const ALL_NODE = 0;
+const LEAF_NODE = 1;
+const ANY_NODE = 2;
+
 const OWNED = 0;
 const LOOKED_THROUGH = 1;
 const LEAF = 2;
