@@ -244,10 +244,6 @@ interface Hit {
   distance: number;
 }
 
-export function analyzeWakeups(heap: HeapGraph, nodes: FoundNode[], trace: AwaitGraphTrace, options: WakeupOptions = {}): WakeupAnalysis {
-  return new WakeupAnalyzer(heap, nodes, trace, options).run();
-}
-
 class WakeupAnalyzer {
   private readonly reader: HeapReader;
   private readonly holdersCache = new Map<number, PromiseHolders>();
@@ -282,14 +278,6 @@ class WakeupAnalyzer {
     this.followFlag = new Uint8Array(heap.nodeCount);
     this.searchTree = new SearchTree(this.searchLimit);
     this.scriptContext = heap.stringIndex('system / ScriptContext');
-  }
-
-  run(): WakeupAnalysis {
-    const steps = this.steps();
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-    }
   }
 
   /**
