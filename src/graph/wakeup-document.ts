@@ -280,11 +280,31 @@ export function matchTcpSockets(handles: KeepAliveHandle[], rows: TcpRow[], insp
       const mine = accepted.filter((handle) => handle.heapLocal === server.heapLocal);
       const connections = free().filter(({ row }) => row.state !== 'LISTEN' && row.localPort === port);
       if (mine.length === 1 && connections.length === 1) claim(mine[0], connections[0]);
+      else {
+        // Which connection is which cannot be told, but their local end is the server's (a
+        // server that listened on port 0 would otherwise show its accepted connections at :0).
+        for (const handle of mine) {
+          handle.localAddress = server.localAddress;
+          handle.description = describeMatched(handle);
+        }
+      }
     }
     const clients = tcpSockets.filter((handle) => handle.heapDescription.startsWith('TCP socket'));
     const serverPorts = new Set(serverPort.values());
     const outgoing = free().filter(({ row }) => row.state !== 'LISTEN' && !serverPorts.has(row.localPort));
     if (clients.length === 1 && outgoing.length === 1) claim(clients[0], outgoing[0]);
+    else if (clients.length > 1 && outgoing.length === clients.length && !clients.some((handle) => handle.remoteAddress)) {
+      // As many client sockets as connections, all to one peer (a pool's connections to its
+      // upstream): each socket's far end is that peer, though which local port is whose is not known.
+      const peers = new Set(outgoing.map(({ socket }) => socket.remoteAddress));
+      const [peer] = peers;
+      if (peers.size === 1 && peer) {
+        for (const handle of clients) {
+          handle.remoteAddress = peer;
+          handle.description = describeMatched(handle);
+        }
+      }
+    }
   }
   return sockets.map(({ socket }) => socket);
 }

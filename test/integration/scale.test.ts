@@ -68,7 +68,10 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
         '        └── Promise <pending>  ← held in pool._waitingClientsQueue._slots[…]._list[…].data._resolve (fixtures/libs/service.js)  (also observed by .catch((anonymous)))\n',
       );
       expect(body, context).toContain("        └── Promise <pending>  ← 'approved:…' listener on EventEmitter (approvals)\n");
-      expect(body, context).toMatch(/\n {2}TCP socket[^\n]*, reading {2}→ wakes httpNetworkFetch, loadFeed {2}× 200\n/);
+      // /proc tells the sockets' far end (all one upstream), and the accepted ones' server port.
+      expect(body, context).toMatch(/\n {2}TCP socket \? → 127\.0\.0\.1:(\d+), reading {2}→ wakes httpNetworkFetch, loadFeed {2}× 200\n/);
+      const upstream = /TCP socket \? → 127\.0\.0\.1:(\d+)/.exec(body)?.[1];
+      expect(body, context).toMatch(new RegExp(`\\n {2}TCP connection accepted 127\\.0\\.0\\.1:${upstream} → \\?, reading {2}× \\d+\\n`));
       // A screenful.
       expect(run.stdout.split('\n').length, context).toBeLessThan(30);
       await expectAlive(target());

@@ -196,10 +196,31 @@ describe('matching the heap with /proc sockets', () => {
     ]);
   });
 
+  it("gives a matched server's accepted connections its address when it cannot tell them apart", () => {
+    const handles = [
+      handle({ id: 1, kind: 'server', description: 'server 127.0.0.1:0 (listening)', localAddress: '127.0.0.1:0', state: 'listening' }),
+      handle({ id: 2, kind: 'socket', description: 'TCP connection accepted 127.0.0.1:0 → ?', localAddress: '127.0.0.1:0' }),
+      handle({ id: 4, kind: 'socket', description: 'TCP connection accepted 127.0.0.1:0 → ?', localAddress: '127.0.0.1:0' }),
+    ];
+    const sockets = matchTcpSockets(handles, [...rows, { ...rows[3], remotePort: 50009 }], 9229);
+    expect(handles.map((h) => h.description)).toEqual([
+      'server 127.0.0.1:41000 (listening)',
+      'TCP connection accepted 127.0.0.1:41000 → ?',
+      'TCP connection accepted 127.0.0.1:41000 → ?',
+    ]);
+    expect(sockets.filter((s) => s.handleId !== undefined).map((s) => s.handleId)).toEqual([1]);
+  });
+
   it('matches nothing it cannot tell apart: two client sockets, or worker threads in the process', () => {
     const two = [handle({ id: 3, kind: 'socket', description: 'TCP socket' }), handle({ id: 4, kind: 'socket', description: 'TCP socket' })];
-    matchTcpSockets(two, [...rows, { ...rows[4], localPort: 50003 }], 9229);
+    matchTcpSockets(two, [...rows, { ...rows[4], localPort: 50003, remotePort: 6380 }], 9229);
     expect(two.map((h) => h.description)).toEqual(['TCP socket', 'TCP socket']);
+    // All to one peer, as many as the connections: the far end is known, not which local port is whose.
+    const samePeer = [handle({ id: 3, kind: 'socket', description: 'TCP socket' }), handle({ id: 4, kind: 'socket', description: 'TCP socket' })];
+    const clientRows = rows.filter((row) => row.localPort !== 41000);
+    const sockets = matchTcpSockets(samePeer, [...clientRows, { ...rows[4], localPort: 50003 }], 9229);
+    expect(samePeer.map((h) => h.description)).toEqual(['TCP socket ? → 127.0.0.1:6379', 'TCP socket ? → 127.0.0.1:6379']);
+    expect(sockets.filter((s) => s.remoteAddress === '127.0.0.1:6379').map((s) => s.handleId)).toEqual([undefined, undefined]);
     const withWorker = [handle({ id: 3, kind: 'socket', description: 'TCP socket' }), handle({ id: 9, kind: 'worker', description: 'worker thread 1' })];
     matchTcpSockets(withWorker, rows, 9229);
     expect(withWorker[0].description).toBe('TCP socket');
