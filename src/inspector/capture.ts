@@ -51,10 +51,23 @@ export interface CaptureOptions {
   /** The local pid whose main thread this session inspects (for its CPU clock); not for workers. */
   mainThreadOf?: number;
   /**
+   * A heap snapshot already taken, read instead of asking the session for one: a thread capturing
+   * itself takes it synchronously, at the moment that matters (src/in-process/self-capture.ts).
+   */
+  takenSnapshot?: TakenSnapshot;
+  /**
    * Tests only: keep each pause this long before resuming it, so a test can kill the tool while
    * the target is paused. Defaults to ASYNCGRAPH_TEST_HOLD_PAUSE_MS.
    */
   holdPauseMs?: number;
+}
+
+/** A snapshot taken before the capture began (v8.getHeapSnapshot): its serialized chunks. */
+export interface TakenSnapshot {
+  chunks: AsyncIterable<string>;
+  takenAt: Date;
+  /** How long taking it stopped the thread. */
+  snapshotMs: number;
 }
 
 /**
@@ -132,20 +145,31 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }), 'the execution state is not reported');
     }
 
-    const capturedAt = new Date();
+    const taken = options.takenSnapshot;
+    const capturedAt = taken?.takenAt ?? new Date();
     const parser = new SnapshotParser({ maxBytes: options.maxSnapshotBytes });
     let parseError: unknown;
-    session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => {
+    const write = (chunk: string) => {
       if (parseError) return;
       try {
         parser.write(chunk);
       } catch (error) {
         parseError = error;
       }
-    });
-    options.onProgress?.('taking heap snapshot');
+    };
+    if (taken) {
+      for await (const chunk of taken.chunks) {
+        write(chunk);
+        if (parseError) break;
+        if (signal?.aborted) throw abortError(signal);
+      }
+    }
+    if (!taken) {
+      session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => write(chunk));
+      options.onProgress?.('taking heap snapshot');
+    }
     const snapshotStarted = performance.now();
-    const snapshotTaken = session.send(
+    const snapshotTaken = taken ? Promise.resolve() : session.send(
       'HeapProfiler.takeHeapSnapshot',
       // Numbers (timers' delays, pids) are read by src/graph/wakers.ts; they add ~1% to the snapshot.
       { reportProgress: false, captureNumericValue: true },
@@ -167,7 +191,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }
       throw error;
     });
-    const snapshotMs = performance.now() - snapshotStarted;
+    const snapshotMs = taken?.snapshotMs ?? performance.now() - snapshotStarted;
     await kick;
     if (parseError) throw snapshotError(parseError);
     options.onProgress?.('rebuilding the await graph');
