@@ -606,8 +606,9 @@ export class SnapshotParser {
         this.state = TOP_AFTER_VALUE;
         return i + 1;
       } else if (c === CH_MINUS && column.name === 'locations' && state !== NUM_AFTER_VALUE) {
-        // V8 writes the line of a function defined before its script's line offset as negative
-        // (vm's lineOffset < 0: Vite's module runner on Node 26): stored as line 0.
+        // A position on a script's first line is written with the script's column offset added
+        // (Script::GetPositionInfo): negative for vm's columnOffset < 0, which Vitest's module
+        // runner uses to hide the wrapper it puts before each module's code. Stored as 0.
         negative = true;
         value = 0;
         state = NUM_IN_VALUE;

@@ -16,34 +16,56 @@ export interface TestIdentity {
 }
 
 /**
- * The frame standing for the test: of the frames in its file that no other frame of that file
- * awaits (directly or through steps between), the first at or after the test's line (the test
- * runs one at a time per file; a frame before it belongs to an earlier test still hanging), else
- * the last one. Undefined when no frame of the file is suspended: nothing references the
- * test's chain any more, so the snapshot's garbage collection took it.
+ * The frame standing for the test. Candidates are the frames in the test's file that no frame
+ * of that file awaits (helpers are awaited by the test function). Of those, the one the runner
+ * still awaits, with the longest chain of awaiters above it: a test that timed out earlier is
+ * left with none, its runner's race having settled. When the runner gives the test's line, the
+ * first candidate at or after it goes first. Undefined when no frame of the file is suspended:
+ * nothing referenced the test's chain, so the snapshot's garbage collection took it.
  */
 export function testRoot(document: AwaitGraphDocument, test: TestIdentity): AwaitNode | undefined {
   const url = pathToFileURL(test.file).href;
   const byId = new Map(document.nodes.map((node) => [node.id, node]));
   const inFile = (node: AwaitNode) => FRAME_KINDS.has(node.kind) && node.location?.url === url;
-  const awaitedFromFile = (node: AwaitNode) => {
-    const seen = new Set<number>();
-    const work = [...node.awaitedBy];
-    while (work.length > 0) {
-      const id = work.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
+  const awaiters = (node: AwaitNode) => awaitersOf(node, byId);
+  const candidates = document.nodes.filter((node) => inFile(node) && !awaiters(node).some(inFile));
+  if (test.line !== undefined) {
+    const line = test.line;
+    const atLine = candidates
+      .filter((node) => node.location!.line >= line)
+      .sort((a, b) => a.location!.line - b.location!.line || a.location!.column - b.location!.column);
+    if (atLine.length > 0) return atLine[0];
+  }
+  let best: AwaitNode | undefined;
+  let bestCount = -1;
+  for (const node of candidates) {
+    const count = awaiters(node).length;
+    if (count > bestCount) [best, bestCount] = [node, count];
+  }
+  return best;
+}
+
+/**
+ * Everything that awaits the node, transitively. A pending promise is never taken for an awaiter
+ * (it awaits nothing; what hangs under it in the tree is what may settle it), nor is the promise
+ * a holder-linked frame is drawn under (`linkedBy: 'holder'`: it holds that promise's resolve).
+ */
+function awaitersOf(node: AwaitNode, byId: ReadonlyMap<number, AwaitNode>): AwaitNode[] {
+  const found: AwaitNode[] = [];
+  const seen = new Set<number>([node.id]);
+  const work = [node];
+  while (work.length > 0) {
+    const current = work.pop()!;
+    if (current.linkedBy === 'holder') continue;
+    for (const id of current.awaitedBy) {
       const awaiter = byId.get(id);
-      if (!awaiter) continue;
-      if (inFile(awaiter)) return true;
-      work.push(...awaiter.awaitedBy);
+      if (!awaiter || seen.has(id) || awaiter.kind === 'promise') continue;
+      seen.add(id);
+      found.push(awaiter);
+      work.push(awaiter);
     }
-    return false;
-  };
-  const outermost = document.nodes.filter((node) => inFile(node) && !awaitedFromFile(node));
-  outermost.sort((a, b) => a.location!.line - b.location!.line || a.location!.column - b.location!.column);
-  const line = test.line;
-  return (line !== undefined ? outermost.find((node) => node.location!.line >= line) : undefined) ?? outermost.at(-1);
+  }
+  return found;
 }
 
 /**
@@ -68,5 +90,5 @@ export function renderTestChain(document: AwaitGraphDocument, test: TestIdentity
     colors: false,
     cwd: process.cwd(),
     locationNote: false,
-  }).trimEnd();
+  }).trimEnd() + (document.notes ?? []).map((note) => `\nasyncgraph: note: ${note}`).join('');
 }

@@ -345,7 +345,7 @@ describe('hand-written snapshots', () => {
     expect(parsed.strings).toHaveLength(4);
   });
 
-  it('reads a negative line in locations (a script with a negative line offset) as line 0', () => {
+  it('reads a negative position in locations (a script with a negative column offset) as 0', () => {
     const text = tinySnapshot().replace(`"locations":[7,12,345,6]`, `"locations":[7,12,-1,6]`);
     expect(Array.from(parseSnapshot(text).locations)).toEqual([7, 12, 0, 6]);
     // The sign and the digits may arrive in different chunks.
