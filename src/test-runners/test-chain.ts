@@ -17,18 +17,23 @@ export interface TestIdentity {
 
 /**
  * The frame standing for the test. Candidates are the frames in the test's file that no frame
- * of that file awaits (helpers are awaited by the test function). Of those, the one the runner
- * still awaits, with the longest chain of awaiters above it: a test that timed out earlier is
- * left with none, its runner's race having settled. When the runner gives the test's line, the
- * first candidate at or after it goes first. Undefined when no frame of the file is suspended:
- * nothing referenced the test's chain, so the snapshot's garbage collection took it.
+ * of that file awaits (helpers are awaited by the test function). A test that timed out earlier
+ * in the same thread may still hang there: candidates at the place of a root reported before
+ * (`earlier`, rootKey) are left out while others remain. When the runner gives the test's line,
+ * the first candidate at or after it wins; otherwise the one with the longest chain of awaiters
+ * above it (Vitest's runner still awaits the test when its timeout fires; an earlier test's chain
+ * is cut off from it). Undefined when no frame of the file is suspended: nothing referenced the
+ * test's chain, so the snapshot's garbage collection took it.
  */
-export function testRoot(document: AwaitGraphDocument, test: TestIdentity): AwaitNode | undefined {
+export function testRoot(document: AwaitGraphDocument, test: TestIdentity, earlier: ReadonlySet<string> = new Set()): AwaitNode | undefined {
   const url = pathToFileURL(test.file).href;
   const byId = new Map(document.nodes.map((node) => [node.id, node]));
-  const inFile = (node: AwaitNode) => FRAME_KINDS.has(node.kind) && node.location?.url === url;
+  // A module's top level still evaluating (a top-level await) is not a test.
+  const inFile = (node: AwaitNode) => FRAME_KINDS.has(node.kind) && node.kind !== 'module' && node.location?.url === url;
   const awaiters = (node: AwaitNode) => awaitersOf(node, byId);
-  const candidates = document.nodes.filter((node) => inFile(node) && !awaiters(node).some(inFile));
+  const all = document.nodes.filter((node) => inFile(node) && !awaiters(node).some(inFile));
+  const fresh = all.filter((node) => !earlier.has(rootKey(node)));
+  const candidates = fresh.length > 0 ? fresh : all;
   if (test.line !== undefined) {
     const line = test.line;
     const atLine = candidates
@@ -43,6 +48,11 @@ export function testRoot(document: AwaitGraphDocument, test: TestIdentity): Awai
     if (count > bestCount) [best, bestCount] = [node, count];
   }
   return best;
+}
+
+/** Where a test's root frame is suspended: the same in every snapshot while that test hangs. */
+export function rootKey(node: AwaitNode): string {
+  return `${node.location?.url}:${node.location?.line}:${node.location?.column}`;
 }
 
 /**
@@ -70,17 +80,19 @@ function awaitersOf(node: AwaitNode, byId: ReadonlyMap<number, AwaitNode>): Awai
 
 /**
  * The chain as the tree view draws it, its root named after the test; or why there is none.
+ * The root's place is added to `earlier`, for the next timed-out test of the thread.
  * Keep-alive lines and the --location-budget hint are left out: the leaves' wakers say what
  * matters here, and the budget is not an option of the runner integrations.
  */
-export function renderTestChain(document: AwaitGraphDocument, test: TestIdentity): string {
-  const root = testRoot(document, test);
+export function renderTestChain(document: AwaitGraphDocument, test: TestIdentity, earlier: Set<string> = new Set()): string {
+  const root = testRoot(document, test, earlier);
   if (!root) {
     return (
       `asyncgraph: no frame of ${test.file} is suspended any more: nothing referenced what "${test.name}" awaits, ` +
       'so it could never settle and was garbage-collected before the snapshot'
     );
   }
+  earlier.add(rootKey(root));
   const label = `test ${JSON.stringify(test.name)}`;
   const nodes = keepAwaitedFrom(document.nodes, root.id).map((node) =>
     node.id === root.id ? { ...node, name: label, qualifiedName: label } : node,

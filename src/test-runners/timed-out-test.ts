@@ -9,6 +9,9 @@ import type { TestIdentity } from './test-chain.js';
 
 export type { TestIdentity };
 
+/** The roots of the chains this thread reported: a test that timed out earlier may still hang. */
+const reportedRoots = new Set<string>();
+
 /** Starts at once (the snapshot is taken before this returns); resolves with the text, never rejects. */
 export function timedOutTest(test: TestIdentity): Promise<string> {
   let own: ReturnType<typeof takeOwnSnapshot>;
@@ -20,7 +23,7 @@ export function timedOutTest(test: TestIdentity): Promise<string> {
   return (async () => {
     try {
       const [{ renderTestChain }, { captureOwnSnapshot }] = await Promise.all([import('./test-chain.js'), import('../in-process/own-capture.js')]);
-      return renderTestChain(await captureOwnSnapshot(own), test);
+      return renderTestChain(await captureOwnSnapshot(own), test, reportedRoots);
     } catch (error) {
       return failureText(error);
     }

@@ -73,7 +73,62 @@ function normalize(line: string): string {
     .replace(/ \(inferred\)/g, '');
 }
 
+/** The chain asyncgraph/node-test adds after each timed-out node:test test, as its diagnostics. */
+const NODE_TEST_CHAINS: Record<string, string[]> = {
+  'loads the cart': [
+    'ℹ └── test "loads the cart"  fixtures/test-timeouts/node-test/socket.test.mjs:45:3',
+    'ℹ     └── fetchCart  fixtures/test-timeouts/node-test/socket.test.mjs:39:10',
+    'ℹ         └── readReply  fixtures/test-timeouts/node-test/socket.test.mjs:31:18',
+    "ℹ             └── Promise <pending>  ← 'data' listener on TCP socket 127.0.0.1:PORT → 127.0.0.1:PORT",
+  ],
+  'retries after a pause': [
+    'ℹ └── test "retries after a pause"  fixtures/test-timeouts/node-test/never.test.mjs:11:3',
+    'ℹ     └── retryLater  fixtures/test-timeouts/node-test/never.test.mjs:7:3',
+    'ℹ         └── Promise <pending>  ← timer 10m',
+  ],
+  // The test that timed out before it in the same file still hangs on its timer: not this chain.
+  'waits until ready': [
+    'ℹ └── test "waits until ready"  fixtures/test-timeouts/node-test/never.test.mjs:22:3',
+    'ℹ     └── whenReady  fixtures/test-timeouts/node-test/never.test.mjs:18:3  ✖ deadlock',
+    'ℹ         └── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it',
+  ],
+};
+
+/** Each `ℹ asyncgraph: what "NAME" was still awaiting:` block: the chain's lines after the header and cost. */
+function nodeTestChains(output: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const lines = output.split('\n');
+  lines.forEach((line, at) => {
+    const name = /^ℹ asyncgraph: what "(.*)" was still awaiting:$/.exec(line)?.[1];
+    if (name === undefined) return;
+    const block: string[] = [];
+    for (let next = at + 1; next < lines.length && /^ℹ (pid |capture cost: |[ │├└])/.test(lines[next]); next++) block.push(lines[next]);
+    found.set(name, block);
+  });
+  return found;
+}
+
 describe.each(nodeTargets)('node $major', ({ path, version }) => {
+  it('node:test: a timed-out test is followed by its await chain; passing tests take no heap snapshot', async () => {
+    const files = ['socket.test.mjs', 'never.test.mjs'].map((file) => `fixtures/test-timeouts/node-test/${file}`);
+    const result = await runCommand(
+      path,
+      ['--test', '--test-force-exit', '--test-reporter=spec', '--import', join(REPO_ROOT, 'dist/test-runners/node-test.js'), ...files],
+      { env: NO_OUTER_VITEST, timeoutMs: 240_000 },
+    );
+    const output = result.stdout + result.stderr;
+    expect(result.code, output).toBe(1);
+    expect(output).toContain('heap snapshots after each test: 0 1 1');
+    const chains = nodeTestChains(output);
+    expect([...chains.keys()].sort(), output).toEqual(Object.keys(NODE_TEST_CHAINS).sort());
+    for (const [name, chain] of Object.entries(NODE_TEST_CHAINS)) {
+      const block = chains.get(name)!;
+      expect(block[0], output).toMatch(new RegExp(`^ℹ pid \\d+, node ${version.replace(/\./g, '\\.')} — `));
+      expect(block[1], output).toMatch(/^ℹ capture cost: the heap snapshot stopped it for /);
+      expect(block.slice(2).map(normalize), output).toEqual(chain);
+    }
+  }, 300_000);
+
   describe.each(['threads', 'forks'])('pool %s', (pool) => {
     it('a timed-out test shows its await chain: socket, timer, pool, never settles', async () => {
       const result = await runVitest(path, 'vitest', pool);
