@@ -189,14 +189,14 @@ function assessSnapshot(heapUsedBytes: number | undefined, memory: TargetMemory)
  * because the snapshot is taken at once (the heap's size comes from the thread itself). Returns
  * the check (undefined without facts); throws NotEnoughMemoryError when the snapshot does not fit.
  */
-export function checkOwnSnapshotFits(heapUsedBytes: number, what: string, roots: MemoryRoots = REAL_ROOTS): MemoryCheck | undefined {
-  const memory = readTargetMemory(process.pid, roots);
+export function checkOwnSnapshotFits(heapUsedBytes: number, what: string, pid = process.pid, roots: MemoryRoots = REAL_ROOTS): MemoryCheck | undefined {
+  const memory = readTargetMemory(pid, roots);
   const assessed = assessSnapshot(heapUsedBytes, memory);
   if (!assessed || memory.headroomBytes === undefined || assessed.needed <= memory.headroomBytes) return assessed?.check;
-  throw refusal(what, assessed.needed, memory);
+  throw refusal(what, assessed.needed, memory, 'nothing overrides this check in a test worker; with more memory the next timeout shows its chain');
 }
 
-function refusal(what: string, needed: number, memory: TargetMemory): NotEnoughMemoryError {
+function refusal(what: string, needed: number, memory: TargetMemory, hint?: string): NotEnoughMemoryError {
   const has =
     memory.limitedBy === 'cgroup' && memory.cgroup
       ? `its memory cgroup ${memory.cgroup.path} has ${formatMb(memory.headroomBytes!)} left of its ${formatMb(memory.cgroup.limitBytes)} limit`
@@ -204,7 +204,7 @@ function refusal(what: string, needed: number, memory: TargetMemory): NotEnoughM
   const raise = memory.limitedBy === 'cgroup' ? 'or raise its memory limit' : 'or free memory on the machine';
   return new NotEnoughMemoryError(
     `not enough memory for a heap snapshot of ${what}: it would need about ${formatMb(needed)} more, and ${has}; no snapshot was taken`,
-    `--force takes it anyway (the kernel may kill the process when it runs out), ${raise}; see docs/safety.md`,
+    hint ?? `--force takes it anyway (the kernel may kill the process when it runs out), ${raise}; see docs/safety.md`,
   );
 }
 

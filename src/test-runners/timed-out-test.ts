@@ -32,6 +32,6 @@ export function timedOutTest(test: TestIdentity): Promise<string> {
 
 /** One `asyncgraph: …` line for an expected failure (no memory for the snapshot); the stack otherwise. */
 function failureText(error: unknown): string {
-  if (error instanceof AsyncgraphError) return `asyncgraph: ${error.message}`;
+  if (error instanceof AsyncgraphError) return `asyncgraph: ${error.message}` + (error.hint ? `\n  hint: ${error.hint}` : '');
   return `asyncgraph: could not show what the test awaits: ${(error as Error)?.stack ?? String(error)}`;
 }
