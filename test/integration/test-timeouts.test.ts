@@ -1,7 +1,8 @@
-// asyncgraph/vitest in real Vitest runs (threads and forks pools) on every Node.js major the suite
-// targets: each timed-out test's failure carries its await chain, exactly as the tree view draws it
-// (test function → frames at their `await` in the .ts source → the pending promise and what can
-// wake it); passing tests take no heap snapshot.
+// asyncgraph/vitest in real Vitest runs (threads and forks pools), asyncgraph/node-test under
+// `node --test` and asyncgraph/jest under Jest, on every Node.js major the suite targets: each
+// timed-out test's failure carries its await chain, exactly as the tree view draws it (test
+// function → frames at their `await`, in the .ts source for Vitest → the pending promise and what
+// can wake it); passing tests take no heap snapshot.
 
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT, runCommand, type CliResult } from '../helpers/processes.js';
@@ -108,7 +109,61 @@ function nodeTestChains(output: string): Map<string, string[]> {
   return found;
 }
 
+/** The chain asyncgraph/jest appends to each timed-out Jest test's message. */
+const JEST_CHAINS: Record<string, string[]> = {
+  'loads the cart': [
+    '└── test "loads the cart"  fixtures/test-timeouts/jest/socket.test.js:47:3',
+    '    └── fetchCart  fixtures/test-timeouts/jest/socket.test.js:41:10',
+    '        └── readReply  fixtures/test-timeouts/jest/socket.test.js:33:18',
+    "            └── Promise <pending>  ← 'data' listener on TCP socket 127.0.0.1:PORT → 127.0.0.1:PORT",
+  ],
+  'retries after a pause': [
+    '└── test "retries after a pause"  fixtures/test-timeouts/jest/never.test.js:10:3',
+    '    └── retryLater  fixtures/test-timeouts/jest/never.test.js:6:3',
+    '        └── Promise <pending>  ← timer 10m',
+  ],
+  'waits until ready': [
+    '└── test "waits until ready"  fixtures/test-timeouts/jest/never.test.js:21:3  ✖ deadlock',
+    '    └── whenReady  fixtures/test-timeouts/jest/never.test.js:17:3  ✖ deadlock',
+    '        └── Promise <pending>  ✖ never settles: no resolve function is alive and nothing native holds it',
+  ],
+};
+
+/** Each `● NAME` failure of Jest's output: its lines from the header (`pid …`) to the first blank line, unindented. */
+function jestChains(output: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const lines = output.split('\n');
+  lines.forEach((line, at) => {
+    const name = /^ {2}● (.*)$/.exec(line)?.[1];
+    if (name === undefined || name === 'Console') return;
+    const start = lines.findIndex((candidate, index) => index > at && /^ {4}pid \d+, node /.test(candidate));
+    if (start < 0) return;
+    const end = lines.findIndex((candidate, index) => index > start && candidate.trim() === '');
+    found.set(name, lines.slice(start, end).map((text) => text.slice(4)));
+  });
+  return found;
+}
+
 describe.each(nodeTargets)('node $major', ({ path, version }) => {
+  it('Jest: a timed-out test\'s message carries its await chain; passing tests take no heap snapshot', async () => {
+    const result = await runCommand(
+      path,
+      [join(REPO_ROOT, 'node_modules/jest/bin/jest.js'), '--config', 'fixtures/test-timeouts/jest/jest.config.cjs', '--forceExit', '--ci'],
+      { env: NO_OUTER_VITEST, timeoutMs: 240_000 },
+    );
+    const output = result.stdout + result.stderr;
+    expect(result.code, output).toBe(1);
+    expect(output).toContain('heap snapshots after each test: 0 1 1');
+    const chains = jestChains(output);
+    expect([...chains.keys()].sort(), output).toEqual(Object.keys(JEST_CHAINS).sort());
+    for (const [name, chain] of Object.entries(JEST_CHAINS)) {
+      const block = chains.get(name)!;
+      expect(block[0], output).toMatch(new RegExp(`^pid \\d+, node ${version.replace(/\./g, '\\.')} — `));
+      expect(block[1], output).toMatch(/^capture cost: the heap snapshot stopped it for /);
+      expect(block.slice(2).map(normalize), output).toEqual(chain);
+    }
+  }, 300_000);
+
   it('node:test: a timed-out test is followed by its await chain; passing tests take no heap snapshot', async () => {
     const files = ['socket.test.mjs', 'never.test.mjs'].map((file) => `fixtures/test-timeouts/node-test/${file}`);
     const result = await runCommand(
