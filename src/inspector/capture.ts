@@ -52,7 +52,7 @@ export interface CaptureOptions {
   mainThreadOf?: number;
   /**
    * A heap snapshot already taken, read instead of asking the session for one: a thread capturing
-   * itself takes it synchronously, at the moment that matters (src/in-process/self-capture.ts).
+   * itself takes it synchronously, at the moment that matters (src/in-process/own-snapshot.ts).
    */
   takenSnapshot?: TakenSnapshot;
   /**
@@ -157,24 +157,19 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
         parseError = error;
       }
     };
-    if (taken) {
-      for await (const chunk of taken.chunks) {
-        write(chunk);
-        if (parseError) break;
-        if (signal?.aborted) throw abortError(signal);
-      }
-    }
     if (!taken) {
       session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => write(chunk));
       options.onProgress?.('taking heap snapshot');
     }
     const snapshotStarted = performance.now();
-    const snapshotTaken = taken ? Promise.resolve() : session.send(
-      'HeapProfiler.takeHeapSnapshot',
-      // Numbers (timers' delays, pids) are read by src/graph/wakers.ts; they add ~1% to the snapshot.
-      { reportProgress: false, captureNumericValue: true },
-      options.snapshotTimeoutMs,
-    );
+    const snapshotTaken = taken
+      ? readTakenSnapshot(taken, write, () => parseError !== undefined)
+      : session.send(
+          'HeapProfiler.takeHeapSnapshot',
+          // Numbers (timers' delays, pids) are read by src/graph/wakers.ts; they add ~1% to the snapshot.
+          { reportProgress: false, captureNumericValue: true },
+          options.snapshotTimeoutMs,
+        );
     // V8 12+ (Node 22, 24) takes a snapshot only once the thread's stack is empty (a task on the
     // event loop, V8HeapProfilerAgentImpl::HeapSnapshotTask) or when the debugger pauses
     // (takePendingHeapSnapshots): a thread that never returns to its event loop would never be
@@ -277,6 +272,14 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // A pause round still waiting (the snapshot failed) ends within its bound; then undo.
     await kick;
     await leaveAsFound(session, debuggerEnabled, guard);
+  }
+}
+
+/** Feeds a snapshot taken before the capture to the parser, until it ends or cannot be read. */
+async function readTakenSnapshot(taken: TakenSnapshot, write: (chunk: string) => void, failed: () => boolean): Promise<void> {
+  for await (const chunk of taken.chunks) {
+    write(chunk);
+    if (failed()) return;
   }
 }
 
