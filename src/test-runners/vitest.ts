@@ -25,8 +25,8 @@ function onAbort(context: TestContext, reason: unknown): void {
     file: task.file.filepath,
     ...(task.location ? { line: task.location.line } : {}),
   } satisfies TestIdentity);
-  // Vitest bounds each onTestFailed handler by hookTimeout unless given its own bound; the
-  // analysis has its own (src/test-runners/timed-out-test.ts).
+  // Vitest bounds each onTestFailed handler by hookTimeout (10 s by default) unless given its own
+  // bound: analysing a big worker's heap can take longer.
   context.onTestFailed(async ({ task: failed }) => {
     const text = await report;
     const error = failed.result?.errors?.find((candidate) => TIMEOUT_MESSAGE.test(candidate.message ?? ''));
