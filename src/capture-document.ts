@@ -18,6 +18,11 @@ export interface DocumentOptions {
   locationBudgetMs: number;
   /** The main thread's process facts (/proc): timers' time left, TCP addresses. Not for workers. */
   processFacts?: ProcessFacts;
+  /**
+   * The thread's event-loop clock at the snapshot, when known exactly (a thread capturing itself):
+   * it stands in for the one derived from processFacts.
+   */
+  loopNowMs?: number;
   /** With --watch: the looks taken before this capture, in the same session (src/inspector/watch.ts). */
   watch?: WatchLook[];
   /** The memory check before the snapshot and the process's RSS around the capture (src/inspector/snapshot-memory.ts). */
@@ -64,7 +69,7 @@ export function captureToDocument(capture: Capture, options: DocumentOptions): A
 
 function wakeupInput(capture: Capture, options: DocumentOptions): WakeupInput {
   const facts = options.processFacts;
-  const loopNowMs = facts ? loopNowAt(facts, capture.capturedAt) : undefined;
+  const loopNowMs = options.loopNowMs ?? (facts ? loopNowAt(facts, capture.capturedAt) : undefined);
   let inspectorPort: number | undefined;
   try {
     inspectorPort = Number(new URL(options.target.url).port) || undefined;

@@ -178,6 +178,20 @@ export function keepDepth(nodes: readonly AwaitNode[], depth: number): AwaitNode
   );
 }
 
+/** The node and everything it awaits, down to the leaves; its own awaiters are left out. */
+export function keepAwaitedFrom(nodes: readonly AwaitNode[], rootId: number): AwaitNode[] {
+  const children = awaitsIndex(nodes);
+  const keep = new Set<number>();
+  const work = [rootId];
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (keep.has(id)) continue;
+    keep.add(id);
+    work.push(...(children.get(id) ?? []).map((child) => child.id));
+  }
+  return restrict(nodes, keep);
+}
+
 /** The kept nodes, in their order, with edges to dropped awaiters removed. */
 function restrict(nodes: readonly AwaitNode[], keep: ReadonlySet<number>): AwaitNode[] {
   return nodes

@@ -51,10 +51,23 @@ export interface CaptureOptions {
   /** The local pid whose main thread this session inspects (for its CPU clock); not for workers. */
   mainThreadOf?: number;
   /**
+   * A heap snapshot already taken, read instead of asking the session for one: a thread capturing
+   * itself takes it synchronously, at the moment that matters (src/in-process/own-snapshot.ts).
+   */
+  takenSnapshot?: TakenSnapshot;
+  /**
    * Tests only: keep each pause this long before resuming it, so a test can kill the tool while
    * the target is paused. Defaults to ASYNCGRAPH_TEST_HOLD_PAUSE_MS.
    */
   holdPauseMs?: number;
+}
+
+/** A snapshot taken before the capture began (v8.getHeapSnapshot): its serialized chunks. */
+export interface TakenSnapshot {
+  chunks: AsyncIterable<string>;
+  takenAt: Date;
+  /** How long taking it stopped the thread. */
+  snapshotMs: number;
 }
 
 /**
@@ -132,25 +145,31 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }), 'the execution state is not reported');
     }
 
-    const capturedAt = new Date();
+    const taken = options.takenSnapshot;
+    const capturedAt = taken?.takenAt ?? new Date();
     const parser = new SnapshotParser({ maxBytes: options.maxSnapshotBytes });
     let parseError: unknown;
-    session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => {
+    const write = (chunk: string) => {
       if (parseError) return;
       try {
         parser.write(chunk);
       } catch (error) {
         parseError = error;
       }
-    });
-    options.onProgress?.('taking heap snapshot');
+    };
+    if (!taken) {
+      session.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => write(chunk));
+      options.onProgress?.('taking heap snapshot');
+    }
     const snapshotStarted = performance.now();
-    const snapshotTaken = session.send(
-      'HeapProfiler.takeHeapSnapshot',
-      // Numbers (timers' delays, pids) are read by src/graph/wakers.ts; they add ~1% to the snapshot.
-      { reportProgress: false, captureNumericValue: true },
-      options.snapshotTimeoutMs,
-    );
+    const snapshotTaken = taken
+      ? readTakenSnapshot(taken, write, () => parseError !== undefined)
+      : session.send(
+          'HeapProfiler.takeHeapSnapshot',
+          // Numbers (timers' delays, pids) are read by src/graph/wakers.ts; they add ~1% to the snapshot.
+          { reportProgress: false, captureNumericValue: true },
+          options.snapshotTimeoutMs,
+        );
     // V8 12+ (Node 22, 24) takes a snapshot only once the thread's stack is empty (a task on the
     // event loop, V8HeapProfilerAgentImpl::HeapSnapshotTask) or when the debugger pauses
     // (takePendingHeapSnapshots): a thread that never returns to its event loop would never be
@@ -167,7 +186,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       }
       throw error;
     });
-    const snapshotMs = performance.now() - snapshotStarted;
+    const snapshotMs = taken?.snapshotMs ?? performance.now() - snapshotStarted;
     await kick;
     if (parseError) throw snapshotError(parseError);
     options.onProgress?.('rebuilding the await graph');
@@ -258,6 +277,14 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // A pause round still waiting (the snapshot failed) ends within its bound; then undo.
     await kick;
     await leaveAsFound(session, debuggerEnabled, guard);
+  }
+}
+
+/** Feeds a snapshot taken before the capture to the parser, until it ends or cannot be read. */
+async function readTakenSnapshot(taken: TakenSnapshot, write: (chunk: string) => void, failed: () => boolean): Promise<void> {
+  for await (const chunk of taken.chunks) {
+    write(chunk);
+    if (failed()) return;
   }
 }
 

@@ -141,25 +141,15 @@ export async function admitSnapshot(session: CdpSession, options: MemoryCheckOpt
       return { check: { heapUsedBytes, estimatedBytes: estimateSnapshotBytes(heapUsedBytes) }, release: () => {} };
     }
     const memory = readTargetMemory(options.pid, roots);
-    // Without the heap's size, the whole RSS stands for it (more than the heap: conservative).
-    const heapBytes = heapUsedBytes ?? memory.rssBytes;
-    if (heapBytes === undefined) return { release: () => {} };
-    const estimatedBytes = estimateSnapshotBytes(heapBytes);
-    const check: MemoryCheck = {
-      ...(heapUsedBytes !== undefined ? { heapUsedBytes } : {}),
-      estimatedBytes,
-      ...(memory.headroomBytes !== undefined ? { headroomBytes: memory.headroomBytes, limitedBy: memory.limitedBy } : {}),
-      ...(memory.cgroup ? { cgroup: memory.cgroup } : {}),
-      ...(memory.rssBytes !== undefined ? { rssBeforeBytes: memory.rssBytes } : {}),
-      ...(memory.peakRssBytes !== undefined ? { peakRssBeforeBytes: memory.peakRssBytes } : {}),
-    };
+    const assessed = assessSnapshot(heapUsedBytes, memory);
+    if (!assessed) return { release: () => {} };
+    const { check, estimatedBytes, needed } = assessed;
     const keys = ledgerKeys(memory);
     const hold = (forced: boolean): Admission => ({
       check: forced ? { ...check, forced: true } : check,
       release: options.ledger ? options.ledger.hold(keys, estimatedBytes) : () => {},
     });
     if (memory.headroomBytes === undefined) return hold(false);
-    const needed = estimatedBytes + SNAPSHOT_MARGIN_BYTES;
     const others = options.ledger ? Math.max(...keys.map((key) => options.ledger!.reserved(key))) : 0;
     if (needed <= memory.headroomBytes - others) return hold(false);
     if (options.force) return hold(true);
@@ -173,7 +163,40 @@ export async function admitSnapshot(session: CdpSession, options: MemoryCheckOpt
   }
 }
 
-function refusal(what: string, needed: number, memory: TargetMemory): NotEnoughMemoryError {
+/**
+ * What a snapshot of a heap with `heapUsedBytes` in use needs against what the target's memory
+ * has left: the check for the document, and the bytes needed with the margin. Undefined without
+ * any fact to go on. Without the heap's size the whole RSS stands for it (more than the heap:
+ * conservative).
+ */
+function assessSnapshot(heapUsedBytes: number | undefined, memory: TargetMemory): { check: MemoryCheck; estimatedBytes: number; needed: number } | undefined {
+  const heapBytes = heapUsedBytes ?? memory.rssBytes;
+  if (heapBytes === undefined) return undefined;
+  const estimatedBytes = estimateSnapshotBytes(heapBytes);
+  const check: MemoryCheck = {
+    ...(heapUsedBytes !== undefined ? { heapUsedBytes } : {}),
+    estimatedBytes,
+    ...(memory.headroomBytes !== undefined ? { headroomBytes: memory.headroomBytes, limitedBy: memory.limitedBy } : {}),
+    ...(memory.cgroup ? { cgroup: memory.cgroup } : {}),
+    ...(memory.rssBytes !== undefined ? { rssBeforeBytes: memory.rssBytes } : {}),
+    ...(memory.peakRssBytes !== undefined ? { peakRssBeforeBytes: memory.peakRssBytes } : {}),
+  };
+  return { check, estimatedBytes, needed: estimatedBytes + SNAPSHOT_MARGIN_BYTES };
+}
+
+/**
+ * @internal The memory check of a thread snapshotting its own heap (src/in-process/): synchronous,
+ * because the snapshot is taken at once (the heap's size comes from the thread itself). Returns
+ * the check (undefined without facts); throws NotEnoughMemoryError when the snapshot does not fit.
+ */
+export function checkOwnSnapshotFits(heapUsedBytes: number, what: string, pid = process.pid, roots: MemoryRoots = REAL_ROOTS): MemoryCheck | undefined {
+  const memory = readTargetMemory(pid, roots);
+  const assessed = assessSnapshot(heapUsedBytes, memory);
+  if (!assessed || memory.headroomBytes === undefined || assessed.needed <= memory.headroomBytes) return assessed?.check;
+  throw refusal(what, assessed.needed, memory, 'nothing overrides this check in a test worker; with more memory the next timeout shows its chain');
+}
+
+function refusal(what: string, needed: number, memory: TargetMemory, hint?: string): NotEnoughMemoryError {
   const has =
     memory.limitedBy === 'cgroup' && memory.cgroup
       ? `its memory cgroup ${memory.cgroup.path} has ${formatMb(memory.headroomBytes!)} left of its ${formatMb(memory.cgroup.limitBytes)} limit`
@@ -181,7 +204,7 @@ function refusal(what: string, needed: number, memory: TargetMemory): NotEnoughM
   const raise = memory.limitedBy === 'cgroup' ? 'or raise its memory limit' : 'or free memory on the machine';
   return new NotEnoughMemoryError(
     `not enough memory for a heap snapshot of ${what}: it would need about ${formatMb(needed)} more, and ${has}; no snapshot was taken`,
-    `--force takes it anyway (the kernel may kill the process when it runs out), ${raise}; see docs/safety.md`,
+    hint ?? `--force takes it anyway (the kernel may kill the process when it runs out), ${raise}; see docs/safety.md`,
   );
 }
 

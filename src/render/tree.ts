@@ -21,6 +21,8 @@ export interface TreeOptions extends LocationStyle {
    * a handle wakes even when the filters hid them.
    */
   unfiltered?: AwaitGraphDocument;
+  /** Say under the tree how to buy exact locations (default true; the CLI's --location-budget). */
+  locationNote?: boolean;
 }
 
 /**
@@ -120,7 +122,7 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
     lines.push(paint.red(`cycle: ${names.join(' → ')}`));
   }
   lines.push(...keepAliveLines(doc, paint, options, options.unfiltered));
-  const note = locationNote(doc);
+  const note = options.locationNote === false ? undefined : locationNote(doc);
   if (note) lines.push(paint.dim(note));
   return lines.join('\n') + '\n';
 }

@@ -345,6 +345,15 @@ describe('hand-written snapshots', () => {
     expect(parsed.strings).toHaveLength(4);
   });
 
+  it('reads a negative position in locations (a script with a negative column offset) as 0', () => {
+    const text = tinySnapshot().replace(`"locations":[7,12,345,6]`, `"locations":[7,12,-1,6]`);
+    expect(Array.from(parseSnapshot(text).locations)).toEqual([7, 12, 0, 6]);
+    // The sign and the digits may arrive in different chunks.
+    expect(Array.from(feed(text.split('')).locations)).toEqual([7, 12, 0, 6]);
+    expect(() => parseSnapshot(tinySnapshot().replace(`"locations":[7,12,345,6]`, `"locations":[7,12,3-4,6]`))).toThrow(/non-negative integer|"," or "\]"/);
+    expect(() => parseSnapshot(tinySnapshot().replace(`"nodes":[`, `"nodes":[-`))).toThrow(/non-negative integer/);
+  });
+
   it('grows locations past its initial buffer and trims it', () => {
     const values = Array.from({ length: 4 * 50_000 }, (_, i) => i * 3);
     const text = tinySnapshot().replace(`"locations":[7,12,345,6]`, `"locations":[${values.join(',')}]`);

@@ -13,6 +13,7 @@ import {
 } from '../../src/inspector/target-memory.js';
 import {
   admitSnapshot,
+  checkOwnSnapshotFits,
   estimateSnapshotBytes,
   MemoryLedger,
   SNAPSHOT_MARGIN_BYTES,
@@ -226,6 +227,35 @@ function limitedTarget(limitMb: number, usageMb: number, rssMb = usageMb): Memor
     'sys/fs/cgroup/memory/x/memory.usage_in_bytes': `${usageMb * MB}\n`,
   });
 }
+
+describe('checkOwnSnapshotFits (a thread snapshotting itself)', () => {
+  const heap = 20 * MB;
+  const needed = estimateSnapshotBytes(heap) + SNAPSHOT_MARGIN_BYTES;
+
+  it('refuses, synchronously, when the estimate and the margin do not fit', () => {
+    let refused: unknown;
+    try {
+      checkOwnSnapshotFits(heap, 'this test worker', 42, limitedTarget(600, 170));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(NotEnoughMemoryError);
+    expect((refused as NotEnoughMemoryError).message).toBe(
+      `not enough memory for a heap snapshot of this test worker: it would need about ${Math.ceil(needed / MB)} MB more, and its memory cgroup /x has 430 MB left of its 600 MB limit; no snapshot was taken`,
+    );
+    // No --force in a test worker.
+    expect((refused as NotEnoughMemoryError).hint).not.toMatch(/--force/);
+  });
+
+  it('returns the check when it fits', () => {
+    expect(checkOwnSnapshotFits(heap, 'this test worker', 42, limitedTarget(8192, 170))).toMatchObject({
+      heapUsedBytes: heap,
+      estimatedBytes: estimateSnapshotBytes(heap),
+      headroomBytes: 8022 * MB,
+      limitedBy: 'cgroup',
+    });
+  });
+});
 
 describe('admitSnapshot', () => {
   const heap = 20 * MB;

@@ -1,0 +1,43 @@
+// From a thread's snapshot of itself to its document: the same pipeline as `attach` (await graph,
+// wake-up analysis, locations through source maps, document), over the thread's own inspector
+// session. No pause rounds (a thread cannot pause itself) and no CPU clock of another thread.
+
+import { captureToDocument, targetInfo } from '../capture-document.js';
+import { TOOL_VERSION } from '../capture-graph.js';
+import { captureOnSession } from '../inspector/capture.js';
+import { DEFAULT_MAX_SNAPSHOT_MB } from '../inspector/guarded-session.js';
+import { readProcessFacts } from '../inspector/proc-facts.js';
+import { captureMemory } from '../inspector/snapshot-memory.js';
+import type { AwaitGraphDocument } from '../graph/types.js';
+import { OwnThreadSession } from './own-session.js';
+import type { OwnSnapshot } from './own-snapshot.js';
+
+export interface OwnCaptureOptions {
+  /** This thread's time spent on exact suspension points (default 1000 ms); past it, they are inferred. */
+  locationBudgetMs?: number;
+}
+
+export async function captureOwnSnapshot(own: OwnSnapshot, options: OwnCaptureOptions = {}): Promise<AwaitGraphDocument> {
+  const locationBudgetMs = options.locationBudgetMs ?? 1000;
+  const session = new OwnThreadSession();
+  try {
+    const capture = await captureOnSession(session, {
+      locationBudgetMs,
+      snapshotTimeoutMs: 300_000,
+      maxSnapshotBytes: DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
+      pauseTimeoutMs: 0,
+      takenSnapshot: own.snapshot,
+    });
+    return captureToDocument(capture, {
+      target: targetInfo(process.pid, process.version, 'node:inspector'),
+      toolVersion: TOOL_VERSION,
+      locationBudgetMs,
+      // Sockets are the process's (its fds), whichever thread captures.
+      processFacts: readProcessFacts(process.pid),
+      ...(own.loopNowMs !== undefined ? { loopNowMs: own.loopNowMs } : {}),
+      ...(own.memory ? { memory: captureMemory(own.memory, process.pid) } : {}),
+    });
+  } finally {
+    await session.close();
+  }
+}
