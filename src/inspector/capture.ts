@@ -52,9 +52,11 @@ export interface CaptureOptions {
   mainThreadOf?: number;
   /**
    * Tests only: keep each pause this long before resuming it, so a test can kill the tool while
-   * the target is paused. Defaults to ASYNCGRAPH_TEST_HOLD_PAUSE_MS.
+   * the target is paused.
    */
   holdPauseMs?: number;
+  /** Tests only: idle pause rounds wait their whole timeout (no early end), so a test can kill the tool meanwhile. */
+  fullPauseWait?: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
   });
   let debuggerEnabled = false;
   const pauseTimeoutMs = options.pauseTimeoutMs ?? 300;
-  const holdMs = options.holdPauseMs ?? (Number(process.env.ASYNCGRAPH_TEST_HOLD_PAUSE_MS) || 0);
+  const holdMs = options.holdPauseMs ?? 0;
   // Created before Debugger.enable: a target already paused when we attach (another debugger's
   // breakpoint) reports it during enable, and that pause is left to its owner; every later one
   // (ours, or a `debugger;` statement hit meanwhile) is resumed at once.
@@ -126,7 +128,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
         intervalMs: options.sampleIntervalMs ?? 100,
         signal,
         // Tests that kill the tool while it waits for a pause turn the early end of idle rounds off.
-        ...(options.mainThreadOf !== undefined && !process.env.ASYNCGRAPH_TEST_FULL_PAUSE_WAIT
+        ...(options.mainThreadOf !== undefined && !options.fullPauseWait
           ? { thread: threadActivity.bind(null, options.mainThreadOf, options.mainThreadOf) }
           : {}),
       }), 'the execution state is not reported');

@@ -104,12 +104,12 @@ export interface BackgroundCli extends Spawned {
   finished(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
 }
 
-/** The built CLI in the background, printing its progress steps on stderr (ASYNCGRAPH_TEST_PROGRESS). */
+/** The built CLI in the background (`args`: a capturing command first), printing its progress steps on stderr (--test-progress). */
 export function startCli(args: string[], env: Record<string, string | undefined> = {}): BackgroundCli {
   const started = Date.now();
-  const cli = spawnProcess(process.execPath, [CLI, ...args], {
+  const cli = spawnProcess(process.execPath, [CLI, args[0], '--test-progress', ...args.slice(1)], {
     perTest: true,
-    env: { NO_COLOR: '1', ASYNCGRAPH_TEST_PROGRESS: '1', ...env },
+    env: { NO_COLOR: '1', ...env },
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     cli.child.once('close', (code, signal) => resolve({ code, signal }));

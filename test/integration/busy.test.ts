@@ -43,7 +43,7 @@ async function expectRunning(target: FixtureTarget, context = ''): Promise<void>
 }
 
 /**
- * Resolves once the tool (run with the hold-pause test hook) says it holds a pause and the
+ * Resolves once the tool (run with --test-hold-pause) says it holds a pause and the
  * target's main thread is indeed seen blocked, not using the CPU; bounded.
  */
 async function waitUntilPaused(target: FixtureTarget, tool: Spawned, timeoutMs = 10_000): Promise<void> {
@@ -237,8 +237,8 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
   it('never left paused: SIGKILL of the tool while the target is paused', async () => {
     const target = await busyFixture(path, 'busy-nested.js');
     // The test hook keeps the pause 20 s instead of resuming at once.
-    const cli = spawnProcess(process.execPath, [CLI, 'attach', String(target.pid), '--json'], {
-      env: { NO_COLOR: '1', ASYNCGRAPH_TEST_HOLD_PAUSE_MS: '20000' },
+    const cli = spawnProcess(process.execPath, [CLI, 'attach', String(target.pid), '--json', '--test-hold-pause', '20000'], {
+      env: { NO_COLOR: '1' },
       perTest: true,
     });
     await waitUntilPaused(target, cli);
@@ -250,8 +250,8 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`never left paused: ${signal} to the tool while the target is paused`, async () => {
       const target = await busyFixture(path, 'busy-nested.js');
-      const cli = spawnProcess(process.execPath, [CLI, 'attach', String(target.pid), '--json'], {
-        env: { NO_COLOR: '1', ASYNCGRAPH_TEST_HOLD_PAUSE_MS: '20000' },
+      const cli = spawnProcess(process.execPath, [CLI, 'attach', String(target.pid), '--json', '--test-hold-pause', '20000'], {
+        env: { NO_COLOR: '1' },
         perTest: true,
       });
       await waitUntilPaused(target, cli);
@@ -273,8 +273,8 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
   it('never left paused: SIGKILL of the tool while it waits for an idle target to pause', async () => {
     const target = await spawnFixture(path, 'busy-idle.js', { nodeArgs: ['--inspect-port=0'], perTest: true });
     // A long bound, waited for in full: the tool is still waiting when it is killed.
-    const cli = spawnProcess(process.execPath, [CLI, 'attach', String(target.pid), '--json', '--pause-timeout', '10000'], {
-      env: { NO_COLOR: '1', ASYNCGRAPH_TEST_FULL_PAUSE_WAIT: '1', ASYNCGRAPH_TEST_PROGRESS: '1' },
+    const cli = spawnProcess(process.execPath, [CLI, 'attach', String(target.pid), '--json', '--pause-timeout', '10000', '--test-full-pause-wait', '--test-progress'], {
+      env: { NO_COLOR: '1' },
       perTest: true,
     });
     await target.waitForLine('Debugger attached.', { stream: 'stderr', timeoutMs: 10_000 });
