@@ -3,7 +3,7 @@ import { HeapGraph } from '../graph/heap-graph.js';
 import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
 import { ClosureNames } from '../graph/closure-names.js';
 import { isInternalUrl } from '../graph/document.js';
-import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type NodePoints } from '../graph/infer-await.js';
+import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type ExactPoint, type NodePoints } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
@@ -11,7 +11,7 @@ import type { CdpSession } from './cdp-session.js';
 import { budgetCoversEveryFrame, lookupExactLocations } from './locations.js';
 import { threadActivity } from './proc.js';
 import { runInNewContext } from 'node:vm';
-import type { ExactPoint, ExecutionInput, RawFrame } from '../graph/document.js';
+import type { ExecutionInput, RawFrame } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import {
   abortError,
