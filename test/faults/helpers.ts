@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { listeningPorts } from '../../src/inspector/proc.js';
-import { CLI, expectAlive, spawnFixture, spawnProcess, type FixtureTarget, type Spawned } from '../helpers/processes.js';
+import { CLI, expectAlive, mainThreadTicks, spawnFixture, spawnProcess, type FixtureTarget, type Spawned } from '../helpers/processes.js';
 
 export interface FaultTargetOptions {
   /** Small objects kept alive: 200k makes a snapshot take ~1 s and each location lookup ~0.1 s. */
@@ -61,12 +61,21 @@ export interface UnharmedOptions {
   ownPorts?: number[];
 }
 
+/** The most CPU the target's main thread may spend before answering a ping: no work left queued. */
+const IDLE_ANSWER_TICKS = 50;
+
 /**
- * The target is still running, not paused, its event loop answers within 1 s, its heap is back
- * near its size before (within 10% + 4 MB, after a GC), and — if asked — no inspector port is open.
+ * The target is still running, not paused, its event loop answers with nothing left to work
+ * through first (at most IDLE_ANSWER_TICKS of its own CPU time, 0.5 s, before the pong: a count a
+ * loaded machine does not stretch, unlike a wall-clock limit; one location lookup is ~0.1 s), its
+ * heap is back near its size before (within 10% + 4 MB, after a GC), and — if asked — no
+ * inspector port is open.
  */
 export async function expectUnharmed(target: FixtureTarget, options: UnharmedOptions = {}): Promise<void> {
-  await expectAlive(target, 1000);
+  const ticksBefore = mainThreadTicks(target.pid);
+  await expectAlive(target, 30_000);
+  const used = mainThreadTicks(target.pid) - ticksBefore;
+  expect(used, `target ${target.pid} used ${used} clock ticks of CPU before it answered: work left queued?`).toBeLessThanOrEqual(IDLE_ANSWER_TICKS);
   if (options.memoryBefore) {
     const after = await memoryOf(target);
     const limit = options.memoryBefore.heapUsed * 1.1 + 4 * 1024 * 1024;
