@@ -2,7 +2,6 @@
 // background so a test can hurt it (or its target) at a chosen step, and the checks that the
 // target came out unharmed.
 
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { listeningPorts } from '../../src/inspector/proc.js';
@@ -160,27 +159,4 @@ export function oneLineFailure(result: { stdout: string; stderr: string; code: n
   if (lines.length === 2) expect(lines[1], context).toMatch(/^ {2}hint: /);
   expect(result.stderr, context).not.toMatch(/^\s+at /m);
   return { message: lines[0].slice('asyncgraph: '.length), ...(lines[1] ? { hint: lines[1].slice('  hint: '.length) } : {}) };
-}
-
-/** Runs a command to completion (for setpriv and friends); bounded. */
-export function runCommand(command: string, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
