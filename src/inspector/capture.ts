@@ -13,8 +13,8 @@ import { threadActivity } from './proc.js';
 import { runInNewContext } from 'node:vm';
 import type { ExecutionInput, RawFrame } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
+import { abortable, abortError } from './guarded-session.js';
 import {
-  abortError,
   frameMatcher,
   linkFrames,
   PauseGuard,
@@ -292,20 +292,6 @@ function overallState(samples: RawSample[]): ExecutionState {
     if (samples.some((sample) => sample.state === state)) return state;
   }
   return 'idle';
-}
-
-/** The promise, or the signal's abort error if that comes first. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  // Given up on: its own failure (the session stopped too) is not reported.
-  promise.catch(() => {});
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** The parsed snapshot with its await graph, and the wake-up analysis still to run over it. */

@@ -30,7 +30,7 @@
 // was not running JavaScript when asked. It is resumed like any other.
 
 import type { CdpSession } from './cdp-session.js';
-import { AsyncgraphError, InterruptedError } from '../errors.js';
+import { abortError } from './guarded-session.js';
 import type { RawFrame, RawSample } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import type { ThreadActivity } from './proc.js';
@@ -367,13 +367,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** The error an aborted signal stands for: its reason when that is one of ours. */
-export function abortError(signal: AbortSignal): AsyncgraphError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof AsyncgraphError) return reason;
-  return new InterruptedError(reason instanceof Error && reason.message ? `interrupted: ${reason.message}` : 'interrupted');
 }
 
 // ------------------------------------------------------------------------------------------------

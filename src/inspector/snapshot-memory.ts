@@ -10,7 +10,7 @@
 import { NotEnoughMemoryError } from '../errors.js';
 import type { CaptureMemory } from '../graph/types.js';
 import type { CdpSession } from './cdp-session.js';
-import { abortError } from './running-stack.js';
+import { abortError } from './guarded-session.js';
 import { readRss, readTargetMemory, REAL_ROOTS, type CgroupMemory, type MemoryRoots, type TargetMemory } from './target-memory.js';
 
 const MB = 1024 * 1024;
