@@ -31,7 +31,7 @@
 
 import type { CdpSession } from './cdp-session.js';
 import { abortError } from './guarded-session.js';
-import type { RawFrame, RawSample } from '../graph/document.js';
+import { isInternalUrl, type RawFrame, type RawSample } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import type { ThreadActivity } from './proc.js';
 import { FRAME_KINDS } from '../graph/order.js';
@@ -206,7 +206,7 @@ function toRawFrame(frame: {
  * one frame, in Node's own code.
  */
 export function isCallbackEntry(frames: RawFrame[]): boolean {
-  return frames.length === 1 && frames[0].url.startsWith('node:');
+  return frames.length === 1 && isInternalUrl(frames[0].url);
 }
 
 /**

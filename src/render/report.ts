@@ -6,6 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { basename } from 'node:path';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 import { awaitsIndex, compareNodes, displayName, FRAME_KINDS } from '../graph/order.js';
+import { isInternalUrl } from '../graph/document.js';
 import { displayUrl, formatLocation, libraryPath, type LocationStyle } from './location.js';
 import { renderTree } from './tree.js';
 import type { ProcessReport, ThreadReport } from '../capture-tree.js';
@@ -51,7 +52,7 @@ export function isFrame(node: AwaitNode): boolean {
 
 export function codeOrigin(node: AwaitNode): CodeOrigin {
   const url = node.location?.url;
-  if (node.internal || url?.startsWith('node:')) return 'internal';
+  if (node.internal || (url !== undefined && isInternalUrl(url))) return 'internal';
   if (!url) return 'unknown';
   if (/[/\\]node_modules[/\\]/.test(url)) return 'library';
   return 'user';
