@@ -3,6 +3,7 @@ import { captureProcess, type CaptureProcessOptions } from './capture-process.js
 import { trimArgv, type NodeProcess } from './inspector/process-tree.js';
 import { MemoryLedger } from './inspector/snapshot-memory.js';
 import type { AwaitGraphDocument } from './graph/types.js';
+import { formatSeconds } from './units.js';
 
 // What the captures of a process tree found, per process and worker thread: the model that
 // render/report.ts draws (the capture does not depend on how it is drawn).
@@ -136,5 +137,5 @@ export async function captureTree(processes: readonly NodeProcess[], options: Ca
 }
 
 function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
+  return ms >= 1000 ? formatSeconds(ms) : `${Math.round(ms)} ms`;
 }

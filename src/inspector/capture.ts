@@ -22,7 +22,7 @@ import {
   sampleExecution,
   type RawSample,
 } from './running-stack.js';
-import { formatDuration } from '../cli/duration.js';
+import { formatDuration } from '../units.js';
 
 export interface ScriptInfo {
   url: string;

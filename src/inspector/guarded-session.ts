@@ -16,6 +16,7 @@
 import { AsyncgraphError, ExitCode, InterruptedError, SnapshotTooLargeError } from '../errors.js';
 import type { CdpSession, CommandParams, CommandResult, EventParams } from './cdp-session.js';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
+import { formatMegabytes } from '../units.js';
 
 type CommandName = keyof ProtocolMapping.Commands & string;
 type EventName = keyof ProtocolMapping.Events & string;
@@ -93,11 +94,6 @@ export interface GuardedSession extends CdpSession {
   cleanupRemainingMs(): number;
   /** Stops the session's work now (as an abort does), failing what is in flight with `reason`. */
   stop(reason: AsyncgraphError): void;
-}
-
-export function formatMegabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return String(Number(mb.toFixed(mb >= 10 ? 0 : 2)));
 }
 
 export function snapshotTooLarge(maxBytes: number): SnapshotTooLargeError {

@@ -29,6 +29,7 @@ import {
 } from './guarded-session.js';
 import { processExists } from './proc.js';
 import { lockCapture, type CaptureLock } from './capture-lock.js';
+import { formatSeconds } from '../units.js';
 
 /** Where a capture connects, and whether asyncgraph opened that inspector itself. */
 export interface Endpoint {
@@ -397,22 +398,22 @@ async function closeLateInspector(timedOut: ActivationTimeoutError, options: Ses
     `its SIGUSR1 is still pending: the inspector opens on ${pending.where} when the process gets back to its event loop, and stays open; ` +
     `close it then with \`asyncgraph close-inspector ${pending.pid}\``;
   if (pending.nonLoopback) return timedOut;
-  options.onProgress?.(`waiting up to ${LATE_INSPECTOR_WATCH_MS / 1000} s for the inspector to open late, to close it again`);
+  options.onProgress?.(`waiting up to ${formatSeconds(LATE_INSPECTOR_WATCH_MS)} for the inspector to open late, to close it again`);
   const found = await waitForLateInspector(pending, Date.now() + LATE_INSPECTOR_WATCH_MS, options.signal).catch(() => null);
   if (options.signal?.aborted && !found) {
     const stop = abortError(options.signal);
     return new InterruptedError(stop.message, stop.exitCode, pendingHint);
   }
-  if (!found) return new InspectorUnavailableError(`${timedOut.message}, nor within ${LATE_INSPECTOR_WATCH_MS / 1000} s more`, pendingHint);
-  const openedAfter = Math.round((Date.now() - pending.signalledAt) / 100) / 10;
+  if (!found) return new InspectorUnavailableError(`${timedOut.message}, nor within ${formatSeconds(LATE_INSPECTOR_WATCH_MS)} more`, pendingHint);
+  const openedAfter = formatSeconds(Date.now() - pending.signalledAt);
   const endpoint: Endpoint = { pid: pending.pid, webSocketDebuggerUrl: found.webSocketDebuggerUrl, activated: true, host: found.host, port: found.port };
   const aborted = options.signal?.aborted === true;
   const closeMs = aborted ? (options.cleanupMs ?? DEFAULT_CLEANUP_MS) : CLOSE_TIMEOUT_MS + 2000;
   const closing = await closeLate(endpoint, Date.now() + closeMs, options, 'could not connect to close it');
   if (aborted) return abortError(options.signal!);
   const what = closing?.closed
-    ? `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and asyncgraph closed it again`
-    : `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and is still open (see the warning)`;
+    ? `it opened ${openedAfter} after SIGUSR1 (port ${found.port}) and asyncgraph closed it again`
+    : `it opened ${openedAfter} after SIGUSR1 (port ${found.port}) and is still open (see the warning)`;
   return new InspectorUnavailableError(`${timedOut.message}; ${what}`, 'the process was busy (blocked in native code, or a long synchronous task): retry with a longer --activation-timeout');
 }
 
