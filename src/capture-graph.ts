@@ -49,6 +49,9 @@ export interface CaptureGraphOptions {
   samples?: number;
   /** Start-to-start spacing of the pause rounds (default 100 ms). */
   sampleIntervalMs?: number;
+  /** Tests only (CaptureOptions.holdPauseMs, fullPauseWait): hidden CLI options set them. */
+  holdPauseMs?: number;
+  fullPauseWait?: boolean;
   /**
    * `--watch`: take `looks` heap snapshots (the capture's own included) over `spanMs` in one
    * session, and mark the frames that did not move (src/inspector/watch.ts).
@@ -85,6 +88,8 @@ export function sessionCaptureOptions(options: CaptureGraphOptions): CaptureOpti
     pauseTimeoutMs: options.pauseTimeoutMs,
     samples: options.samples,
     sampleIntervalMs: options.sampleIntervalMs,
+    holdPauseMs: options.holdPauseMs,
+    fullPauseWait: options.fullPauseWait,
   };
 }
 

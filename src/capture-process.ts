@@ -5,7 +5,6 @@ import { defaultWarning, memoryCheckOptions, sessionCaptureOptions, sessionLifec
 import { captureOnSession, type Capture } from './inspector/capture.js';
 import type { CdpSession } from './inspector/cdp-session.js';
 import { parsePid, resolveTarget } from './inspector/discover.js';
-import { DEFAULT_MAX_SNAPSHOT_MB } from './inspector/guarded-session.js';
 import { attachToWorkers } from './inspector/node-worker.js';
 import type { NodeWorkerInfo } from './inspector/worker-info.js';
 import { checkDebuggerUrl } from './inspector/remote-policy.js';

@@ -1,8 +1,39 @@
 import { AsyncgraphError, ExitCode, InspectorUnavailableError, TimeoutError } from './errors.js';
 import { captureProcess, type CaptureProcessOptions } from './capture-process.js';
 import { trimArgv, type NodeProcess } from './inspector/process-tree.js';
-import type { ProcessReport } from './render/report.js';
 import { MemoryLedger } from './inspector/snapshot-memory.js';
+import type { AwaitGraphDocument } from './graph/types.js';
+import { formatSeconds } from './units.js';
+
+// What the captures of a process tree found, per process and worker thread: the model that
+// render/report.ts draws (the capture does not depend on how it is drawn).
+
+export interface ThreadReport {
+  /** The thread's await graph; absent when its capture failed. */
+  document?: AwaitGraphDocument;
+  /** Why the capture failed, one line. */
+  error?: string;
+  /** Why there is no capture, when that is expected (not a failure), one line. */
+  skipped?: string;
+}
+
+export interface WorkerReport extends ThreadReport {
+  /** Node's worker id ("1"): `threadId` inside the worker. */
+  workerId: string;
+  /** "[worker 1]", or "[worker 1] name" for `new Worker(file, { name })`. */
+  title: string;
+  /** The worker's main script. */
+  url: string;
+}
+
+export interface ProcessReport extends ThreadReport {
+  pid: number;
+  ppid: number | null;
+  argv: string[];
+  workers: WorkerReport[];
+  /** Why the worker threads could not be listed, if so. */
+  workersError?: string;
+}
 
 export interface CaptureTreeOptions extends Omit<CaptureProcessOptions, 'onProgress'> {
   /** Captures running at once (default 2). */
@@ -106,5 +137,5 @@ export async function captureTree(processes: readonly NodeProcess[], options: Ca
 }
 
 function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
+  return ms >= 1000 ? formatSeconds(ms) : `${Math.round(ms)} ms`;
 }

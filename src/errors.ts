@@ -123,7 +123,3 @@ export class InterruptedError extends AsyncgraphError {
     super(message, exitCode, hint);
   }
 }
-
-export function isAsyncgraphError(err: unknown): err is AsyncgraphError {
-  return err instanceof AsyncgraphError;
-}

@@ -21,6 +21,10 @@ export interface CaptureFlags extends Partial<SafetyFlags> {
   waitForOther?: string;
   activationTimeout?: string;
   force?: boolean;
+  /** Test hooks (hidden options, see testHookOptions). */
+  testProgress?: boolean;
+  testHoldPause?: string;
+  testFullPauseWait?: boolean;
 }
 
 export function addCaptureOptions(command: Command): Command {
@@ -42,7 +46,20 @@ export function addCaptureOptions(command: Command): Command {
     .option('--activation-timeout <duration>', 'wait this long for the inspector SIGUSR1 opens (a target blocked in native code opens it late)', '5s')
     .option('--no-color', 'never colour the output')
     .addOption(forceOption());
+  for (const option of testHookOptions()) command.addOption(option.hideHelp());
   return addSafetyOptions(command);
+}
+
+/**
+ * For the fault tests, which start the CLI as a process and hurt it at a chosen step; hidden from
+ * --help. Options, not environment variables: nothing in the environment changes what a capture does.
+ */
+function testHookOptions(): Option[] {
+  return [
+    new Option('--test-progress', 'print each progress step as a line on stderr (tests time their faults by it)'),
+    new Option('--test-hold-pause <ms>', 'keep each pause this long before resuming it (CaptureOptions.holdPauseMs)'),
+    new Option('--test-full-pause-wait', 'idle pause rounds wait their whole --pause-timeout (CaptureOptions.fullPauseWait)'),
+  ];
 }
 
 /** --force: the only way past the memory check before the heap snapshot (src/inspector/snapshot-memory.ts). */
@@ -84,6 +101,8 @@ export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
     ...pauseOptions(flags),
     ...safetyOptions(flags),
     ...(flags.force ? { force: true } : {}),
+    ...(flags.testHoldPause !== undefined ? { holdPauseMs: parseDuration(flags.testHoldPause, '--test-hold-pause', { bareUnit: 'ms' }) } : {}),
+    ...(flags.testFullPauseWait ? { fullPauseWait: true } : {}),
   };
 }
 

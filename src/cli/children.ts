@@ -9,7 +9,7 @@ import { processExists } from '../inspector/proc.js';
 import { writeFile } from 'node:fs/promises';
 import { REPORT_VERSION, renderTreeReport, renderTreeReportJson, type TreeReport } from '../render/report.js';
 import { captureOptions, type CaptureFlags } from './capture-options.js';
-import { interruptionOf } from '../inspector/guarded-session.js';
+import { abortError } from '../inspector/guarded-session.js';
 import { filterDocument, type FilterOptions } from '../graph/filter.js';
 import type { AwaitGraphDocument } from '../graph/types.js';
 import { useColors } from './output.js';
@@ -80,7 +80,7 @@ export async function captureChildren(
     signal,
   });
   // Interrupted: the captures undo their work in the background (bounded), nothing is printed.
-  if (signal?.aborted) throw interruptionOf(signal);
+  if (signal?.aborted) throw abortError(signal);
   const report: TreeReport = { reportVersion: REPORT_VERSION, reason: { kind: 'attach' }, rootPid: pid, capturedAt, processes: captured.processes };
   const allFailed = captured.errors.length === processes.length;
   return { report, exitCode: allFailed ? captured.errors[0].exitCode : 0 };

@@ -188,8 +188,8 @@ async function capture(pid: string | undefined, flags: CaptureFlags & WakeupFlag
   // Never for JSON, which scripts read; only on a terminal, and only for slow captures.
   const progress = progressReporter(format !== 'json');
   try {
-    // ASYNCGRAPH_TEST_PROGRESS: each step as a line on stderr (the fault tests time their faults by it).
-    const onProgress = process.env.ASYNCGRAPH_TEST_PROGRESS ? (step: string) => void process.stderr.write(`asyncgraph: progress: ${step}\n`) : progress.update;
+    // --test-progress: each step as a line on stderr (the fault tests time their faults by it).
+    const onProgress = flags.testProgress ? (step: string) => void process.stderr.write(`asyncgraph: progress: ${step}\n`) : progress.update;
     // SIGINT/SIGTERM abort the capture, which undoes what it did to the target first (interrupt.ts).
     const doc = await withInterrupts((signal) => captureGraph(spec, { ...options, onProgress, signal }), undefined, onProgress);
     progress.done();

@@ -4,7 +4,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { renderGithubSummary, githubAnnotations } from '../render/github.js';
 import { renderTreeReport, renderTreeReportJson, type TreeReport } from '../render/report.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../units.js';
 
 export interface TreeOutputOptions {
   /** Text report destination. */

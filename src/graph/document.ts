@@ -1,5 +1,5 @@
 import type { FoundNode } from './await-graph.js';
-import { PointsByNode, type NodePoints } from './infer-await.js';
+import { PointsByNode, type ExactPoint, type NodePoints } from './infer-await.js';
 import { siblingGroups } from './collapse.js';
 import { linkHolderFrames } from './holder-links.js';
 import { findCycles } from './cycles.js';
@@ -18,14 +18,6 @@ import {
   type StackFrame,
   type TargetInfo,
 } from './types.js';
-
-/** Exact suspension point from V8, 0-based. */
-export interface ExactPoint {
-  scriptId: string;
-  lineNumber: number;
-  columnNumber: number;
-  state?: string;
-}
 
 /** One call frame as V8 reports it: positions 0-based, `scriptId` as in Debugger.scriptParsed. */
 export interface RawFrame {

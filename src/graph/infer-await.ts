@@ -9,10 +9,20 @@
 
 import { parse, type Node, type Options } from 'acorn';
 import type { FoundNode } from './await-graph.js';
-import type { ExactPoint } from './document.js';
 import type { AwaitNodeKind, CombinatorKind, ThenMethod } from './types.js';
 import type { IdIndex } from './id-index.js';
 import { awaitsByPosition } from './order.js';
+
+/**
+ * A suspension point, 0-based as V8 gives positions: exact (read from the target by
+ * src/inspector/locations.ts) or inferred here from the source.
+ */
+export interface ExactPoint {
+  scriptId: string;
+  lineNumber: number;
+  columnNumber: number;
+  state?: string;
+}
 
 /** A 0-based position in a script, as V8 reports them. */
 export interface ScriptPosition {

@@ -1,5 +1,6 @@
 import type { ResourceKind } from './types.js';
 import type { HeapReader } from './heap-reader.js';
+import { formatDuration } from '../units.js';
 
 // Node.js resources as their JavaScript objects appear in a heap snapshot: timers, sockets,
 // servers, child processes, file-system requests, watchers. Recognised by the class name V8
@@ -179,7 +180,7 @@ function describeTimer(reader: HeapReader, node: number): Omit<FoundResource, 'i
     ...(destroyed === true || (typeof delay === 'number' && delay < 0) ? { destroyed: true } : {}),
   };
   const what = timer.repeat ? 'interval' : 'timer';
-  const description = timer.delayMs >= 0 ? `${what} ${formatDelay(timer.delayMs)}` : `cleared ${what}`;
+  const description = timer.delayMs >= 0 ? `${what} ${formatDuration(timer.delayMs, { secondsPastAnHour: false })}` : `cleared ${what}`;
   return {
     kind: 'timer',
     node,
@@ -268,16 +269,6 @@ function describeSocket(reader: HeapReader, node: number, className: string): Om
     ...(local ? { localAddress: local } : {}),
     ...(remote ? { remoteAddress: remote } : {}),
   };
-}
-
-/** 3600000 → "1h", 90000 → "1m30s", 1500 → "1.5s", 250 → "250ms"; no seconds past an hour. */
-export function formatDelay(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return [h ? `${h}h` : '', m ? `${m}m` : '', s && !h ? `${s}s` : ''].join('') || '0s';
 }
 
 function clip(text: string, max: number): string {

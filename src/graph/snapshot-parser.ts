@@ -11,6 +11,7 @@
 // kept is copied out of its chunk (a slice would keep the whole 100 KB chunk alive).
 
 import { NAME_ESCAPE, type NameOverflow, type RawSnapshot, type SnapshotMeta } from './snapshot-types.js';
+import { formatMegabytes } from '../units.js';
 
 /** Malformed, truncated or oversized heap snapshot. The message is one line, fit to show users. */
 export class SnapshotParseError extends Error {
@@ -202,12 +203,6 @@ function isLiteralChar(c: number): boolean {
 
 function describeChar(chunk: string, i: number): string {
   return JSON.stringify(chunk.charAt(i));
-}
-
-function formatMegabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  if (Number.isInteger(mb)) return String(mb);
-  return mb >= 1 ? mb.toFixed(1) : String(Number(mb.toPrecision(2)));
 }
 
 function isStringArray(value: unknown): value is string[] {

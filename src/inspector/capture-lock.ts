@@ -18,6 +18,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { CaptureInProgressError } from '../errors.js';
 import { readProcessInfo } from './proc.js';
+import { formatSeconds } from '../units.js';
 
 export interface CaptureLock {
   /** Frees the lock at once (idempotent). Exiting frees it too. */
@@ -71,7 +72,7 @@ export async function lockCapture(pid: number, options: LockOptions): Promise<Ca
       // Who holds it, for the message (it answers at once; gone meanwhile: no pid).
       if (holderPid === null) await watchHolder(name, HOLDER_ANSWER_MS, options.signal, (pid) => (holderPid = pid), true);
       const who = holderPid !== null ? `another asyncgraph (pid ${holderPid})` : 'another asyncgraph';
-      const waited = options.waitMs > 0 ? `; waited ${Math.round(options.waitMs / 100) / 10} s for it` : '';
+      const waited = options.waitMs > 0 ? `; waited ${formatSeconds(options.waitMs)} for it` : '';
       throw new CaptureInProgressError(
         `${who} is capturing process ${info.pid}${waited}`,
         'try again when it is done, or wait for it with --wait-for-other <duration> (e.g. 5m)',

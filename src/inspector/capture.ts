@@ -3,7 +3,7 @@ import { HeapGraph } from '../graph/heap-graph.js';
 import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../graph/wakers.js';
 import { ClosureNames } from '../graph/closure-names.js';
 import { isInternalUrl } from '../graph/document.js';
-import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type NodePoints, type ScriptParses } from '../graph/infer-await.js';
+import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type ExactPoint, type NodePoints, type ScriptParses } from '../graph/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../graph/snapshot-parser.js';
 import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../errors.js';
@@ -11,10 +11,10 @@ import type { CdpSession } from './cdp-session.js';
 import { budgetCoversEveryFrame, lookupExactLocations } from './locations.js';
 import { threadActivity } from './proc.js';
 import { runInNewContext } from 'node:vm';
-import type { ExactPoint, ExecutionInput, RawFrame } from '../graph/document.js';
+import type { ExecutionInput, RawFrame } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
+import { abortable, abortError } from './guarded-session.js';
 import {
-  abortError,
   frameMatcher,
   linkFrames,
   PauseGuard,
@@ -22,7 +22,7 @@ import {
   sampleExecution,
   type RawSample,
 } from './running-stack.js';
-import { formatDuration } from '../cli/duration.js';
+import { formatDuration } from '../units.js';
 
 export interface ScriptInfo {
   url: string;
@@ -57,9 +57,11 @@ export interface CaptureOptions {
   takenSnapshot?: TakenSnapshot;
   /**
    * Tests only: keep each pause this long before resuming it, so a test can kill the tool while
-   * the target is paused. Defaults to ASYNCGRAPH_TEST_HOLD_PAUSE_MS.
+   * the target is paused.
    */
   holdPauseMs?: number;
+  /** Tests only: idle pause rounds wait their whole timeout (no early end), so a test can kill the tool meanwhile. */
+  fullPauseWait?: boolean;
 }
 
 /** A snapshot taken before the capture began (v8.getHeapSnapshot): its serialized chunks. */
@@ -113,7 +115,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
   });
   let debuggerEnabled = false;
   const pauseTimeoutMs = options.pauseTimeoutMs ?? 300;
-  const holdMs = options.holdPauseMs ?? (Number(process.env.ASYNCGRAPH_TEST_HOLD_PAUSE_MS) || 0);
+  const holdMs = options.holdPauseMs ?? 0;
   // Created before Debugger.enable: a target already paused when we attach (another debugger's
   // breakpoint) reports it during enable, and that pause is left to its owner; every later one
   // (ours, or a `debugger;` statement hit meanwhile) is resumed at once.
@@ -139,7 +141,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
         intervalMs: options.sampleIntervalMs ?? 100,
         signal,
         // Tests that kill the tool while it waits for a pause turn the early end of idle rounds off.
-        ...(options.mainThreadOf !== undefined && !process.env.ASYNCGRAPH_TEST_FULL_PAUSE_WAIT
+        ...(options.mainThreadOf !== undefined && !options.fullPauseWait
           ? { thread: threadActivity.bind(null, options.mainThreadOf, options.mainThreadOf) }
           : {}),
       }), 'the execution state is not reported');
@@ -322,20 +324,6 @@ function overallState(samples: RawSample[]): ExecutionState {
     if (samples.some((sample) => sample.state === state)) return state;
   }
   return 'idle';
-}
-
-/** The promise, or the signal's abort error if that comes first. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  // Given up on: its own failure (the session stopped too) is not reported.
-  promise.catch(() => {});
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** The parsed snapshot with its await graph, and the wake-up analysis still to run over it. */

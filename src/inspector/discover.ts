@@ -9,7 +9,6 @@ import { basename } from 'node:path';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  AsyncgraphError,
   InspectorUnavailableError,
   NoSuchProcessError,
   NotAnInspectorError,

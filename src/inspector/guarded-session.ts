@@ -16,6 +16,7 @@
 import { AsyncgraphError, ExitCode, InterruptedError, SnapshotTooLargeError } from '../errors.js';
 import type { CdpSession, CommandParams, CommandResult, EventParams } from './cdp-session.js';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
+import { formatMegabytes } from '../units.js';
 
 type CommandName = keyof ProtocolMapping.Commands & string;
 type EventName = keyof ProtocolMapping.Events & string;
@@ -95,11 +96,6 @@ export interface GuardedSession extends CdpSession {
   stop(reason: AsyncgraphError): void;
 }
 
-export function formatMegabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return String(Number(mb.toFixed(mb >= 10 ? 0 : 2)));
-}
-
 export function snapshotTooLarge(maxBytes: number): SnapshotTooLargeError {
   const mb = formatMegabytes(maxBytes);
   return new SnapshotTooLargeError(
@@ -142,7 +138,7 @@ class Guarded implements GuardedSession {
     this.cleanupMs = options.cleanupMs ?? DEFAULT_CLEANUP_MS;
     const signal = options.signal;
     if (signal) {
-      const onAbort = () => this.stop(interruptionOf(signal));
+      const onAbort = () => this.stop(abortError(signal));
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
       // Not kept beyond the connection's life.
@@ -237,8 +233,22 @@ function innerMethod(params: unknown): string {
 }
 
 /** The error an aborted signal stands for: its reason when that is one of ours. */
-export function interruptionOf(signal: AbortSignal): AsyncgraphError {
+export function abortError(signal: AbortSignal): AsyncgraphError {
   const reason: unknown = signal.reason;
   if (reason instanceof AsyncgraphError) return reason;
   return new InterruptedError(reason instanceof Error && reason.message ? `interrupted: ${reason.message}` : 'interrupted');
+}
+
+/** The promise, or the signal's abort error if that comes first. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  // Given up on: its own failure (the session stopped too) is not reported.
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }

@@ -1,5 +1,5 @@
 import type { FoundNode } from '../graph/await-graph.js';
-import type { ExactPoint } from '../graph/document.js';
+import type { ExactPoint } from '../graph/infer-await.js';
 import { TargetExitedError, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
 import { FRAME_KINDS } from '../graph/order.js';

@@ -30,8 +30,8 @@
 // was not running JavaScript when asked. It is resumed like any other.
 
 import type { CdpSession } from './cdp-session.js';
-import { AsyncgraphError, InterruptedError } from '../errors.js';
-import type { RawFrame, RawSample } from '../graph/document.js';
+import { abortError } from './guarded-session.js';
+import { isInternalUrl, type RawFrame, type RawSample } from '../graph/document.js';
 import type { ExecutionState } from '../graph/types.js';
 import type { ThreadActivity } from './proc.js';
 import { FRAME_KINDS } from '../graph/order.js';
@@ -206,7 +206,7 @@ function toRawFrame(frame: {
  * one frame, in Node's own code.
  */
 export function isCallbackEntry(frames: RawFrame[]): boolean {
-  return frames.length === 1 && frames[0].url.startsWith('node:');
+  return frames.length === 1 && isInternalUrl(frames[0].url);
 }
 
 /**
@@ -367,13 +367,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** The error an aborted signal stands for: its reason when that is one of ours. */
-export function abortError(signal: AbortSignal): AsyncgraphError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof AsyncgraphError) return reason;
-  return new InterruptedError(reason instanceof Error && reason.message ? `interrupted: ${reason.message}` : 'interrupted');
 }
 
 // ------------------------------------------------------------------------------------------------

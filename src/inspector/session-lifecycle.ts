@@ -20,14 +20,16 @@ import { ActivationTimeoutError, findInspector, waitForLateInspector } from './d
 import { connectCdp, type CdpSession } from './cdp-session.js';
 import { closeInspectorWeOpened, type CloseResult } from './close-inspector.js';
 import {
+  abortable,
+  abortError,
   asSnapshotTooLarge,
   DEFAULT_CLEANUP_MS,
   guardSession,
-  interruptionOf,
   type GuardedSession,
 } from './guarded-session.js';
 import { processExists } from './proc.js';
 import { lockCapture, type CaptureLock } from './capture-lock.js';
+import { formatSeconds } from '../units.js';
 
 /** Where a capture connects, and whether asyncgraph opened that inspector itself. */
 export interface Endpoint {
@@ -74,18 +76,6 @@ export interface SessionContext<E extends Endpoint> {
 /** How long closing the inspector (the call, then the check that the port closed) may take normally. */
 const CLOSE_TIMEOUT_MS = 3000;
 
-/** The promise, or a rejection with the signal's interruption as soon as it aborts. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(interruptionOf(signal));
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(interruptionOf(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
-}
-
 /** The promise's value if it settles within `ms`, else undefined. Never rejects. */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   const timeout = sleep(Math.max(0, ms), undefined, { ref: false });
@@ -101,7 +91,7 @@ export async function withTargetSession<E extends Endpoint, T>(
   options: SessionLifecycleOptions,
 ): Promise<T> {
   const { signal } = options;
-  if (signal?.aborted) throw interruptionOf(signal);
+  if (signal?.aborted) throw abortError(signal);
   // 0. One capture per target at a time; exiting, however, releases the lock too.
   const lock = options.lockPid !== undefined ? await lockTarget(options.lockPid, options) : null;
   try {
@@ -120,7 +110,7 @@ function lockTarget(
   return lockCapture(pid, {
     waitMs: options.waitForOtherMs ?? DEFAULT_WAIT_FOR_OTHER_MS,
     signal,
-    interrupted: () => interruptionOf(signal!),
+    interrupted: () => abortError(signal!),
     onWaiting: (holder) =>
       options.onProgress?.(`waiting for another asyncgraph${holder !== null ? ` (pid ${holder})` : ''} capturing process ${pid} to finish`),
   });
@@ -133,13 +123,13 @@ async function sessionOf<E extends Endpoint, T>(
 ): Promise<T> {
   const { signal } = options;
   const cleanupMs = options.cleanupMs ?? DEFAULT_CLEANUP_MS;
-  if (signal?.aborted) throw interruptionOf(signal);
+  if (signal?.aborted) throw abortError(signal);
 
   // 1. Find (or open) the inspector. Interrupted meanwhile: if that opened it, close it again.
   const resolving = resolve();
   let endpoint: E;
   try {
-    endpoint = await raceAbort(resolving, signal);
+    endpoint = await abortable(resolving, signal);
   } catch (error) {
     if (signal?.aborted) {
       const deadline = Date.now() + cleanupMs;
@@ -174,7 +164,7 @@ async function connectAndUse<E extends Endpoint, T>(
   });
   let raw: CdpSession;
   try {
-    raw = await raceAbort(connecting, signal);
+    raw = await abortable(connecting, signal);
   } catch (error) {
     if (signal?.aborted) {
       const deadline = Date.now() + cleanupMs;
@@ -240,7 +230,7 @@ async function mapError(
   session: GuardedSession | undefined,
   options: SessionLifecycleOptions,
 ): Promise<unknown> {
-  if (options.signal?.aborted) return interruptionOf(options.signal);
+  if (options.signal?.aborted) return abortError(options.signal);
   if (session?.stopReason) return session.stopReason;
   const tooLarge = asSnapshotTooLarge(error, options.maxSnapshotBytes);
   if (tooLarge) return tooLarge;
@@ -408,22 +398,22 @@ async function closeLateInspector(timedOut: ActivationTimeoutError, options: Ses
     `its SIGUSR1 is still pending: the inspector opens on ${pending.where} when the process gets back to its event loop, and stays open; ` +
     `close it then with \`asyncgraph close-inspector ${pending.pid}\``;
   if (pending.nonLoopback) return timedOut;
-  options.onProgress?.(`waiting up to ${LATE_INSPECTOR_WATCH_MS / 1000} s for the inspector to open late, to close it again`);
+  options.onProgress?.(`waiting up to ${formatSeconds(LATE_INSPECTOR_WATCH_MS)} for the inspector to open late, to close it again`);
   const found = await waitForLateInspector(pending, Date.now() + LATE_INSPECTOR_WATCH_MS, options.signal).catch(() => null);
   if (options.signal?.aborted && !found) {
-    const stop = interruptionOf(options.signal);
+    const stop = abortError(options.signal);
     return new InterruptedError(stop.message, stop.exitCode, pendingHint);
   }
-  if (!found) return new InspectorUnavailableError(`${timedOut.message}, nor within ${LATE_INSPECTOR_WATCH_MS / 1000} s more`, pendingHint);
-  const openedAfter = Math.round((Date.now() - pending.signalledAt) / 100) / 10;
+  if (!found) return new InspectorUnavailableError(`${timedOut.message}, nor within ${formatSeconds(LATE_INSPECTOR_WATCH_MS)} more`, pendingHint);
+  const openedAfter = formatSeconds(Date.now() - pending.signalledAt);
   const endpoint: Endpoint = { pid: pending.pid, webSocketDebuggerUrl: found.webSocketDebuggerUrl, activated: true, host: found.host, port: found.port };
   const aborted = options.signal?.aborted === true;
   const closeMs = aborted ? (options.cleanupMs ?? DEFAULT_CLEANUP_MS) : CLOSE_TIMEOUT_MS + 2000;
   const closing = await closeLate(endpoint, Date.now() + closeMs, options, 'could not connect to close it');
-  if (aborted) return interruptionOf(options.signal!);
+  if (aborted) return abortError(options.signal!);
   const what = closing?.closed
-    ? `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and asyncgraph closed it again`
-    : `it opened ${openedAfter} s after SIGUSR1 (port ${found.port}) and is still open (see the warning)`;
+    ? `it opened ${openedAfter} after SIGUSR1 (port ${found.port}) and asyncgraph closed it again`
+    : `it opened ${openedAfter} after SIGUSR1 (port ${found.port}) and is still open (see the warning)`;
   return new InspectorUnavailableError(`${timedOut.message}; ${what}`, 'the process was busy (blocked in native code, or a long synchronous task): retry with a longer --activation-timeout');
 }
 

@@ -10,8 +10,9 @@
 import { NotEnoughMemoryError } from '../errors.js';
 import type { CaptureMemory } from '../graph/types.js';
 import type { CdpSession } from './cdp-session.js';
-import { abortError } from './running-stack.js';
+import { abortError } from './guarded-session.js';
 import { readRss, readTargetMemory, REAL_ROOTS, type CgroupMemory, type MemoryRoots, type TargetMemory } from './target-memory.js';
+import { formatMb } from '../units.js';
 
 const MB = 1024 * 1024;
 
@@ -199,11 +200,11 @@ export function checkOwnSnapshotFits(heapUsedBytes: number, what: string, pid = 
 function refusal(what: string, needed: number, memory: TargetMemory, hint?: string): NotEnoughMemoryError {
   const has =
     memory.limitedBy === 'cgroup' && memory.cgroup
-      ? `its memory cgroup ${memory.cgroup.path} has ${formatMb(memory.headroomBytes!)} left of its ${formatMb(memory.cgroup.limitBytes)} limit`
-      : `the machine has ${formatMb(memory.headroomBytes!)} available`;
+      ? `its memory cgroup ${memory.cgroup.path} has ${formatMb(memory.headroomBytes!, Math.ceil)} left of its ${formatMb(memory.cgroup.limitBytes, Math.ceil)} limit`
+      : `the machine has ${formatMb(memory.headroomBytes!, Math.ceil)} available`;
   const raise = memory.limitedBy === 'cgroup' ? 'or raise its memory limit' : 'or free memory on the machine';
   return new NotEnoughMemoryError(
-    `not enough memory for a heap snapshot of ${what}: it would need about ${formatMb(needed)} more, and ${has}; no snapshot was taken`,
+    `not enough memory for a heap snapshot of ${what}: it would need about ${formatMb(needed, Math.ceil)} more, and ${has}; no snapshot was taken`,
     hint ?? `--force takes it anyway (the kernel may kill the process when it runs out), ${raise}; see docs/safety.md`,
   );
 }
@@ -243,7 +244,3 @@ export function captureMemory(check: MemoryCheck, pid: number | null, roots: Mem
   };
 }
 
-/** Bytes as whole MB (MiB), rounded up: `620 MB`. */
-export function formatMb(bytes: number): string {
-  return `${Math.ceil(bytes / MB)} MB`;
-}

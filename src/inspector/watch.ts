@@ -9,8 +9,8 @@ import { SnapshotParser } from '../graph/snapshot-parser.js';
 import { frameSignatures, type WatchLook } from '../graph/watch.js';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
 import type { CdpSession } from './cdp-session.js';
-import { abortError } from './running-stack.js';
-import { formatDuration } from '../cli/duration.js';
+import { abortError } from './guarded-session.js';
+import { formatDuration } from '../units.js';
 
 export interface WatchOptions {
   /** Snapshots in all, the capture's own included (at least 2). */

@@ -3,15 +3,10 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument } from '../graph/types.js';
+import { formatMb } from '../units.js';
 
 /** Starts the line, so that readers (and tests) can tell it from the forest. */
 export const CAPTURE_COST_PREFIX = 'capture cost: ';
-
-const MB = 1024 * 1024;
-
-function mb(bytes: number): string {
-  return `${Math.round(bytes / MB)} MB`;
-}
 
 function seconds(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
@@ -24,14 +19,14 @@ export function captureCostLines(doc: AwaitGraphDocument, paint: ChalkInstance):
   const parts: string[] = [];
   if (doc.stats?.snapshotMs !== undefined) parts.push(`the heap snapshot stopped it for ${seconds(doc.stats.snapshotMs)}`);
   const rss = [
-    memory.rssBeforeBytes !== undefined ? `${mb(memory.rssBeforeBytes)} before` : undefined,
-    memory.rssPeakBytes !== undefined ? `${mb(memory.rssPeakBytes)} at the peak` : undefined,
-    memory.rssAfterBytes !== undefined ? `${mb(memory.rssAfterBytes)} after` : undefined,
+    memory.rssBeforeBytes !== undefined ? `${formatMb(memory.rssBeforeBytes)} before` : undefined,
+    memory.rssPeakBytes !== undefined ? `${formatMb(memory.rssPeakBytes)} at the peak` : undefined,
+    memory.rssAfterBytes !== undefined ? `${formatMb(memory.rssAfterBytes)} after` : undefined,
   ].filter(Boolean);
   if (rss.length > 0) parts.push(`RSS ${rss.join(', ')}`);
   if (parts.length === 0) return [];
   const line = paint.dim(CAPTURE_COST_PREFIX + parts.join('; '));
   if (!memory.forced) return [line];
-  const room = memory.headroomBytes !== undefined ? `, ${mb(memory.headroomBytes)} free` : '';
-  return [line + paint.yellow(`  (--force: estimated to need ${mb(memory.estimatedBytes)}${room})`)];
+  const room = memory.headroomBytes !== undefined ? `, ${formatMb(memory.headroomBytes)} free` : '';
+  return [line + paint.yellow(`  (--force: estimated to need ${formatMb(memory.estimatedBytes)}${room})`)];
 }

@@ -6,38 +6,13 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { basename } from 'node:path';
 import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
 import { awaitsIndex, compareNodes, displayName, FRAME_KINDS } from '../graph/order.js';
+import { isInternalUrl } from '../graph/document.js';
 import { displayUrl, formatLocation, libraryPath, type LocationStyle } from './location.js';
 import { renderTree } from './tree.js';
+import type { ProcessReport, ThreadReport } from '../capture-tree.js';
 
 /** Version of the `--json-out` report (the documents inside keep their own schemaVersion). */
 export const REPORT_VERSION = 1;
-
-export interface ThreadReport {
-  /** The thread's await graph; absent when its capture failed. */
-  document?: AwaitGraphDocument;
-  /** Why the capture failed, one line. */
-  error?: string;
-  /** Why there is no capture, when that is expected (not a failure), one line. */
-  skipped?: string;
-}
-
-export interface WorkerReport extends ThreadReport {
-  /** Node's worker id ("1"): `threadId` inside the worker. */
-  workerId: string;
-  /** "[worker 1]", or "[worker 1] name" for `new Worker(file, { name })`. */
-  title: string;
-  /** The worker's main script. */
-  url: string;
-}
-
-export interface ProcessReport extends ThreadReport {
-  pid: number;
-  ppid: number | null;
-  argv: string[];
-  workers: WorkerReport[];
-  /** Why the worker threads could not be listed, if so. */
-  workersError?: string;
-}
 
 export type ReportReason =
   | { kind: 'timeout'; timeoutMs: number }
@@ -77,7 +52,7 @@ export function isFrame(node: AwaitNode): boolean {
 
 export function codeOrigin(node: AwaitNode): CodeOrigin {
   const url = node.location?.url;
-  if (node.internal || url?.startsWith('node:')) return 'internal';
+  if (node.internal || (url !== undefined && isInternalUrl(url))) return 'internal';
   if (!url) return 'unknown';
   if (/[/\\]node_modules[/\\]/.test(url)) return 'library';
   return 'user';

@@ -6,14 +6,14 @@ import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../g
 import { displayName, observerSteps, FRAME_KINDS } from '../graph/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
 import { awaitsIndex } from '../graph/order.js';
-import { formatDelay } from '../graph/resources.js';
+import { formatDuration } from '../units.js';
 import { generalise } from '../graph/wakeup-document.js';
 
 /** One waker as a phrase: `timer 1h (59m left), callback at x.js:12:31`, `held in pool.waiters[0] (x.js)`. */
 export function wakerText(waker: Waker, style: LocationStyle): string {
   let text = waker.description;
   const timer = waker.timer;
-  if (timer && !timer.destroyed && timer.remainingMs !== undefined) text += ` (${formatDelay(timer.remainingMs)} left)`;
+  if (timer && !timer.destroyed && timer.remainingMs !== undefined) text += ` (${formatDuration(timer.remainingMs, { secondsPastAnHour: false })} left)`;
   if (timer?.refed === false) text += ', unref()ed';
   if (waker.location) {
     const what = waker.kind === 'timer' || waker.kind === 'immediate' ? 'callback' : waker.event ? 'listener' : 'function';
@@ -33,7 +33,7 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
   // A lower bound: whole seconds, rounded down, past ten seconds.
   if (node.stuckMs !== undefined) {
     const ms = node.stuckMs >= 10_000 ? Math.floor(node.stuckMs / 1000) * 1000 : node.stuckMs;
-    text += paint.yellow(`  [stuck ≥ ${formatDelay(ms)}]`);
+    text += paint.yellow(`  [stuck ≥ ${formatDuration(ms, { secondsPastAnHour: false })}]`);
   }
   const settlement = node.settlement;
   if (settlement) {
@@ -106,7 +106,7 @@ export function wokenFrames(leafId: number, byId: Map<number, AwaitNode>): Await
 function handleText(handle: KeepAliveHandle, style: LocationStyle): string {
   let text = handle.description;
   const timer = handle.timer;
-  if (timer && timer.remainingMs !== undefined) text += ` (${formatDelay(timer.remainingMs)} left)`;
+  if (timer && timer.remainingMs !== undefined) text += ` (${formatDuration(timer.remainingMs, { secondsPastAnHour: false })} left)`;
   if (!handle.description.includes(handle.state) && handle.state !== 'armed') text += `, ${handle.state}`;
   else if (timer?.refed === false) text += ', unref()ed';
   if (handle.location && !handle.internal) text += `, callback at ${formatLocation(handle.location, style)}`;

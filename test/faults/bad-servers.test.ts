@@ -96,8 +96,8 @@ describe('not an inspector on the port', () => {
     const port = await listen(0, () => {});
     const result = await attachPort(port);
     expect(result.code, result.stderr).toBe(8);
+    // The message says the connect bound ended it; finished()'s bound only turns a hang into a failure.
     expect(oneLineFailure(result).message).toMatch(/did not answer GET \/json\/list within \d+ ms/);
-    expect(result.ms).toBeLessThan(9000);
   });
 });
 

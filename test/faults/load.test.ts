@@ -57,6 +57,11 @@ function loadGenerator(port: number, clients: number) {
   };
 }
 
+/** Resolves once `count` requests have been answered (or failed); bounded by the test's timeout. */
+async function answered(load: { samples: Sample[]; failures: string[] }, count: number): Promise<void> {
+  while (load.samples.length + load.failures.length < count) await sleep(5);
+}
+
 function stats(samples: Sample[]): { n: number; p50: number; p99: number; max: number } {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -73,11 +78,13 @@ describe('a target under load', () => {
     const before = await memoryOf(target);
 
     const load = loadGenerator(port, 2);
-    await sleep(1000);
+    // A baseline and an "after" of so many answered requests (counts, not durations: a loaded
+    // machine answers fewer per second).
+    await answered(load, 50);
     const captureStart = performance.now();
     const result = await startCli(['attach', String(target.pid), '--json']).finished(20_000);
     const captureEnd = performance.now();
-    await sleep(500);
+    await answered(load, load.samples.length + 20);
     await load.stop();
 
     expect(result.code, result.stderr).toBe(0);

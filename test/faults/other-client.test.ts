@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchInspectorTargets } from '../../src/inspector/discover.js';
 import { listeningPorts } from '../../src/inspector/proc.js';
-import { expectAlive } from '../helpers/processes.js';
+import { expectAlive, waitForBlockedMainThread } from '../helpers/processes.js';
 import { expectUnharmed, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
 
 const clients = new Set<CDP.Client>();
@@ -61,9 +61,9 @@ describe('another debugger client attached', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/paused in a debugger/);
     expect(other.disconnected()).toBe(false);
-    // Still paused: no pong until the other client resumes.
+    // Still paused: its main thread is blocked, no pong until the other client resumes.
     const from = target.stdout.length;
-    await sleep(300);
+    await waitForBlockedMainThread(target.pid);
     expect(target.stdout.slice(from)).not.toContain('pong');
     await other.client.send('Debugger.resume');
     await expectAlive(target, 2000);

@@ -11,8 +11,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { TargetExitedError } from '../../src/errors.js';
 import { activateInspector } from '../../src/inspector/discover.js';
 import { listeningPorts, readProcessInfo } from '../../src/inspector/proc.js';
-import { CLI, spawnProcess } from '../helpers/processes.js';
-import { expectUnharmed, oneLineFailure, runCommand, spawnFaultTarget, startCli } from './helpers.js';
+import { CLI, runCommand, spawnProcess } from '../helpers/processes.js';
+import { expectUnharmed, oneLineFailure, spawnFaultTarget, startCli } from './helpers.js';
 
 function alive(pid: number): boolean {
   try {

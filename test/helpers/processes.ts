@@ -5,7 +5,9 @@
 // concurrently running tests). A CLI run ends by itself, or is killed at its timeout.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
@@ -209,6 +211,49 @@ export async function expectAlive(target: Spawned, timeoutMs = 2000): Promise<vo
     await target.waitForLine('pong', { from, timeoutMs });
   } catch (error) {
     throw new Error(`target ${target.pid} did not answer ping with pong within ${timeoutMs} ms (paused? dead?)\n${(error as Error).message}`);
+  }
+}
+
+/** Fields of /proc/PID/task/PID/stat after the command name: state, …, utime, stime. */
+function mainThreadStat(pid: number): { state: string; ticks: number } {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** utime + stime of the process's main thread, in clock ticks (1/100 s): a paused or idle thread adds none. */
+export function mainThreadTicks(pid: number): number {
+  return mainThreadStat(pid).ticks;
+}
+
+/**
+ * Resolves once the process's main thread has run `ticks` more clock ticks of CPU than at the
+ * call: the event "its JavaScript (or a heap scan the inspector asked for) runs". Polled; the
+ * bound only turns a hang into a failure (a loaded machine gives the thread less than a core).
+ */
+export async function waitForCpuTicks(pid: number, ticks: number, timeoutMs = 30_000): Promise<void> {
+  const start = mainThreadTicks(pid);
+  const deadline = Date.now() + timeoutMs;
+  while (mainThreadTicks(pid) - start < ticks) {
+    if (Date.now() > deadline) throw new Error(`process ${pid}'s main thread used ${mainThreadTicks(pid) - start} of ${ticks} clock ticks of CPU within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Resolves once the process's main thread is seen blocked (state S: a busy loop never sleeps; a
+ * paused thread waits in the inspector's message loop) twice in a row without using CPU in
+ * between. Polled; the bound only turns a hang into a failure.
+ */
+export async function waitForBlockedMainThread(pid: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = mainThreadStat(pid);
+  for (;;) {
+    await sleep(20);
+    const now = mainThreadStat(pid);
+    if (previous.state === 'S' && now.state === 'S' && now.ticks === previous.ticks) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid}'s main thread still runs (state ${now.state}) after ${timeoutMs} ms`);
+    previous = now;
   }
 }
 

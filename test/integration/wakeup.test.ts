@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseDocument, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
+import { parseDocument, splitTree, treeText } from '../helpers/graph.js';
 import { describeRun, expectAlive, fixtureForSuite, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
 import { leafVerdicts } from '../helpers/documents.js';
 

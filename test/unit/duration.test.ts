@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/cli/duration.js';
+import { parseDuration } from '../../src/cli/duration.js';
+import { formatDuration } from '../../src/units.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 import { withPreload } from '../../src/cli/run.js';
 import { splitNodeOptions } from '../../src/inspector/discover.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AwaitGraphDocument, AwaitNode } from '../../src/graph/types.js';
 import { githubAnnotations, renderGithubSummary } from '../../src/render/github.js';
 import type { TreeReport } from '../../src/render/report.js';
-import { formatDuration } from '../../src/cli/duration.js';
+import { formatDuration } from '../../src/units.js';
 import { writeTreeReport } from '../../src/cli/tree-output.js';
 
 const WORKSPACE = '/home/runner/work/app/app';

@@ -11,7 +11,7 @@ import {
   workerTitle,
   type TreeReport,
 } from '../../src/render/report.js';
-import { formatDuration } from '../../src/cli/duration.js';
+import { formatDuration } from '../../src/units.js';
 
 const ROOT = '/ci/project';
 const url = (path: string) => `file://${ROOT}/${path}`;

@@ -13,7 +13,7 @@ import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle } from '../../src/g
 import { findHeapWakeups, newAwaitGraphTrace } from '../../src/graph/wakers.js';
 import { matchTcpSockets, wakeupKey } from '../../src/graph/wakeup-document.js';
 import { applyWatch, frameSignatures } from '../../src/graph/watch.js';
-import { formatDelay } from '../../src/graph/resources.js';
+import { formatDuration } from '../../src/units.js';
 import { renderTree } from '../../src/render/tree.js';
 import { failOnExitCode, hasDeadlock } from '../../src/cli/wakeup-options.js';
 import { loopNowAt } from '../../src/inspector/proc-facts.js';
@@ -250,6 +250,7 @@ describe('--watch: frames that did not move', () => {
 
 describe('small pieces', () => {
   it('formats delays and times left', () => {
+    const formatDelay = (ms: number) => formatDuration(ms, { secondsPastAnHour: false });
     expect([formatDelay(3_600_000), formatDelay(90_000), formatDelay(1500), formatDelay(250), formatDelay(3_661_000)]).toEqual(['1h', '1m30s', '1.5s', '250ms', '1h1m']);
     expect([formatDelay(3_540_000), formatDelay(59_000), formatDelay(3_599_000)]).toEqual(['59m', '59s', '59m59s']);
   });
