@@ -218,8 +218,6 @@ function endpoint(address: string, port: number): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
-
 /** "127.0.0.1:8080" → { host, port }; port 0 when the server asked for any port. */
 function parseEndpoint(text: string | undefined): { host: string; port: number } | undefined {
   const match = text ? /^\[?([^\]]*)\]?:(\d+)$/.exec(text) : null;
