@@ -1213,7 +1213,6 @@ class WakeupAnalyzer {
     const count = nodeCount + promises.length;
     const start = depStart.data;
     const depList = deps.data;
-    const depCount = deps.length;
 
     // `possible` (nothing outside the graph can settle it), read from the heap: a node, when none of
     // the promises it produces can be settled some other way; a promise, by how it is settled (its
