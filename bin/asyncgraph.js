@@ -4,7 +4,7 @@
 // (docs/performance.md): at 100k pending chains 0.66 GB peak RSS instead of 0.75 GB; a factor
 // of 1.5 (used before) saved another 70 MB there but cost 3 s of extra full GCs at 300k chains,
 // for no RSS saving at that size. --expose-gc: the capture collects once when the snapshot's
-// arrays become garbage (src/inspector/capture.ts). Set before the CLI is loaded, hence the
+// arrays become garbage (src/capture/capture.ts). Set before the CLI is loaded, hence the
 // dynamic import.
 import { setFlagsFromString } from 'node:v8';
 

@@ -4,10 +4,10 @@
 // lookups, no wake-up analysis, no inference, no document. Prints "<graph nodes>".
 //
 // Usage: node scripts/bench-core-client.js ws://127.0.0.1:PORT/ID OUT.json [--numeric-values]
-import { findAwaitGraph } from '../dist/graph/await-graph.js';
-import { HeapGraph } from '../dist/graph/heap-graph.js';
-import { SnapshotParser } from '../dist/graph/snapshot-parser.js';
-import { connectCdp } from '../dist/inspector/cdp-session.js';
+import { findAwaitGraph } from '../dist/awaits/await-graph.js';
+import { HeapGraph } from '../dist/snapshot/heap-graph.js';
+import { SnapshotParser } from '../dist/snapshot/snapshot-parser.js';
+import { connectCdp } from '../dist/session/cdp-session.js';
 import { writeJsonFile } from '../dist/render/json.js';
 import { setFlagsFromString } from 'node:v8';
 

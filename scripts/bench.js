@@ -59,10 +59,12 @@ const MILLION_CHAINS = 333_334;
 const options = parseArgs(process.argv.slice(2));
 const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 // The bare client takes the very snapshot asyncgraph takes: same captureNumericValue.
-const numericValues = /captureNumericValue:\s*true/.test(readFileSync(join(dirname(options.cli), '../dist/inspector/capture.js'), 'utf8'));
+// A build from before the stage folders (--cli of an older checkout) has it under dist/inspector/.
+const builtFile = (...candidates) => candidates.map((file) => join(dirname(options.cli), '..', file)).find((file) => existsSync(file));
+const numericValues = /captureNumericValue:\s*true/.test(readFileSync(builtFile('dist/capture/capture.js', 'dist/inspector/capture.js'), 'utf8'));
 // The benchmark's own targets are meant to be snapshotted, however big: past the memory check
-// (a build that has one: src/inspector/snapshot-memory.ts).
-const forceFlag = existsSync(join(dirname(options.cli), '../dist/inspector/snapshot-memory.js')) ? ['--force'] : [];
+// (a build that has one: src/capture/snapshot-memory.ts).
+const forceFlag = builtFile('dist/capture/snapshot-memory.js', 'dist/inspector/snapshot-memory.js') ? ['--force'] : [];
 const work = mkdtempSync(join(tmpdir(), 'asyncgraph-bench-'));
 
 printMachine('before');

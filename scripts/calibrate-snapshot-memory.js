@@ -1,5 +1,5 @@
 // Measures what one asyncgraph capture costs the target's memory, against what the inspector
-// reports before it (Runtime.getHeapUsage), for the model in src/inspector/snapshot-memory.ts and
+// reports before it (Runtime.getHeapUsage), for the model in src/capture/snapshot-memory.ts and
 // the table in docs/safety.md.
 //
 // For each Node major and heap shape (scripts/memory-shape-target.js): start the target, read

@@ -9,10 +9,10 @@
 // Prints a table per fixture and the totals, for user code and Node's internals apart.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { captureOnSession } from '../dist/inspector/capture.js';
-import { connectCdp } from '../dist/inspector/cdp-session.js';
-import { fetchScriptSources } from '../dist/inspector/script-sources.js';
-import { inferLocations } from '../dist/graph/infer-await.js';
+import { captureOnSession } from '../dist/capture/capture.js';
+import { connectCdp } from '../dist/session/cdp-session.js';
+import { fetchScriptSources } from '../dist/capture/script-sources.js';
+import { inferLocations } from '../dist/locations/infer-await.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const verbose = process.argv.includes('--verbose');

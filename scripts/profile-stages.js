@@ -7,12 +7,12 @@
 // are printed at the end).
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { SnapshotParser } from '../dist/graph/snapshot-parser.js';
-import { HeapGraph } from '../dist/graph/heap-graph.js';
-import { findAwaitGraph } from '../dist/graph/await-graph.js';
-import { findHeapWakeups, newAwaitGraphTrace } from '../dist/graph/wakers.js';
-import { inferLocations } from '../dist/graph/infer-await.js';
-import { buildDocument } from '../dist/graph/document.js';
+import { SnapshotParser } from '../dist/snapshot/snapshot-parser.js';
+import { HeapGraph } from '../dist/snapshot/heap-graph.js';
+import { findAwaitGraph } from '../dist/awaits/await-graph.js';
+import { findHeapWakeups, newAwaitGraphTrace } from '../dist/wakeups/wakers.js';
+import { inferLocations } from '../dist/locations/infer-await.js';
+import { buildDocument } from '../dist/document/document.js';
 import { jsonPieces } from '../dist/render/json.js';
 
 const args = process.argv.slice(2);

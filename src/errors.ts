@@ -107,7 +107,7 @@ export class NotEnoughMemoryError extends AsyncgraphError {
   }
 }
 
-/** Another asyncgraph holds the target's capture lock (src/inspector/capture-lock.ts). */
+/** Another asyncgraph holds the target's capture lock (src/session/capture-lock.ts). */
 export class CaptureInProgressError extends AsyncgraphError {
   constructor(message: string, hint?: string) {
     super(message, ExitCode.CaptureInProgress, hint);

@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { CaptureGraphOptions, TargetSpec } from '../capture-graph.js';
+import type { CaptureGraphOptions, TargetSpec } from '../capture/capture-graph.js';
 import { addSafetyOptions, safetyOptions, type SafetyFlags } from './safety-options.js';
 import { parseDuration } from './duration.js';
-import { DEFAULT_WAIT_FOR_OTHER_MS } from '../inspector/session-lifecycle.js';
+import { DEFAULT_WAIT_FOR_OTHER_MS } from '../session/session-lifecycle.js';
 
 /** Options every capturing command shares. */
 export interface CaptureFlags extends Partial<SafetyFlags> {
@@ -62,7 +62,7 @@ function testHookOptions(): Option[] {
   ];
 }
 
-/** --force: the only way past the memory check before the heap snapshot (src/inspector/snapshot-memory.ts). */
+/** --force: the only way past the memory check before the heap snapshot (src/capture/snapshot-memory.ts). */
 export function forceOption(): Option {
   return new Option('--force', "take the heap snapshot even when it would not fit in the target's memory (it may then be killed)");
 }
@@ -106,7 +106,7 @@ export function captureOptions(flags: CaptureFlags): CaptureGraphOptions {
   };
 }
 
-/** --pause-timeout, --samples, --sample-interval (src/inspector/running-stack.ts). */
+/** --pause-timeout, --samples, --sample-interval (src/capture/running-stack.ts). */
 function pauseOptions(flags: CaptureFlags): { pauseTimeoutMs: number; samples: number; sampleIntervalMs: number } {
   const pauseTimeoutMs = parseDuration(flags.pauseTimeout ?? '300', '--pause-timeout', { bareUnit: 'ms', allowZero: true });
   if (pauseTimeoutMs > 60_000) throw new UsageError(`invalid --pause-timeout: ${flags.pauseTimeout}`, 'at most 60s (60000 ms); 0 skips the check');

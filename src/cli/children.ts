@@ -1,17 +1,17 @@
 // `attach <pid> --children` and `snapshot --pid <pid> --children`: the await graphs of a whole
 // running process tree — the pid, every Node.js process below it, and their worker threads.
 
-import { captureTree } from '../capture-tree.js';
+import { captureTree } from '../capture/capture-tree.js';
 import { NoSuchProcessError, NotNodeProcessError, UsageError } from '../errors.js';
-import { parsePid } from '../inspector/discover.js';
-import { nodeProcesses, processTree } from '../inspector/process-tree.js';
-import { processExists } from '../inspector/proc.js';
+import { parsePid } from '../target/discover.js';
+import { nodeProcesses, processTree } from '../target/process-tree.js';
+import { processExists } from '../target/proc.js';
 import { writeFile } from 'node:fs/promises';
 import { REPORT_VERSION, renderTreeReport, renderTreeReportJson, type TreeReport } from '../render/report.js';
 import { captureOptions, type CaptureFlags } from './capture-options.js';
-import { abortError } from '../inspector/guarded-session.js';
-import { filterDocument, type FilterOptions } from '../graph/filter.js';
-import type { AwaitGraphDocument } from '../graph/types.js';
+import { abortError } from '../session/guarded-session.js';
+import { filterDocument, type FilterOptions } from '../views/filter.js';
+import type { AwaitGraphDocument } from '../schema.js';
 import { useColors } from './output.js';
 import { cannotWrite } from './output-path.js';
 import { failOnExitCode, hiddenDeadlockLines, type WakeupFlags } from './wakeup-options.js';

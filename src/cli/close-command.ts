@@ -2,8 +2,8 @@
 // a late activation, a second Ctrl-C that could not close it): the warnings name this command.
 
 import type { Command } from 'commander';
-import { parsePid } from '../inspector/discover.js';
-import { closeInspectorOf } from '../inspector/session-lifecycle.js';
+import { parsePid } from '../target/discover.js';
+import { closeInspectorOf } from '../session/session-lifecycle.js';
 import { withInterrupts } from './interrupt.js';
 import { parseDuration } from './duration.js';
 

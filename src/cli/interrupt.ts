@@ -10,8 +10,8 @@
 
 import { constants as osConstants } from 'node:os';
 import { InterruptedError } from '../errors.js';
-import { DEFAULT_CLEANUP_MS } from '../inspector/guarded-session.js';
-import { closeOpenInspectorsNow, openInspectorCount } from '../inspector/session-lifecycle.js';
+import { DEFAULT_CLEANUP_MS } from '../session/guarded-session.js';
+import { closeOpenInspectorsNow, openInspectorCount } from '../session/session-lifecycle.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 

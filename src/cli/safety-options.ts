@@ -3,7 +3,7 @@
 
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { DEFAULT_MAX_SNAPSHOT_MB } from '../inspector/guarded-session.js';
+import { DEFAULT_MAX_SNAPSHOT_MB } from '../session/guarded-session.js';
 
 export interface SafetyFlags {
   maxSnapshotMb: string;

@@ -4,14 +4,14 @@
 // discovery, SIGUSR1 and the connection all work as for a local process: nsenter changes the
 // network namespace only, so /proc, signals and files are the same ones. The parent says so on
 // stderr, passes SIGINT/SIGTERM/SIGHUP on, and exits with the child's status. Without root or
-// nsenter, discovery refuses with a hint instead (src/inspector/discover.ts).
+// nsenter, discovery refuses with a hint instead (src/target/discover.ts).
 
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { parsePid } from '../inspector/discover.js';
-import { processExists, sameNetNamespace } from '../inspector/proc.js';
+import { parsePid } from '../target/discover.js';
+import { processExists, sameNetNamespace } from '../target/proc.js';
 
 /** Set in the re-run asyncgraph: it never enters again. */
 const ENTERED_ENV = 'ASYNCGRAPH_NETNS_ENTERED';

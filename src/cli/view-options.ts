@@ -4,8 +4,8 @@
 import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { filterDocument, type FilterOptions } from '../graph/filter.js';
-import type { AwaitGraphDocument } from '../graph/types.js';
+import { filterDocument, type FilterOptions } from '../views/filter.js';
+import type { AwaitGraphDocument } from '../schema.js';
 import { renderDot } from '../render/dot.js';
 import { renderJson } from '../render/json.js';
 import { renderMermaid } from '../render/mermaid.js';

@@ -2,10 +2,10 @@
 
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { filterText } from '../graph/filter.js';
-import { displayName } from '../graph/order.js';
+import { filterText } from '../views/filter.js';
+import { displayName } from '../document/order.js';
 import { wokenFrames } from '../render/wakeup.js';
-import type { AwaitGraphDocument } from '../graph/types.js';
+import type { AwaitGraphDocument } from '../schema.js';
 import { parseDuration } from './duration.js';
 
 export interface WakeupFlags {

@@ -2,13 +2,13 @@
 // wake-up analysis, locations through source maps, document), over the thread's own inspector
 // session. No pause rounds (a thread cannot pause itself) and no CPU clock of another thread.
 
-import { captureToDocument, targetInfo } from '../capture-document.js';
-import { TOOL_VERSION } from '../capture-graph.js';
-import { captureOnSession } from '../inspector/capture.js';
-import { DEFAULT_MAX_SNAPSHOT_MB } from '../inspector/guarded-session.js';
-import { readProcessFacts } from '../inspector/proc-facts.js';
-import { captureMemory } from '../inspector/snapshot-memory.js';
-import type { AwaitGraphDocument } from '../graph/types.js';
+import { captureToDocument, targetInfo } from '../capture/capture-document.js';
+import { TOOL_VERSION } from '../capture/capture-graph.js';
+import { captureOnSession } from '../capture/capture.js';
+import { DEFAULT_MAX_SNAPSHOT_MB } from '../session/guarded-session.js';
+import { readProcessFacts } from '../target/proc-facts.js';
+import { captureMemory } from '../capture/snapshot-memory.js';
+import type { AwaitGraphDocument } from '../schema.js';
 import { OwnThreadSession } from './own-session.js';
 import type { OwnSnapshot } from './own-snapshot.js';
 

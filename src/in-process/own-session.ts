@@ -4,7 +4,7 @@
 
 import { Session } from 'node:inspector';
 import { AsyncgraphError, ExitCode, TimeoutError } from '../errors.js';
-import type { CdpSession, CommandParams, CommandResult, EventParams } from '../inspector/cdp-session.js';
+import type { CdpSession, CommandParams, CommandResult, EventParams } from '../session/cdp-session.js';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 
 type CommandName = keyof ProtocolMapping.Commands & string;

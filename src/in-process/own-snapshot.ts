@@ -5,9 +5,9 @@
 // loaded only when a snapshot was taken.
 
 import { getHeapSnapshot, getHeapStatistics } from 'node:v8';
-import type { TakenSnapshot } from '../inspector/capture.js';
-import type { MemoryCheck } from '../inspector/snapshot-memory.js';
-import { checkOwnSnapshotFits } from '../inspector/snapshot-memory.js';
+import type { TakenSnapshot } from '../capture/capture.js';
+import type { MemoryCheck } from '../capture/snapshot-memory.js';
+import { checkOwnSnapshotFits } from '../capture/snapshot-memory.js';
 
 export interface OwnSnapshot {
   snapshot: TakenSnapshot;

@@ -2,7 +2,7 @@
 // snapshot stopped its thread, and its RSS before, at the peak and after (docs/safety.md).
 
 import type { ChalkInstance } from 'chalk';
-import type { AwaitGraphDocument } from '../graph/types.js';
+import type { AwaitGraphDocument } from '../schema.js';
 import { formatMb } from '../units.js';
 
 /** Starts the line, so that readers (and tests) can tell it from the forest. */

@@ -2,7 +2,7 @@
 // graph.svg`). Edges point from the awaiter to what it awaits, as the tree reads top down; await
 // cycles are red; identical sibling subtrees are drawn once, labelled `× N`. Pure.
 
-import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
+import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
 import type { LocationStyle } from './location.js';
 import { drawableGraph, graphTitle, nodeLabelLines } from './graph-common.js';
 

@@ -2,7 +2,7 @@
 // GITHUB_STEP_SUMMARY) and `::error` workflow commands, one per stuck await in the user's code,
 // so the hang is annotated on the line that awaits. Pure: the CLI writes the results.
 
-import { displayName } from '../graph/order.js';
+import { displayName } from '../document/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
 import { groupLeaves, notableLeaves, reportThreads, shellScript, shortCommand, type ReportReason, type StuckLeaf, type TreeReport } from './report.js';
 import { renderTree } from './tree.js';

@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { AwaitGraphDocument } from '../graph/types.js';
+import type { AwaitGraphDocument } from '../schema.js';
 
 /** The document as stable, indented JSON (schema: docs/json-schema.md). */
 export function renderJson(doc: AwaitGraphDocument): string {

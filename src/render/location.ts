@@ -1,4 +1,4 @@
-import type { SourceLocation } from '../graph/types.js';
+import type { SourceLocation } from '../schema.js';
 
 export interface LocationStyle {
   /** Paths under this directory are printed relative to it. */

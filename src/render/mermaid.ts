@@ -2,7 +2,7 @@
 // editors render inside a ```mermaid block. Edges point from the awaiter to what it awaits; await
 // cycles are red; identical sibling subtrees are drawn once, labelled `× N`. Pure.
 
-import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
+import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
 import type { LocationStyle } from './location.js';
 import { drawableGraph, graphTitle, nodeLabelLines } from './graph-common.js';
 

@@ -1,10 +1,10 @@
-// The tree view's account of a document's `execution` (src/graph/types.ts): the state in the
+// The tree view's account of a document's `execution` (src/schema.ts): the state in the
 // header, the running stack joined with its awaiters, the samples as a tiny profile, and the
 // marker on the forest's nodes that are on the stack. Pure, like the rest of src/render.
 
 import type { ChalkInstance } from 'chalk';
-import type { AwaitGraphDocument, AwaitNode, Execution, ExecutionSample, StackFrame } from '../graph/types.js';
-import { compareNodes, displayName } from '../graph/order.js';
+import type { AwaitGraphDocument, AwaitNode, Execution, ExecutionSample, StackFrame } from '../schema.js';
+import { compareNodes, displayName } from '../document/order.js';
 import { formatLocation, type LocationStyle } from './location.js';
 
 /** Put before the forest label of a node whose generator is on the running stack. */

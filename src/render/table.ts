@@ -1,9 +1,9 @@
 // `--format table`: one row per awaited-by edge, like `python -m asyncio ps` — what each frame
 // is, where it is suspended, and who awaits it. Pure.
 
-import { displayName } from '../graph/order.js';
+import { displayName } from '../document/order.js';
 import { readingOrder } from './graph-common.js';
-import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
+import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
 import { nodeLocationText, visibleText, type LocationStyle } from './location.js';
 
 export type TableOptions = LocationStyle;

@@ -1,8 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AwaitGraphDocument, AwaitNode, DocumentFilter } from '../graph/types.js';
-import { filterText, viewCounts } from '../graph/filter.js';
-import { awaitsIndex, compareNodes, displayName, FRAME_KINDS, observerSteps } from '../graph/order.js';
-import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../graph/collapse.js';
+import type { AwaitGraphDocument, AwaitNode, DocumentFilter } from '../schema.js';
+import { filterText, viewCounts } from '../views/filter.js';
+import { awaitsIndex, compareNodes, displayName, FRAME_KINDS, observerSteps } from '../document/order.js';
+import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../views/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
 import { executionLines, executionStateText, RUNNING_MARKER, stackNodeIds } from './running.js';
@@ -59,7 +59,7 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
       wakeupSuffix(node, paint, options, grouped.has(node.id)) +
       observedBy(node);
   };
-  // Identical sibling subtrees are drawn once, their first member standing for all (src/graph/collapse.ts).
+  // Identical sibling subtrees are drawn once, their first member standing for all (src/views/collapse.ts).
   const signatures = options.collapse === false ? new Map<number, number>() : subtreeSignatures(doc.nodes);
   let scores: Map<number, number> | undefined;
   const fold = (siblings: AwaitNode[]) =>

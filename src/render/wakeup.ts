@@ -2,12 +2,12 @@
 // a "keeping the event loop alive" section after the forest. Pure; tree.ts calls these.
 
 import type { ChalkInstance } from 'chalk';
-import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../graph/types.js';
-import { displayName, observerSteps, FRAME_KINDS } from '../graph/order.js';
+import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../schema.js';
+import { displayName, observerSteps, FRAME_KINDS } from '../document/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
-import { awaitsIndex } from '../graph/order.js';
+import { awaitsIndex } from '../document/order.js';
 import { formatDuration } from '../units.js';
-import { generalise } from '../graph/wakeup-document.js';
+import { generalise } from '../document/wakeup-document.js';
 
 /** One waker as a phrase: `timer 1h (59m left), callback at x.js:12:31`, `held in pool.waiters[0] (x.js)`. */
 export function wakerText(waker: Waker, style: LocationStyle): string {

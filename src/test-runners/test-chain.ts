@@ -1,9 +1,9 @@
 // A timed-out test's await chain out of its worker's whole document: the outermost frame in the
 // test's file (the test function, or the hook it runs in), with everything it awaits. Pure.
 
-import { keepAwaitedFrom } from '../graph/filter.js';
-import { FRAME_KINDS } from '../graph/order.js';
-import type { AwaitGraphDocument, AwaitNode } from '../graph/types.js';
+import { keepAwaitedFrom } from '../views/filter.js';
+import { FRAME_KINDS } from '../document/order.js';
+import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
 import { renderTree } from '../render/tree.js';
 import { pathToFileURL } from 'node:url';
 

@@ -5,7 +5,7 @@
 // read-only methods only, never code evaluation, and everything it enabled disabled again.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { REFUSED_METHODS } from '../../src/inspector/guarded-session.js';
+import { REFUSED_METHODS } from '../../src/session/guarded-session.js';
 import { RECORDED_SNAPSHOT, startFakeInspector, streamSnapshot, type CommandHandler, type FakeInspector } from './fake-inspector.js';
 import { oneLineFailure, startCli } from './helpers.js';
 

@@ -4,7 +4,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import { listeningPorts } from '../../src/inspector/proc.js';
+import { listeningPorts } from '../../src/target/proc.js';
 import { CLI, expectAlive, mainThreadTicks, spawnFixture, spawnProcess, type FixtureTarget, type Spawned } from '../helpers/processes.js';
 
 export interface FaultTargetOptions {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
-import type { AwaitGraphDocument } from '../../src/graph/types.js';
+import type { AwaitGraphDocument } from '../../src/schema.js';
 import type { TreeReport } from '../../src/render/report.js';
 import { describeRun, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
 import { expectNoInspector, oneLineFailure } from './helpers.js';

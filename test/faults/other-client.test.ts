@@ -6,8 +6,8 @@
 import CDP from 'chrome-remote-interface';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fetchInspectorTargets } from '../../src/inspector/discover.js';
-import { listeningPorts } from '../../src/inspector/proc.js';
+import { fetchInspectorTargets } from '../../src/target/discover.js';
+import { listeningPorts } from '../../src/target/proc.js';
 import { expectAlive, waitForBlockedMainThread } from '../helpers/processes.js';
 import { expectUnharmed, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
 

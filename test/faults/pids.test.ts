@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { TargetExitedError } from '../../src/errors.js';
-import { activateInspector } from '../../src/inspector/discover.js';
-import { listeningPorts, readProcessInfo } from '../../src/inspector/proc.js';
+import { activateInspector } from '../../src/target/discover.js';
+import { listeningPorts, readProcessInfo } from '../../src/target/proc.js';
 import { CLI, runCommand, spawnProcess } from '../helpers/processes.js';
 import { expectUnharmed, oneLineFailure, spawnFaultTarget, startCli } from './helpers.js';
 

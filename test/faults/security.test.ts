@@ -7,8 +7,8 @@
 
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { CLOSE_INSPECTOR_EXPRESSION } from '../../src/inspector/close-inspector.js';
-import { listeningPorts } from '../../src/inspector/proc.js';
+import { CLOSE_INSPECTOR_EXPRESSION } from '../../src/session/close-inspector.js';
+import { listeningPorts } from '../../src/target/proc.js';
 import { CLI, spawnProcess } from '../helpers/processes.js';
 import { RECORDED_SNAPSHOT, startFakeInspector, streamSnapshot, type FakeInspector } from './fake-inspector.js';
 import { expectNoInspector, expectUnharmed, oneLineFailure, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
@@ -140,7 +140,7 @@ describe('values', () => {
   });
 
   // Data used as a property key: `waitersByToken[\`session:${token}\`] = resolve`. The "held in"
-  // descriptions of pending promises (src/graph/wakers.ts) print such keys today.
+  // descriptions of pending promises (src/wakeups/wakers.ts) print such keys today.
   it('never printed: data used as a property key', async () => {
     for (const text of await outputs()) expect(text).not.toContain(secret);
   });

@@ -9,7 +9,7 @@
 // still works), never by measuring wall-clock time, which a loaded machine stretches.
 
 import { describe, expect, it } from 'vitest';
-import { listeningPorts } from '../../src/inspector/proc.js';
+import { listeningPorts } from '../../src/target/proc.js';
 import { expectAlive, waitForCpuTicks } from '../helpers/processes.js';
 import { expectUnharmed, memoryOf, oneLineFailure, spawnFaultTarget, startCli } from './helpers.js';
 

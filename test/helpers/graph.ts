@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AwaitGraphDocument, AwaitNode } from '../../src/graph/types.js';
+import type { AwaitGraphDocument, AwaitNode } from '../../src/schema.js';
 import { REPO_ROOT } from './processes.js';
-import { displayName } from '../../src/graph/order.js';
+import { displayName } from '../../src/document/order.js';
 import { CAPTURE_COST_PREFIX } from '../../src/render/capture-cost.js';
 
 export type { AwaitGraphDocument, AwaitNode };

@@ -13,7 +13,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, inject, it } from 'vitest';
-import type { AwaitGraphDocument, StackFrame } from '../../src/graph/types.js';
+import type { AwaitGraphDocument, StackFrame } from '../../src/schema.js';
 import { parseDocument } from '../helpers/graph.js';
 import {
   CLI,

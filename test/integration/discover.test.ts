@@ -17,8 +17,8 @@ import {
   parsePid,
   resolveTarget,
   splitNodeOptions,
-} from '../../src/inspector/discover.js';
-import { listeningPorts, readProcessInfo } from '../../src/inspector/proc.js';
+} from '../../src/target/discover.js';
+import { listeningPorts, readProcessInfo } from '../../src/target/proc.js';
 import {
   AsyncgraphError,
   ExitCode,

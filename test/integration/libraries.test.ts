@@ -222,7 +222,7 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       const handler = 'function at undici/lib/web/fetch/index.js:LINE (+3 more)';
       // One chain from the caller down to the socket: the caller's promise names the socket (not
       // the AbortSignal undici listens to), and undici's own mainFetch chain, which holds that
-      // promise's resolve function in `fetchParams`, hangs under it (src/graph/holder-links.ts).
+      // promise's resolve function in `fetchParams`, hangs under it (src/wakeups/holder-links.ts).
       expect(tree, context).toBe(
         treeText([
           '└── main  fixtures/libs/undici-fetch.js:21:16',

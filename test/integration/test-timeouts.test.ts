@@ -31,7 +31,7 @@ const CHAINS: Record<string, string[]> = {
     '    └── withConnection  fixtures/test-timeouts/vitest/pool.test.ts:10:22',
     // What can settle the pool's waiter: Vitest's own process listeners reach the test module's
     // scope (through its task list), and a listener ranks above a function's scope variable, which
-    // the module's `pool` is under Vitest's module wrapper (src/graph/wakers.ts HIT_RANK): one of
+    // the module's `pool` is under Vitest's module wrapper (src/wakeups/wakers.ts HIT_RANK): one of
     // them is named rather than the pool's queue (README: limits). Only the shape is fixed.
     '        └── Promise <pending>  ← WAKER',
   ],

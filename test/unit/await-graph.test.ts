@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { findAwaitGraph } from '../../src/graph/await-graph.js';
-import { buildDocument } from '../../src/graph/document.js';
-import { HeapGraph } from '../../src/graph/heap-graph.js';
-import { SnapshotParser } from '../../src/graph/snapshot-parser.js';
+import { findAwaitGraph } from '../../src/awaits/await-graph.js';
+import { buildDocument } from '../../src/document/document.js';
+import { HeapGraph } from '../../src/snapshot/heap-graph.js';
+import { SnapshotParser } from '../../src/snapshot/snapshot-parser.js';
 import { renderTree } from '../../src/render/tree.js';
 
 // Recorded, pruned snapshots of test/recorded/programs under Node 20, 22 and 24

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildDocument } from '../../src/graph/document.js';
-import type { AwaitGraphDocument, CaptureMemory } from '../../src/graph/types.js';
+import { buildDocument } from '../../src/document/document.js';
+import type { AwaitGraphDocument, CaptureMemory } from '../../src/schema.js';
 import { renderTree } from '../../src/render/tree.js';
 
 const MB = 1024 * 1024;

@@ -1,13 +1,13 @@
-// The per-target capture lock (src/inspector/capture-lock.ts): one holder at a time, the next one
+// The per-target capture lock (src/session/capture-lock.ts): one holder at a time, the next one
 // told who holds it, waiting ends with the release (an event, not a poll), and a holder that dies —
 // SIGKILL included — leaves no stale lock.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLockName, lockCapture, type CaptureLock } from '../../src/inspector/capture-lock.js';
+import { captureLockName, lockCapture, type CaptureLock } from '../../src/session/capture-lock.js';
 import { CaptureInProgressError, ExitCode } from '../../src/errors.js';
-import { readProcessInfo } from '../../src/inspector/proc.js';
+import { readProcessInfo } from '../../src/target/proc.js';
 
 // Any live process will do as the "target": this one.
 const target = process.pid;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { InspectorUnavailableError, NoSuchProcessError, NotEnoughMemoryError } from '../../src/errors.js';
-import { MemoryLedger } from '../../src/inspector/snapshot-memory.js';
-import type { NodeProcess } from '../../src/inspector/process-tree.js';
+import { MemoryLedger } from '../../src/capture/snapshot-memory.js';
+import type { NodeProcess } from '../../src/target/process-tree.js';
 
 // captureProcess is replaced by a script per pid: resolve after some ms, fail, or never answer.
 const behaviour = new Map<number, { ms: number; fail?: Error; never?: boolean }>();
@@ -10,7 +10,7 @@ let maxRunning = 0;
 /** The memory ledger each capture was given. */
 const ledgers: unknown[] = [];
 
-vi.mock('../../src/capture-process.js', () => ({
+vi.mock('../../src/capture/capture-process.js', () => ({
   captureProcess: async (pid: number, options: { memoryLedger?: unknown } = {}) => {
     ledgers.push(options.memoryLedger);
     const plan = behaviour.get(pid) ?? { ms: 1 };
@@ -32,7 +32,7 @@ vi.mock('../../src/capture-process.js', () => ({
   },
 }));
 
-const { captureTree } = await import('../../src/capture-tree.js');
+const { captureTree } = await import('../../src/capture/capture-tree.js');
 
 function proc(pid: number, sigusr1: NodeProcess['sigusr1'] = 'handled'): NodeProcess {
   return { pid, ppid: 1, startTime: pid, argv: ['node', `p${pid}`], sigusr1 };

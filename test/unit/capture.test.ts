@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { CdpSession } from '../../src/inspector/cdp-session.js';
-import { captureOnSession } from '../../src/inspector/capture.js';
-import { keptBusy, PauseGuard, sampleExecution, sleptIdle } from '../../src/inspector/running-stack.js';
-import { budgetCoversEveryFrame, lookupExactLocations } from '../../src/inspector/locations.js';
+import type { CdpSession } from '../../src/session/cdp-session.js';
+import { captureOnSession } from '../../src/capture/capture.js';
+import { keptBusy, PauseGuard, sampleExecution, sleptIdle } from '../../src/capture/running-stack.js';
+import { budgetCoversEveryFrame, lookupExactLocations } from '../../src/capture/locations.js';
 import { InterruptedError, TargetExitedError } from '../../src/errors.js';
 
 // The capture's protocol logic against a fake session: what it asks of the target, in which

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClosureNames } from '../../src/graph/closure-names.js';
+import { ClosureNames } from '../../src/wakeups/closure-names.js';
 
 const SOURCE = [
   'const waiters = new Map();', //                                        line 0

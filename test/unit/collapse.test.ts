@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { foldGroups, siblingGroups, subtreeSignatures, withGroups } from '../../src/graph/collapse.js';
-import { buildDocument } from '../../src/graph/document.js';
-import type { FoundNode } from '../../src/graph/await-graph.js';
-import type { AwaitNode } from '../../src/graph/types.js';
+import { foldGroups, siblingGroups, subtreeSignatures, withGroups } from '../../src/views/collapse.js';
+import { buildDocument } from '../../src/document/document.js';
+import type { FoundNode } from '../../src/awaits/await-graph.js';
+import type { AwaitNode } from '../../src/schema.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderTree } from '../../src/render/tree.js';
 import { documentOf, node, serviceDocument } from '../helpers/documents.js';

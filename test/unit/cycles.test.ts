@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findCycles } from '../../src/graph/cycles.js';
-import { awaitsByPosition } from '../../src/graph/order.js';
-import type { AwaitNode } from '../../src/graph/types.js';
+import { findCycles } from '../../src/awaits/cycles.js';
+import { awaitsByPosition } from '../../src/document/order.js';
+import type { AwaitNode } from '../../src/schema.js';
 
 function graph(edges: Record<number, number[]>): AwaitNode[] {
   return Object.entries(edges).map(([id, awaitedBy]) => ({

@@ -3,7 +3,7 @@ import { parseDuration } from '../../src/cli/duration.js';
 import { formatDuration } from '../../src/units.js';
 import { ExitCode, UsageError } from '../../src/errors.js';
 import { withPreload } from '../../src/cli/run.js';
-import { splitNodeOptions } from '../../src/inspector/discover.js';
+import { splitNodeOptions } from '../../src/target/discover.js';
 
 describe('parseDuration', () => {
   it.each([

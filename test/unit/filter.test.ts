@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterDocument, hideInternals, keepDepth, keepPathsThrough } from '../../src/graph/filter.js';
+import { filterDocument, hideInternals, keepDepth, keepPathsThrough } from '../../src/views/filter.js';
 import { renderTree } from '../../src/render/tree.js';
 import { renderJson } from '../../src/render/json.js';
 import { hiddenDeadlockLines } from '../../src/cli/wakeup-options.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AwaitGraphDocument, AwaitNode } from '../../src/graph/types.js';
+import type { AwaitGraphDocument, AwaitNode } from '../../src/schema.js';
 import { githubAnnotations, renderGithubSummary } from '../../src/render/github.js';
 import type { TreeReport } from '../../src/render/report.js';
 import { formatDuration } from '../../src/units.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AsyncgraphError, InterruptedError, SnapshotTooLargeError } from '../../src/errors.js';
-import type { CdpSession } from '../../src/inspector/cdp-session.js';
-import { asSnapshotTooLarge, guardSession, REFUSED_METHODS } from '../../src/inspector/guarded-session.js';
+import type { CdpSession } from '../../src/session/cdp-session.js';
+import { asSnapshotTooLarge, guardSession, REFUSED_METHODS } from '../../src/session/guarded-session.js';
 
 type Listener = (params: any) => void;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FoundNode } from '../../src/graph/await-graph.js';
-import type { FoundSettlement } from '../../src/graph/wakers.js';
-import { linkHolderFrames } from '../../src/graph/holder-links.js';
+import type { FoundNode } from '../../src/awaits/await-graph.js';
+import type { FoundSettlement } from '../../src/wakeups/wakers.js';
+import { linkHolderFrames } from '../../src/wakeups/holder-links.js';
 
 const found = (id: number, kind: FoundNode['kind'], awaitedBy: number[] = []): FoundNode => ({
   id,

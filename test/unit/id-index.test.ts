@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IdIndex } from '../../src/graph/id-index.js';
+import { IdIndex } from '../../src/snapshot/id-index.js';
 
 describe('IdIndex', () => {
   it('answers as a Map would, for heap-like, huge, negative and repeated ids', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FoundNode } from '../../src/graph/await-graph.js';
+import type { FoundNode } from '../../src/awaits/await-graph.js';
 import {
   inferAwait,
   inferLocations,
@@ -9,7 +9,7 @@ import {
   type InferQuery,
   type ParsedScript,
   type ScriptPosition,
-} from '../../src/graph/infer-await.js';
+} from '../../src/locations/infer-await.js';
 
 /** 0-based line/column of the `nth` occurrence of `text` in `source`. */
 function at(source: string, text: string, nth = 0): ScriptPosition {

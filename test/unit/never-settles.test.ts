@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { neverSettlingVariables, WAITS_FOR_ALL, WAITS_FOR_ANY, type Waiting } from '../../src/graph/never-settles.js';
+import { neverSettlingVariables, WAITS_FOR_ALL, WAITS_FOR_ANY, type Waiting } from '../../src/wakeups/never-settles.js';
 
 /** CSR lists from one array of dependencies per variable. */
 function lists(deps: number[][]) {

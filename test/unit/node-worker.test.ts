@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AsyncgraphError, TargetExitedError, TimeoutError } from '../../src/errors.js';
-import type { CdpSession } from '../../src/inspector/cdp-session.js';
-import { attachToWorkers } from '../../src/inspector/node-worker.js';
+import type { CdpSession } from '../../src/session/cdp-session.js';
+import { attachToWorkers } from '../../src/session/node-worker.js';
 
 type Listener = (params: any) => void;
 

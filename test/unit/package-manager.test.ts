@@ -2,7 +2,7 @@
 // program below it instead (test/integration/errors.test.ts runs a real `npm start`).
 
 import { describe, expect, it } from 'vitest';
-import { packageManagerOf } from '../../src/inspector/package-manager.js';
+import { packageManagerOf } from '../../src/target/package-manager.js';
 
 describe('packageManagerOf', () => {
   it('knows npm, npx, yarn and pnpm by their title or their entry script', () => {

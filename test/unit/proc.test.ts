@@ -8,7 +8,7 @@ import {
   parseProcStatus,
   procError,
   threadActivity,
-} from '../../src/inspector/proc.js';
+} from '../../src/target/proc.js';
 import { ExitCode, NoSuchProcessError, PermissionDeniedError } from '../../src/errors.js';
 
 // Captured from a little-endian (x86-64) Linux host, trailing spaces included.

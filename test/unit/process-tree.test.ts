@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStat, selectTree, sigusr1Disposition, trimArgv, type StatEntry } from '../../src/inspector/process-tree.js';
+import { parseStat, selectTree, sigusr1Disposition, trimArgv, type StatEntry } from '../../src/target/process-tree.js';
 
 // Real lines from /proc/PID/stat (Linux 6.x), shortened after field 22 (starttime).
 const NODE_STAT = '4242 (node) S 4240 4240 4240 0 -1 4194560 2981 0 0 0 12 3 0 0 20 0 11 0 881234 1195737088 13000 18446744073709551615';

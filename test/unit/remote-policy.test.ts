@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InspectorUnavailableError, UsageError } from '../../src/errors.js';
-import { checkDebuggerUrl, checkUserAddress, isLoopbackHost } from '../../src/inspector/remote-policy.js';
+import { checkDebuggerUrl, checkUserAddress, isLoopbackHost } from '../../src/target/remote-policy.js';
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::ffff:7f00:1', 'localhost', 'LOCALHOST', 'app.localhost'])(

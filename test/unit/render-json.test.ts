@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findAwaitGraph } from '../../src/graph/await-graph.js';
-import { buildDocument } from '../../src/graph/document.js';
-import { HeapGraph } from '../../src/graph/heap-graph.js';
-import { parseSnapshot } from '../../src/graph/snapshot-parser.js';
-import type { AwaitGraphDocument } from '../../src/graph/types.js';
+import { findAwaitGraph } from '../../src/awaits/await-graph.js';
+import { buildDocument } from '../../src/document/document.js';
+import { HeapGraph } from '../../src/snapshot/heap-graph.js';
+import { parseSnapshot } from '../../src/snapshot/snapshot-parser.js';
+import type { AwaitGraphDocument } from '../../src/schema.js';
 import { jsonPieces, renderJson, writeJsonFile } from '../../src/render/json.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncgraph-json-'));

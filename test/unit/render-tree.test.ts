@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildDocument } from '../../src/graph/document.js';
-import type { FoundNode } from '../../src/graph/await-graph.js';
+import { buildDocument } from '../../src/document/document.js';
+import type { FoundNode } from '../../src/awaits/await-graph.js';
 import { locationNote, renderTree } from '../../src/render/tree.js';
 import { renderJson } from '../../src/render/json.js';
-import { lookupOrder } from '../../src/inspector/locations.js';
+import { lookupOrder } from '../../src/capture/locations.js';
 
 let nextId = 1;
 function node(kind: FoundNode['kind'], name: string, line: number | null, awaitedBy: FoundNode[] = [], extra: Partial<FoundNode> = {}): FoundNode {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AwaitGraphDocument, AwaitNode } from '../../src/graph/types.js';
+import type { AwaitGraphDocument, AwaitNode } from '../../src/schema.js';
 import {
   codeOrigin,
   isTestFile,

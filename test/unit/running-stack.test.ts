@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { FoundNode } from '../../src/graph/await-graph.js';
-import { buildDocument, type ExecutionInput, type RawFrame } from '../../src/graph/document.js';
-import type { AwaitGraphDocument } from '../../src/graph/types.js';
-import { frameCandidates, isCallbackEntry, linkFrames } from '../../src/inspector/running-stack.js';
+import type { FoundNode } from '../../src/awaits/await-graph.js';
+import { buildDocument, type ExecutionInput, type RawFrame } from '../../src/document/document.js';
+import type { AwaitGraphDocument } from '../../src/schema.js';
+import { frameCandidates, isCallbackEntry, linkFrames } from '../../src/capture/running-stack.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderTree } from '../../src/render/tree.js';
 

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSnapshot, SnapshotParseError, SnapshotParser, type SnapshotParserOptions } from '../../src/graph/snapshot-parser.js';
-import { nameAt, type RawSnapshot } from '../../src/graph/snapshot-types.js';
+import { parseSnapshot, SnapshotParseError, SnapshotParser, type SnapshotParserOptions } from '../../src/snapshot/snapshot-parser.js';
+import { nameAt, type RawSnapshot } from '../../src/snapshot/snapshot-types.js';
 
 // ---- Helpers ----
 

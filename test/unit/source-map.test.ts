@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FoundNode } from '../../src/graph/await-graph.js';
-import { buildDocument } from '../../src/graph/document.js';
-import { createSourceMapper, decodeDataUrl, SourceMap } from '../../src/graph/source-map.js';
+import type { FoundNode } from '../../src/awaits/await-graph.js';
+import { buildDocument } from '../../src/document/document.js';
+import { createSourceMapper, decodeDataUrl, SourceMap } from '../../src/locations/source-map.js';
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 

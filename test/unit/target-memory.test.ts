@@ -10,7 +10,7 @@ import {
   parseProcCgroup,
   readTargetMemory,
   type MemoryRoots,
-} from '../../src/inspector/target-memory.js';
+} from '../../src/target/target-memory.js';
 import {
   admitSnapshot,
   checkOwnSnapshotFits,
@@ -18,8 +18,8 @@ import {
   MemoryLedger,
   SNAPSHOT_MARGIN_BYTES,
   withMemoryCheck,
-} from '../../src/inspector/snapshot-memory.js';
-import type { CdpSession } from '../../src/inspector/cdp-session.js';
+} from '../../src/capture/snapshot-memory.js';
+import type { CdpSession } from '../../src/session/cdp-session.js';
 import { ExitCode, NotEnoughMemoryError } from '../../src/errors.js';
 
 const MB = 1024 * 1024;

@@ -1,22 +1,22 @@
-// What will wake each await (src/graph/wakers.ts, keep-alive.ts, wakeup-document.ts), on recorded
+// What will wake each await (src/wakeups/wakers.ts, keep-alive.ts, wakeup-document.ts), on recorded
 // snapshots of test/recorded/programs/wakeups.js from Node 20, 22 and 24: the exact verdicts and
 // wakers, and the pure pieces around them. Live targets (sockets, child processes, files, the
 // time left on timers, --watch, --fail-on): test/integration/wakeup.test.ts.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { findAwaitGraph } from '../../src/graph/await-graph.js';
-import { buildDocument } from '../../src/graph/document.js';
-import { HeapGraph } from '../../src/graph/heap-graph.js';
-import { SnapshotParser } from '../../src/graph/snapshot-parser.js';
-import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle } from '../../src/graph/types.js';
-import { findHeapWakeups, newAwaitGraphTrace } from '../../src/graph/wakers.js';
-import { matchTcpSockets, wakeupKey } from '../../src/graph/wakeup-document.js';
-import { applyWatch, frameSignatures } from '../../src/graph/watch.js';
+import { findAwaitGraph } from '../../src/awaits/await-graph.js';
+import { buildDocument } from '../../src/document/document.js';
+import { HeapGraph } from '../../src/snapshot/heap-graph.js';
+import { SnapshotParser } from '../../src/snapshot/snapshot-parser.js';
+import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle } from '../../src/schema.js';
+import { findHeapWakeups, newAwaitGraphTrace } from '../../src/wakeups/wakers.js';
+import { matchTcpSockets, wakeupKey } from '../../src/document/wakeup-document.js';
+import { applyWatch, frameSignatures } from '../../src/document/watch.js';
 import { formatDuration } from '../../src/units.js';
 import { renderTree } from '../../src/render/tree.js';
 import { failOnExitCode, hasDeadlock } from '../../src/cli/wakeup-options.js';
-import { loopNowAt } from '../../src/inspector/proc-facts.js';
+import { loopNowAt } from '../../src/target/proc-facts.js';
 import { leafVerdicts } from '../helpers/documents.js';
 
 const recorded = new URL('../recorded/', import.meta.url);

@@ -1,7 +1,7 @@
 // `--watch`: the wait between looks says what comes and when, counted down each second.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { waitForLook } from '../../src/inspector/watch.js';
+import { waitForLook } from '../../src/capture/watch.js';
 
 afterEach(() => {
   vi.useRealTimers();

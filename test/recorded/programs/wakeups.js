@@ -1,4 +1,4 @@
-// What can wake each await (src/graph/wakers.ts), for the unit tests on recorded snapshots:
+// What can wake each await (src/wakeups/wakers.ts), for the unit tests on recorded snapshots:
 // never-settling awaits, look-alikes that can settle, and the resources a snapshot can show
 // without outside help (no sockets, child processes or files: see test/integration/wakeup.test.ts).
 import { once, EventEmitter } from 'node:events';

@@ -1,0 +1,72 @@
+// Which variables a closure's code names, read from its script's source. V8 allocates a scope's
+// variable in its context as soon as any closure of the scope uses it, and every closure of the
+// scope then holds that context (scopes.cc, Scope::AllocateVariablesRecursively): so a timer
+// callback defined next to a Map of waiters retains the Map without ever touching it. The heap
+// snapshot cannot tell the two apart; the callback's source can.
+//
+// Pure: the caller fetches sources (Debugger.getScriptSource) for the scripts asked for.
+
+import { parsedScript, type ScriptParses, type ScriptPosition } from '../locations/infer-await.js';
+
+/** A closure's definition as the heap snapshot has it. */
+export interface ClosureDefinition extends ScriptPosition {
+  scriptId: number;
+}
+
+/** `missing`: the script's source has not been given yet; `unknown`: it cannot be read or parsed. */
+export type NamesAnswer = ReadonlySet<string> | 'missing' | 'unknown';
+
+export class ClosureNames {
+  /** Scripts whose source was asked for but cannot be had. */
+  private readonly unavailable = new Set<number>();
+  private readonly names = new Map<string, ReadonlySet<string> | null>();
+  /** Scripts asked for since the caller last took them (takeMissing). */
+  private readonly missing = new Set<number>();
+  /** How many answers were `missing` so far: a search that raised it needs to run again. */
+  missingAsked = 0;
+
+  /**
+   * `sources` (script id → text, parsed when first asked about) and `parsed` may be shared with
+   * inference (src/locations/infer-await.ts): a script is fetched and parsed once per capture.
+   */
+  constructor(
+    private readonly parsed: ScriptParses = new Map(),
+    private readonly sources = new Map<string, string>(),
+  ) {}
+
+  /** A script's source; null when it cannot be had (the closures of that script then name anything). */
+  addSource(scriptId: number, text: string | null): void {
+    if (text === null) {
+      if (!this.sources.has(String(scriptId))) this.unavailable.add(scriptId);
+    } else {
+      this.sources.set(String(scriptId), text);
+      this.unavailable.delete(scriptId);
+    }
+    this.missing.delete(scriptId);
+  }
+
+  namesUsedBy(definition: ClosureDefinition): NamesAnswer {
+    if (this.unavailable.has(definition.scriptId)) return 'unknown';
+    const script = parsedScript(String(definition.scriptId), this.sources, this.parsed);
+    if (script === undefined) {
+      this.missing.add(definition.scriptId);
+      this.missingAsked++;
+      return 'missing';
+    }
+    if (script === null) return 'unknown';
+    const key = `${definition.scriptId}:${definition.line}:${definition.column}`;
+    let names = this.names.get(key);
+    if (names === undefined) {
+      names = script.namesUsedBy(definition);
+      this.names.set(key, names);
+    }
+    return names ?? 'unknown';
+  }
+
+  /** The scripts asked for and not given since the last call. */
+  takeMissing(): number[] {
+    const ids = [...this.missing];
+    this.missing.clear();
+    return ids;
+  }
+}
