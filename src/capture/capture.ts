@@ -56,6 +56,11 @@ export interface CaptureOptions {
    */
   takenSnapshot?: TakenSnapshot;
   /**
+   * Scripts whose code holds everything and settles nothing of it (a test runner's, seen from its
+   * own worker): the wake-up analysis does not climb through their functions and scopes.
+   */
+  isBystanderScript?: (url: string) => boolean;
+  /**
    * Tests only: keep each pause this long before resuming it, so a test can kill the tool while
    * the target is paused.
    */
@@ -195,7 +200,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // Script sources and their parses, shared by inference and the wake-up analysis's scope check.
     const sources = new Map<string, string>();
     const parses: ScriptParses = new Map();
-    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser, scripts, new ClosureNames(parses, sources));
+    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser, scripts, new ClosureNames(parses, sources), options.isBystanderScript);
     const { nodes, heapNodes } = analysis;
 
     // The latest round that caught JavaScript running (or another debugger's pause) is the
@@ -335,7 +340,12 @@ interface SnapshotAnalysis {
   closureNames: ClosureNames;
 }
 
-function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, ScriptInfo>, closureNames: ClosureNames): SnapshotAnalysis {
+function startAnalysis(
+  parser: SnapshotParser,
+  scripts: ReadonlyMap<string, ScriptInfo>,
+  closureNames: ClosureNames,
+  isBystander: ((url: string) => boolean) | undefined,
+): SnapshotAnalysis {
   let raw;
   try {
     raw = parser.end();
@@ -346,8 +356,12 @@ function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, Scri
   const trace = newAwaitGraphTrace();
   const nodes = findAwaitGraph(heap, trace);
   const internalScripts = new Set<number>();
-  for (const [id, script] of scripts) if (isInternalUrl(script.url)) internalScripts.add(Number(id));
-  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace, closureNames, internalScripts), closureNames };
+  const bystanderScripts = new Set<number>();
+  for (const [id, script] of scripts) {
+    if (isInternalUrl(script.url)) internalScripts.add(Number(id));
+    if (isBystander?.(script.url)) bystanderScripts.add(Number(id));
+  }
+  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace, closureNames, { internalScripts, bystanderScripts }), closureNames };
 }
 
 /** Runs the wake-up analysis in slices, so the session's replies (the lookups) are handled meanwhile. */

@@ -15,6 +15,8 @@ import type { OwnSnapshot } from './own-snapshot.js';
 export interface OwnCaptureOptions {
   /** This thread's time spent on exact suspension points (default 1000 ms); past it, they are inferred. */
   locationBudgetMs?: number;
+  /** Scripts whose code holds everything and settles nothing of it (CaptureOptions.isBystanderScript). */
+  isBystanderScript?: (url: string) => boolean;
 }
 
 export async function captureOwnSnapshot(own: OwnSnapshot, options: OwnCaptureOptions = {}): Promise<AwaitGraphDocument> {
@@ -27,6 +29,7 @@ export async function captureOwnSnapshot(own: OwnSnapshot, options: OwnCaptureOp
       maxSnapshotBytes: DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
       pauseTimeoutMs: 0,
       takenSnapshot: own.snapshot,
+      ...(options.isBystanderScript ? { isBystanderScript: options.isBystanderScript } : {}),
     });
     return captureToDocument(capture, {
       target: targetInfo(process.pid, process.version, 'node:inspector'),

@@ -23,12 +23,27 @@ export function timedOutTest(test: TestIdentity): Promise<string> {
   return (async () => {
     try {
       const [{ renderTestChain }, { captureOwnSnapshot }] = await Promise.all([import('./test-chain.js'), import('../in-process/own-capture.js')]);
-      return renderTestChain(await captureOwnSnapshot(own), test, reportedRoots);
+      return renderTestChain(await captureOwnSnapshot(own, { isBystanderScript: isTestRunnerScript }), test, reportedRoots);
     } catch (error) {
       return failureText(error);
     }
   })();
 }
+
+/**
+ * The runners' own code, and asyncgraph's: a runner's task list holds every test function and its
+ * listeners (uncaughtException, its worker's MessagePort) hold the task list, so each would be
+ * named as able to wake any test's await. They never settle a test's promise. (node:test is Node's
+ * own code: its scopes are not named as holders already.)
+ */
+const RUNNER_PACKAGE = /\/node_modules\/(?:vitest|@vitest\/[^/]+|vite|vite-node|tinypool|jest-circus|jest-runner|jest-runtime|@jest\/[^/]+|asyncgraph)\//;
+
+function isTestRunnerScript(url: string): boolean {
+  return RUNNER_PACKAGE.test(url) || url.startsWith(ASYNCGRAPH_ROOT);
+}
+
+/** This package's built code (also when it runs from a checkout, as in its own tests). */
+const ASYNCGRAPH_ROOT = new URL('../', import.meta.url).href;
 
 /** One `asyncgraph: …` line for an expected failure (no memory for the snapshot); the stack otherwise. */
 function failureText(error: unknown): string {

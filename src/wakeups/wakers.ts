@@ -114,6 +114,12 @@ export interface WakeupOptions {
   closureNames?: ClosureNames;
   /** Script ids of Node's own code (node:…): their scope variables are not named as holders. */
   internalScripts?: ReadonlySet<number>;
+  /**
+   * Script ids of code that holds everything and settles nothing of it: a test runner's own, seen
+   * from inside its worker (its task list holds every test function, its listeners hold the task
+   * list). The search does not climb through their functions or scopes.
+   */
+  bystanderScripts?: ReadonlySet<number>;
 }
 
 const RESOLVE_BUILTINS = new Set(['PromiseCapabilityDefaultResolve', 'PromiseCapabilityDefaultReject']);
@@ -268,6 +274,7 @@ class WakeupAnalyzer {
     this.reader = new HeapReader(heap);
     this.closureNames = options.closureNames;
     this.internalScripts = options.internalScripts ?? new Set();
+    this.bystanderScripts = options.bystanderScripts ?? new Set();
     this.searchLimit = options.searchLimit ?? 4000;
     this.maxWakers = options.maxWakers ?? 4;
     this.totalBudget = options.totalSearchLimit ?? 2_000_000;
@@ -738,7 +745,14 @@ class WakeupAnalyzer {
     const type = this.heap.typeName(from);
     if (type === 'code' || type === 'object shape') return false;
     const fromName = this.heap.nameOf(from);
-    return !(fromName === 'system / Map' || fromName.startsWith('system / Map ') || this.reader.isNativeContext(from));
+    if (fromName === 'system / Map' || fromName.startsWith('system / Map ') || this.reader.isNativeContext(from)) return false;
+    return this.bystanderScripts.size === 0 || !this.isBystander(from, fromName);
+  }
+
+  /** A function of a bystander script, or a scope of one. */
+  private isBystander(node: number, name: string): boolean {
+    const location = this.reader.isClosure(node) ? this.heap.closureLocation(node) : name === 'system / Context' ? this.contextScript(node) : undefined;
+    return location !== undefined && this.bystanderScripts.has(location.scriptId);
   }
 
   /** Per heap node: NOT_KNOWN, KNOWN_NO (follows no retainer edge from it) or KNOWN_YES (it may, see follows). */
@@ -814,6 +828,7 @@ class WakeupAnalyzer {
 
   /** Script ids of Node's own code (node:…), when the caller knows them. */
   private readonly internalScripts: ReadonlySet<number>;
+  private readonly bystanderScripts: ReadonlySet<number>;
 
   /** A script's or module's top-level scope: its outer context is the native (or script) context. */
   private isTopLevelContext(context: number): boolean {
@@ -1477,10 +1492,10 @@ export function* heapWakeupSteps(
   nodes: FoundNode[],
   trace: AwaitGraphTrace,
   closureNames?: ClosureNames,
-  internalScripts?: ReadonlySet<number>,
+  scripts: Pick<WakeupOptions, 'internalScripts' | 'bystanderScripts'> = {},
 ): Generator<number[] | undefined, HeapWakeups | undefined> {
   try {
-    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames, internalScripts }).steps();
+    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames, ...scripts }).steps();
     yield;
     return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
   } catch {
