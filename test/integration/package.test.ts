@@ -95,6 +95,30 @@ describe('the npm package', () => {
     expect(asyncgraph.stderr, context).toMatch(/stuckForever/);
   });
 
+  it('the test-runner entry points resolve by name; node --test --import asyncgraph/node-test follows a timed-out test with its chain', async () => {
+    const resolved = await runCommand(
+      process.execPath,
+      ['--input-type=module', '-e', "for (const name of ['asyncgraph/vitest', 'asyncgraph/node-test']) console.log(import.meta.resolve(name)); console.log((await import('node:module')).createRequire(import.meta.url).resolve('asyncgraph/jest'));"],
+      { cwd: app, timeoutMs: 60_000 },
+    );
+    expect(resolved.code, describeRun(resolved)).toBe(0);
+    expect(resolved.stdout.trim().split('\n').map((line) => line.replace(/^.*node_modules\/asyncgraph\//, '')), describeRun(resolved)).toEqual([
+      'dist/test-runners/vitest.js',
+      'dist/test-runners/node-test.js',
+      'dist/test-runners/jest.cjs',
+    ]);
+    // The fixture's two tests time out on a timer and on a promise nothing can settle.
+    cpSync(join(REPO_ROOT, 'fixtures/test-timeouts/node-test/never.test.mjs'), join(app, 'never.test.mjs'));
+    const run = await runCommand(process.execPath, ['--test', '--test-force-exit', '--test-reporter=spec', '--import', 'asyncgraph/node-test', 'never.test.mjs'], { cwd: app, timeoutMs: 180_000 });
+    const context = describeRun(run);
+    expect(run.code, context).toBe(1);
+    // A frame's await is looked up within the worker's budget or else inferred: the same place.
+    const stdout = run.stdout.replaceAll(' (inferred)', '');
+    expect(stdout, context).toMatch(/ℹ └── test "retries after a pause" {2}never\.test\.mjs:11:3\n/);
+    expect(stdout, context).toMatch(/ℹ {5}└── retryLater {2}never\.test\.mjs:7:3\n/);
+    expect(stdout, context).toMatch(/ℹ {5}└── whenReady {2}never\.test\.mjs:18:3 {2}✖ deadlock\n/);
+  }, 240_000);
+
   it('its public types compile in a strict project without skipLibCheck', () => {
     writeFileSync(
       join(app, 'consumer.ts'),
