@@ -3,8 +3,7 @@ import type { AwaitGraphTrace, FoundNode } from '../awaits/await-graph.js';
 import type { HeapGraph } from '../snapshot/heap-graph.js';
 import { HeapReader } from '../snapshot/heap-reader.js';
 import { findKeepAlive, type FoundHandle } from './keep-alive.js';
-import { groupBy, IntList } from '../snapshot/csr.js';
-import { neverSettlingVariables, WAITS_FOR_ALL, WAITS_FOR_ANY } from './never-settles.js';
+import { awaitVariables, neverSettlingVariables, SETTLED_BY_PRODUCER, SETTLED_BY_SOURCES, WAITS_FOR_ALL } from './never-settles.js';
 import { describeResource, isResourceClass, type FoundResource, type RawLocation, type TimerFacts } from './resources.js';
 import { ClosureNames } from './closure-names.js';
 
@@ -1126,130 +1125,34 @@ class WakeupAnalyzer {
   // Never settles: a greatest fixpoint over the graph
 
   /**
-   * Ids of the graph nodes proven never to settle. Variables: node i is i; promise p is
-   * nodes.length + the order in which p is first met. Each variable is the "all" (Promise.allSettled:
-   * "any") of what it waits for, and needs `possible` (nothing outside the graph settles it),
-   * which is worked out only when the rest would say "never". Flat typed arrays, no object or
-   * array per variable: 100k pending chains make about 800k variables.
+   * Ids of the graph nodes proven never to settle: the fixpoint of never-settles.ts over the
+   * graph's variables, with `possible` read from the heap.
    */
   private neverSettling(): Set<number> {
     const nodes = this.nodes;
-    const trace = this.trace;
     const nodeCount = nodes.length;
-    const nodeKind = new Uint8Array(nodeCount);
-    for (let i = 0; i < nodeCount; i++) {
-      const node = nodes[i];
-      nodeKind[i] = node.kind === 'promise' ? LEAF_NODE : node.combinator === 'allSettled' ? ANY_NODE : ALL_NODE;
-    }
-
-    // The promises each node produces (its own, a step's derived one, a combinator's), in trace
-    // order; and every promise's producer by heap ordinal (the trace's promises are ordinals of
-    // this heap), read below once per promise variable: cheaper than Map lookups.
-    const heapCount = this.heap.nodeCount;
-    const ownerPlusOne = new Int32Array(heapCount); // 0: no producer
-    const ownedNode = new IntList(trace.promiseNode.size);
-    const ownedPromise = new IntList(trace.promiseNode.size);
-    // forEach, not for-of: no [key, value] array per entry.
-    trace.promiseNode.forEach((index, promise) => {
-      ownerPlusOne[promise] = index + 1;
-      if (nodeKind[index] === LEAF_NODE) return;
-      ownedNode.push(index);
-      ownedPromise.push(promise);
-    });
-    const owned = groupBy(ownedNode.data, ownedPromise.data, ownedNode.length, nodeCount);
-
-    // Promise variables in the order first met.
-    const promises = new IntList(1024);
-    const varPlusOne = new Int32Array(heapCount); // 0: no variable yet
-    const varOfPromise = (promise: number): number => {
-      const known = varPlusOne[promise];
-      if (known !== 0) return known - 1;
-      const v = nodeCount + promises.length;
-      promises.push(promise);
-      varPlusOne[promise] = v + 1;
-      return v;
-    };
-
-    // What each node waits for, as (node, variable) pairs, then grouped by node.
-    const consumedCount = trace.consumedPromise.length;
-    const inputNode = new IntList(consumedCount + trace.resolvedBy.size);
-    const inputVar = new IntList(consumedCount + trace.resolvedBy.size);
-    for (let k = 0; k < consumedCount; k++) {
-      inputNode.push(trace.consumedBy[k]);
-      inputVar.push(varOfPromise(trace.consumedPromise[k]));
-    }
-    trace.resolvedBy.forEach((sources, promise) => {
-      const owner = ownerPlusOne[promise] - 1;
-      if (owner < 0 || nodeKind[owner] === LEAF_NODE) return;
-      for (const { source } of sources) {
-        inputNode.push(owner);
-        inputVar.push(varOfPromise(source));
-      }
-    });
-    const inputs = groupBy(inputNode.data, inputVar.data, inputNode.length, nodeCount);
-
-    // Dependencies of every variable, in variable order (CSR: depStart[v]..depStart[v + 1]).
-    const depStart = new IntList(2 * nodeCount + promises.length + 1);
-    const deps = new IntList(inputVar.length + nodeCount + promises.length);
-    const seen = new Int32Array(nodeCount + promises.length); // node i + 1: already a dep of node i
-    for (let i = 0; i < nodeCount; i++) {
-      depStart.push(deps.length);
-      if (nodeKind[i] === LEAF_NODE) {
-        deps.push(varOfPromise(nodes[i].heapNode));
-        continue;
-      }
-      for (let j = inputs.start[i], end = inputs.start[i + 1]; j < end; j++) {
-        const dep = inputs.list[j];
-        if (seen[dep] === i + 1) continue;
-        seen[dep] = i + 1;
-        deps.push(dep);
-      }
-    }
-    // Promises (the list grows meanwhile: sources of looked-through promises get variables too).
-    const promiseKind = new IntList(promises.length);
-    for (let k = 0; k < promises.length; k++) {
-      const promise = promises.data[k];
-      depStart.push(deps.length);
-      const owner = ownerPlusOne[promise] - 1;
-      if (owner >= 0 && nodeKind[owner] !== LEAF_NODE) {
-        promiseKind.push(OWNED);
-        deps.push(owner);
-        continue;
-      }
-      const sources = trace.resolvedBy.get(promise);
-      if (sources !== undefined && sources.length > 0) {
-        promiseKind.push(LOOKED_THROUGH);
-        for (const { source } of sources) deps.push(varOfPromise(source));
-      } else {
-        promiseKind.push(LEAF);
-      }
-    }
-    depStart.push(deps.length);
-    const count = nodeCount + promises.length;
-    const start = depStart.data;
-    const depList = deps.data;
+    const { lists, nodeWaiting, promises, promiseSettledBy, owned } = awaitVariables(nodes, this.trace, this.heap.nodeCount);
+    const { start, list: depList } = lists;
 
     // `possible` (nothing outside the graph can settle it), read from the heap: a node, when none of
     // the promises it produces can be settled some other way; a promise, by how it is settled (its
     // producer, the promises it was resolved with, a leaf's own verdict). A node waiting for nothing
     // (none of its inputs is pending) is not proven stuck.
-    const promiseList = promises.data;
-    const promiseKindList = promiseKind.data;
     const settledOnlyInGraph = (v: number): boolean => {
       if (v < nodeCount) {
         if (start[v] === start[v + 1]) return false;
-        if (nodeKind[v] === LEAF_NODE) return true;
+        if (nodes[v].kind === 'promise') return true;
         const node = nodes[v];
         for (let j = owned.start[v], end = owned.start[v + 1]; j < end; j++) {
           if (this.settledOutsideOwner(owned.list[j], node)) return false;
         }
         return true;
       }
-      const promise = promiseList[v - nodeCount];
-      const kind = promiseKindList[v - nodeCount];
-      if (kind === OWNED) return !this.settledOutsideOwner(promise, nodes[depList[start[v]]]);
-      if (kind === LOOKED_THROUGH) {
-        const sources = trace.resolvedBy.get(promise)!;
+      const promise = promises[v - nodeCount];
+      const settledBy = promiseSettledBy[v - nodeCount];
+      if (settledBy === SETTLED_BY_PRODUCER) return !this.settledOutsideOwner(promise, nodes[depList[start[v]]]);
+      if (settledBy === SETTLED_BY_SOURCES) {
+        const sources = this.trace.resolvedBy.get(promise)!;
         return !this.settledOutsideSources(
           promise,
           sources.map(({ reaction }) => reaction),
@@ -1257,11 +1160,7 @@ class WakeupAnalyzer {
       }
       return this.settleLeafVerdict(promise) === 'never';
     };
-    const never = neverSettlingVariables(
-      { count, start, list: depList },
-      (v) => (v < nodeCount && nodeKind[v] === ANY_NODE ? WAITS_FOR_ANY : WAITS_FOR_ALL),
-      settledOnlyInGraph,
-    );
+    const never = neverSettlingVariables(lists, (v) => (v < nodeCount ? nodeWaiting[v] : WAITS_FOR_ALL), settledOnlyInGraph);
     const result = new Set<number>();
     for (let i = 0; i < nodeCount; i++) if (never[i] === 1) result.add(nodes[i].id);
     return result;
@@ -1375,14 +1274,6 @@ const NOT_KNOWN = 0;
 const KNOWN_NO = 1;
 const KNOWN_YES = 2;
 
-/** A graph node's part in the never-settles pass: a bare leaf promise, Promise.allSettled, any other. */
-const ALL_NODE = 0;
-const LEAF_NODE = 1;
-const ANY_NODE = 2;
-
-const OWNED = 0;
-const LOOKED_THROUGH = 1;
-const LEAF = 2;
 
 /** The order of a search's wakers (see searchWakers). */
 function compareFound(a: { hit: Hit; waker: FoundWaker }, b: { hit: Hit; waker: FoundWaker }): number {
