@@ -3,6 +3,7 @@ import type { AwaitGraphTrace, FoundNode } from '../awaits/await-graph.js';
 import type { HeapGraph } from '../snapshot/heap-graph.js';
 import { HeapReader } from '../snapshot/heap-reader.js';
 import { findKeepAlive, type FoundHandle } from './keep-alive.js';
+import { SearchTree, type StepsUp } from './search-tree.js';
 import { awaitVariables, neverSettlingVariables, SETTLED_BY_PRODUCER, SETTLED_BY_SOURCES, WAITS_FOR_ALL } from './never-settles.js';
 import { describeResource, isResourceClass, type FoundResource, type RawLocation, type TimerFacts } from './resources.js';
 import { ClosureNames } from './closure-names.js';
@@ -161,85 +162,6 @@ interface PromiseHolders {
 
 /** One step down a found path: `from` holds `to` through `edge`. */
 type PathStep = { from: number; edge: number; to: number };
-
-/** One step of a retainer search: `node` holds `child` through `edge`. */
-interface Step {
-  edge: number;
-  child: number;
-}
-
-/** Where a search reached each node from. */
-interface StepsUp {
-  get(node: number): Step | undefined;
-}
-
-/**
- * A leaf's search tree: for each node reached, the edge and the node it was reached from. Open
- * addressing over typed arrays sized for the search's node limit, emptied by a generation count:
- * a Map per leaf was most of the search's own time (a million nodes reached for 200 stuck fetches).
- */
-class SearchTree implements StepsUp {
-  private readonly keys: Int32Array;
-  private readonly stamps: Uint32Array;
-  private readonly edges: Int32Array;
-  private readonly children: Int32Array;
-  private readonly shift: number;
-  private readonly mask: number;
-  private generation = 1;
-
-  /** Room for `limit` nodes (a search stops at its limit). */
-  constructor(limit: number) {
-    let bits = 4;
-    while (1 << bits < limit * 2 + 2) bits++;
-    this.keys = new Int32Array(1 << bits);
-    this.stamps = new Uint32Array(1 << bits);
-    this.edges = new Int32Array(1 << bits);
-    this.children = new Int32Array(1 << bits);
-    this.shift = 32 - bits;
-    this.mask = (1 << bits) - 1;
-  }
-
-  clear(): void {
-    if (++this.generation === 0xffffffff) {
-      this.stamps.fill(0);
-      this.generation = 1;
-    }
-  }
-
-  has(node: number): boolean {
-    return this.slotOf(node) >= 0;
-  }
-
-  get(node: number): Step | undefined {
-    const slot = this.slotOf(node);
-    return slot < 0 ? undefined : { edge: this.edges[slot], child: this.children[slot] };
-  }
-
-  /** Records how `node` was reached (once: the caller checks `has` first). */
-  set(node: number, edge: number, child: number): void {
-    for (let slot = this.hash(node); ; slot = (slot + 1) & this.mask) {
-      if (this.stamps[slot] !== this.generation) {
-        this.stamps[slot] = this.generation;
-        this.keys[slot] = node;
-        this.edges[slot] = edge;
-        this.children[slot] = child;
-        return;
-      }
-    }
-  }
-
-  /** The slot of `node`, or -1. */
-  private slotOf(node: number): number {
-    for (let slot = this.hash(node); ; slot = (slot + 1) & this.mask) {
-      if (this.stamps[slot] !== this.generation) return -1;
-      if (this.keys[slot] === node) return slot;
-    }
-  }
-
-  private hash(node: number): number {
-    return (Math.imul(node, 0x9e3779b1) >>> this.shift) & this.mask;
-  }
-}
 
 type HitKind = 'resource' | 'emitter' | 'event-target' | 'variable' | 'global' | 'scope' | 'frame' | 'reaction' | 'microtask' | 'root';
 
