@@ -243,29 +243,9 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const lookup = await abortable(lookingUp, signal);
     if (lookup.note) notes.push(lookup.note);
     if (!inferFirst) inferred = await infer(lookup.exact);
-    let execution: CapturedExecution | undefined;
-    if (samples) {
-      const sampleCandidates = samples.length > 1 ? samples.map((sample) => (sample.frames ? candidatesOf(sample.frames) : undefined)) : [];
-      // The kinds of the stacks' nodes only, in one pass (the graph can have a million nodes).
-      const wanted = new Set([candidates, ...sampleCandidates].flatMap((groups) => groups?.flatMap((group) => group.slice(0, 1)) ?? []));
-      const kindOf = new Map<number, string>();
-      if (wanted.size > 0) for (const node of nodes) if (wanted.has(node.id)) kindOf.set(node.id, node.kind);
-      const kindsOf = (ids: number[][]) => ids.map((group) => (group.length > 0 ? kindOf.get(group[0]) : undefined));
-      sampleCandidates.forEach((groups, k) => {
-        if (groups) samples[k].kinds = kindsOf(groups);
-      });
-      execution = {
-        state: overallState(samples),
-        pauseTimeoutMs,
-        samples,
-        sampleIntervalMs: options.sampleIntervalMs ?? 100,
-      };
-      if (running?.frames) {
-        execution.stack = running.frames;
-        execution.stackNodeIds = linkFrames(candidates, (id) => lookup.exact.get(id)?.state);
-        execution.stackKinds = kindsOf(candidates);
-      }
-    }
+    const execution = samples
+      ? executionOf(samples, running, { nodes, candidates, candidatesOf, exact: lookup.exact, pauseTimeoutMs, sampleIntervalMs: options.sampleIntervalMs ?? 100 })
+      : undefined;
     return {
       capturedAt,
       nodes,
@@ -293,6 +273,46 @@ async function readTakenSnapshot(taken: TakenSnapshot, write: (chunk: string) =>
     write(chunk);
     if (failed()) return;
   }
+}
+
+/**
+ * What the pause rounds found, joined with the graph: each round's stack linked to the nodes of
+ * its frames (their kinds), and the latest running round's stack as the execution's.
+ */
+function executionOf(
+  samples: RawSample[],
+  running: RawSample | undefined,
+  graph: {
+    nodes: readonly FoundNode[];
+    candidates: number[][];
+    candidatesOf: (frames: RawFrame[]) => number[][];
+    exact: ReadonlyMap<number, ExactPoint>;
+    pauseTimeoutMs: number;
+    sampleIntervalMs: number;
+  },
+): CapturedExecution {
+  const { nodes, candidates, candidatesOf, exact } = graph;
+  const sampleCandidates = samples.length > 1 ? samples.map((sample) => (sample.frames ? candidatesOf(sample.frames) : undefined)) : [];
+  // The kinds of the stacks' nodes only, in one pass (the graph can have a million nodes).
+  const wanted = new Set([candidates, ...sampleCandidates].flatMap((groups) => groups?.flatMap((group) => group.slice(0, 1)) ?? []));
+  const kindOf = new Map<number, string>();
+  if (wanted.size > 0) for (const node of nodes) if (wanted.has(node.id)) kindOf.set(node.id, node.kind);
+  const kindsOf = (ids: number[][]) => ids.map((group) => (group.length > 0 ? kindOf.get(group[0]) : undefined));
+  sampleCandidates.forEach((groups, k) => {
+    if (groups) samples[k].kinds = kindsOf(groups);
+  });
+  const execution: CapturedExecution = {
+    state: overallState(samples),
+    pauseTimeoutMs: graph.pauseTimeoutMs,
+    samples,
+    sampleIntervalMs: graph.sampleIntervalMs,
+  };
+  if (running?.frames) {
+    execution.stack = running.frames;
+    execution.stackNodeIds = linkFrames(candidates, (id) => exact.get(id)?.state);
+    execution.stackKinds = kindsOf(candidates);
+  }
+  return execution;
 }
 
 /**
