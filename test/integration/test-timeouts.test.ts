@@ -76,9 +76,9 @@ function normalize(line: string): string {
 /** The chain asyncgraph/node-test adds after each timed-out node:test test, as its diagnostics. */
 const NODE_TEST_CHAINS: Record<string, string[]> = {
   'loads the cart': [
-    'ℹ └── test "loads the cart"  fixtures/test-timeouts/node-test/socket.test.mjs:45:3',
-    'ℹ     └── fetchCart  fixtures/test-timeouts/node-test/socket.test.mjs:39:10',
-    'ℹ         └── readReply  fixtures/test-timeouts/node-test/socket.test.mjs:31:18',
+    'ℹ └── test "loads the cart"  fixtures/test-timeouts/node-test/socket.test.mjs:46:3',
+    'ℹ     └── fetchCart  fixtures/test-timeouts/node-test/socket.test.mjs:40:10',
+    'ℹ         └── readReply  fixtures/test-timeouts/node-test/socket.test.mjs:32:18',
     "ℹ             └── Promise <pending>  ← 'data' listener on TCP socket 127.0.0.1:PORT → 127.0.0.1:PORT",
   ],
   'retries after a pause': [
@@ -172,7 +172,10 @@ describe.each(nodeTargets)('node $major', ({ path, version }) => {
     );
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(1);
-    expect(output).toContain('heap snapshots after each test: 0 1 1');
+    // The last test skips itself: Node 24+ run afterEach for it (one more count), Node 20 and 22 do
+    // not; either way it takes no snapshot.
+    expect(output).toMatch(/heap snapshots after each test: 0 1 1( 1)?\n/);
+    expect(output).toContain('heap snapshots in all: 1\n');
     const chains = nodeTestChains(output);
     expect([...chains.keys()].sort(), output).toEqual(Object.keys(NODE_TEST_CHAINS).sort());
     for (const [name, chain] of Object.entries(NODE_TEST_CHAINS)) {
