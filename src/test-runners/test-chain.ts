@@ -18,8 +18,8 @@ export interface TestIdentity {
 /**
  * The frame standing for the test. Candidates are the frames in the test's file that no frame
  * of that file awaits (helpers are awaited by the test function). A test that timed out earlier
- * in the same thread may still hang there: candidates at the place of a root reported before
- * (`earlier`, rootKey) are left out while others remain. When the runner gives the test's line,
+ * in the same thread may still hang there: roots reported before (`earlier`, rootKey) are left
+ * out. When the runner gives the test's line,
  * the first candidate at or after it wins; otherwise the one with the longest chain of awaiters
  * above it (Vitest's runner still awaits the test when its timeout fires; an earlier test's chain
  * is cut off from it). Undefined when no frame of the file is suspended: nothing referenced the
@@ -32,8 +32,8 @@ export function testRoot(document: AwaitGraphDocument, test: TestIdentity, earli
   const inFile = (node: AwaitNode) => FRAME_KINDS.has(node.kind) && node.kind !== 'module' && node.location?.url === url;
   const awaiters = (node: AwaitNode) => awaitersOf(node, byId);
   const all = document.nodes.filter((node) => inFile(node) && !awaiters(node).some(inFile));
-  const fresh = all.filter((node) => !earlier.has(rootKey(node)));
-  const candidates = fresh.length > 0 ? fresh : all;
+  // Never a root reported before: that test's chain, not this one's (this one's may be gone).
+  const candidates = all.filter((node) => !earlier.has(rootKey(node)));
   if (test.line !== undefined) {
     const line = test.line;
     const atLine = candidates
@@ -50,7 +50,10 @@ export function testRoot(document: AwaitGraphDocument, test: TestIdentity, earli
   return best;
 }
 
-/** Where a test's root frame is suspended: the same in every snapshot while that test hangs. */
+/**
+ * Where a test's root frame is suspended: the same in every snapshot while that test hangs. (Not
+ * its heap id: each capture ends with HeapProfiler.disable, which forgets V8's object ids.)
+ */
 export function rootKey(node: AwaitNode): string {
   return `${node.location?.url}:${node.location?.line}:${node.location?.column}`;
 }
@@ -86,6 +89,10 @@ function awaitersOf(node: AwaitNode, byId: ReadonlyMap<number, AwaitNode>): Awai
  */
 export function renderTestChain(document: AwaitGraphDocument, test: TestIdentity, earlier: Set<string> = new Set()): string {
   const root = testRoot(document, test, earlier);
+  if (!root && testRoot(document, test) !== undefined) {
+    // Another test's chain, or this test's at the very place of one reported before (a retry).
+    return `asyncgraph: the frames of ${test.file} still suspended are where earlier timed-out tests' chains were reported; none is new for "${test.name}"`;
+  }
   if (!root) {
     return (
       `asyncgraph: no frame of ${test.file} is suspended any more: nothing referenced what "${test.name}" awaits, ` +

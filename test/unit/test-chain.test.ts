@@ -30,11 +30,15 @@ describe('testRoot', () => {
     expect(testRoot(runnerDocument(), { ...TEST, line: 29 })?.id).toBe(3);
   });
 
-  it('leaves out a root reported for an earlier test while another candidate remains', () => {
+  it('leaves out a root reported for an earlier test, and never falls back to one', () => {
     const earlier = new Set(['file:///app/cart.test.ts:30:3']);
     expect(testRoot(runnerDocument(), TEST, earlier)?.id).toBe(6);
+    // Both reported: another test's chain is not shown in this one's place.
     earlier.add('file:///app/cart.test.ts:20:3');
-    expect(testRoot(runnerDocument(), TEST, earlier)?.id).toBe(3);
+    expect(testRoot(runnerDocument(), TEST, earlier)).toBeUndefined();
+    expect(renderTestChain(runnerDocument(), TEST, earlier)).toBe(
+      `asyncgraph: the frames of /app/cart.test.ts still suspended are where earlier timed-out tests' chains were reported; none is new for "loads the cart"`,
+    );
   });
 
   it('does not cross a holder link or a promise going up', () => {
