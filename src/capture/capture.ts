@@ -71,7 +71,7 @@ export interface CaptureOptions {
 
 /** A snapshot taken before the capture began (v8.getHeapSnapshot): its serialized chunks. */
 export interface TakenSnapshot {
-  chunks: AsyncIterable<string>;
+  chunks: AsyncIterable<string> & { destroy?: () => void };
   takenAt: Date;
   /** How long taking it stopped the thread. */
   snapshotMs: number;

@@ -17,6 +17,8 @@ export interface OwnCaptureOptions {
   locationBudgetMs?: number;
   /** Scripts whose code holds everything and settles nothing of it (CaptureOptions.isBystanderScript). */
   isBystanderScript?: (url: string) => boolean;
+  /** Gives up on the analysis (CaptureOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export async function captureOwnSnapshot(own: OwnSnapshot, options: OwnCaptureOptions = {}): Promise<AwaitGraphDocument> {
@@ -30,6 +32,7 @@ export async function captureOwnSnapshot(own: OwnSnapshot, options: OwnCaptureOp
       pauseTimeoutMs: 0,
       takenSnapshot: own.snapshot,
       ...(options.isBystanderScript ? { isBystanderScript: options.isBystanderScript } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return captureToDocument(capture, {
       target: targetInfo(process.pid, process.version, 'node:inspector'),
