@@ -20,7 +20,8 @@ interface CircusEvent {
 type Handler = (event: CircusEvent) => void | Promise<void>;
 type TimedOutTest = (test: { name: string; file: string }) => Promise<string>;
 
-const TIMEOUT_MESSAGE = /^Exceeded timeout of .+ for a test\./;
+// "…for a test." or, for a test taking a done callback, "…for a test while waiting for `done()` to be called."
+const TIMEOUT_MESSAGE = /^Exceeded timeout of .+ for a test[. ]/;
 const handlers = (globalThis as Record<symbol, Handler[] | undefined>)[Symbol.for('EVENT_HANDLERS')];
 const testPath = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath;
 
