@@ -218,6 +218,9 @@ function endpoint(address: string, port: number): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
+/** Listening on every address: an accepted connection's own local address is one of them. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+
 /** "127.0.0.1:8080" → { host, port }; port 0 when the server asked for any port. */
 function parseEndpoint(text: string | undefined): { host: string; port: number } | undefined {
   const match = text ? /^\[?([^\]]*)\]?:(\d+)$/.exec(text) : null;
@@ -279,10 +282,15 @@ export function matchTcpSockets(handles: KeepAliveHandle[], rows: TcpRow[], insp
       const connections = free().filter(({ row }) => row.state !== 'LISTEN' && row.localPort === port);
       if (mine.length === 1 && connections.length === 1) claim(mine[0], connections[0]);
       else {
-        // Which connection is which cannot be told, but their local end is the server's (a
-        // server that listened on port 0 would otherwise show its accepted connections at :0).
+        // Which connection is which cannot be told, but their local end is on the server's port
+        // (a server that listened on port 0 would otherwise show its accepted connections at :0):
+        // the address the connections share, or `*:PORT` under a wildcard listener.
+        const locals = new Set(connections.map(({ socket }) => socket.localAddress));
+        const [shared] = locals;
+        const host = parseEndpoint(server.localAddress)?.host;
+        const local = locals.size === 1 && shared ? shared : host !== undefined && WILDCARD_HOSTS.has(host) ? `*:${port}` : server.localAddress;
         for (const handle of mine) {
-          handle.localAddress = server.localAddress;
+          handle.localAddress = local;
           handle.description = describeMatched(handle);
         }
       }

@@ -209,6 +209,23 @@ describe('matching the heap with /proc sockets', () => {
       'TCP connection accepted 127.0.0.1:41000 → ?',
     ]);
     expect(sockets.filter((s) => s.handleId !== undefined).map((s) => s.handleId)).toEqual([1]);
+    // Under a wildcard listener with connections on two local addresses: only the port is known.
+    const wildcard = [
+      handle({ id: 1, kind: 'server', description: 'server :::0 (listening)', localAddress: ':::0', state: 'listening' }),
+      handle({ id: 2, kind: 'socket', description: 'TCP connection accepted :::0 → ?', localAddress: ':::0' }),
+      handle({ id: 4, kind: 'socket', description: 'TCP connection accepted :::0 → ?', localAddress: ':::0' }),
+    ];
+    const wildcardRows = [
+      { localAddress: '::', localPort: 41000, remoteAddress: '::', remotePort: 0, state: 'LISTEN' },
+      { localAddress: '::1', localPort: 41000, remoteAddress: '::1', remotePort: 50001, state: 'ESTABLISHED' },
+      { localAddress: '::ffff:127.0.0.1', localPort: 41000, remoteAddress: '::ffff:127.0.0.1', remotePort: 50002, state: 'ESTABLISHED' },
+    ];
+    matchTcpSockets(wildcard, wildcardRows, 9229);
+    expect(wildcard.map((h) => h.description)).toEqual([
+      'server [::]:41000 (listening)',
+      'TCP connection accepted *:41000 → ?',
+      'TCP connection accepted *:41000 → ?',
+    ]);
   });
 
   it('matches nothing it cannot tell apart: two client sockets, or worker threads in the process', () => {
