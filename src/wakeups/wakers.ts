@@ -494,9 +494,9 @@ class WakeupAnalyzer {
       .map(({ waker }) => waker);
     const unique = dedupe(wakers);
     if (unique.length === 0) return { wakers: [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }], frames };
-    const foundOf = new Map(found.map((entry) => [entry.waker, entry]));
+    // At most maxWakers lookups in `found`: cheaper than a map of every weighed hit, per leaf.
     const reported = unique.slice(0, this.maxWakers).map((waker) => {
-      const { hit, steps } = foundOf.get(waker)!;
+      const { hit, steps } = found.find((entry) => entry.waker === waker)!;
       return this.withPathDefinitions(hit.kind, waker, steps);
     });
     return { wakers: reported, frames };
