@@ -331,7 +331,7 @@ async function pauseRound(session: CdpSession, guard: PauseGuard, options: Sampl
     const round = await pauseOnce(session, guard, { ...options, ...(looksIdle ? { looksIdle } : {}) });
     if (round.state !== 'idle' || attempt >= BUSY_ROUND_ATTEMPTS || before === undefined) return round;
     const after = thread?.();
-    if (after === undefined || !keptBusy(before, after, performance.now() - started)) return round;
+    if (after === undefined || !keptBusy(after.cpuMs - before.cpuMs, performance.now() - started)) return round;
   }
 }
 
@@ -348,14 +348,9 @@ export function sleptIdle(before: ThreadActivity, now: ThreadActivity | undefine
   return now !== undefined && now.state === 'S' && now.cpuMs - before.cpuMs <= 10;
 }
 
-/**
- * A thread that used at least a quarter of the wait on the CPU (and more than clock noise), or
- * that is runnable and used more than one clock tick: beside other busy processes a running loop
- * may get far less than a quarter of the CPU, but it is never asleep (see sleptIdle).
- */
-export function keptBusy(before: ThreadActivity, after: ThreadActivity, wallMs: number): boolean {
-  const cpuMs = after.cpuMs - before.cpuMs;
-  return (cpuMs >= 30 && cpuMs >= wallMs / 4) || (after.state === 'R' && cpuMs > 10);
+/** A thread that used at least a quarter of the wait on the CPU (and more than clock noise). */
+export function keptBusy(cpuMs: number, wallMs: number): boolean {
+  return cpuMs >= 30 && cpuMs >= wallMs / 4;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
