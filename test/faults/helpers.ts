@@ -93,9 +93,13 @@ export async function expectNoInspector(pid: number, allowed: number[] = []): Pr
 
 /**
  * The target still keeps its rhythm: `count` more heartbeat lines arrive after this point (each
- * waited for as an event, not timed), numbered on from the last one seen.
+ * waited for as an event, not timed), numbered on from the last one seen. `startMs`: the target
+ * was quiet through the capture (it had to read as idle: a beat that runs when the pause request
+ * comes is JavaScript running, and is reported so); its heartbeat starts now.
  */
-export async function expectHeartbeats(target: Spawned, count = 2): Promise<void> {
+export async function expectHeartbeats(target: Spawned, options: { count?: number; startMs?: number } = {}): Promise<void> {
+  const count = options.count ?? 2;
+  if (options.startMs !== undefined) target.child.stdin!.write(`heartbeat ${options.startMs}\n`);
   const beats = () => [...target.stdout.matchAll(/^heartbeat (\d+)$/gm)].map((match) => Number(match[1]));
   const last = beats().at(-1) ?? 0;
   for (let k = 1; k <= count; k++) await target.waitForLine(`heartbeat ${last + k}`, { timeoutMs: 20_000 });

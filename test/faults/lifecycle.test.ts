@@ -3,7 +3,9 @@
 // when it is not given up in time), a target blocked in native code when SIGUSR1 arrives (the
 // inspector opens late: asyncgraph closes it then, or says where it opens and how to close it), a
 // second Ctrl-C, and location lookups that never answer (the graph is still printed). The target
-// prints a heartbeat; after each case its next beats must still come.
+// prints a heartbeat; after each case its next beats must still come. A target that must read as
+// idle starts its heartbeat only after the capture: a beat running when the pause request comes
+// is JavaScript running, and asyncgraph says so.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,7 +64,7 @@ function holdLock(lock: CaptureLock | null): CaptureLock {
 
 describe('one capture per target at a time', () => {
   it.each(nodeTargets)('node $major: two attaches at once on a process without an inspector: both capture it idle, no warning, no inspector left', async ({ path }) => {
-    const target = await spawnFaultTarget({ heartbeatMs: HEARTBEAT_MS, nodePath: path });
+    const target = await spawnFaultTarget({ nodePath: path });
     const first = startCli(['attach', String(target.pid)]);
     const second = startCli(['attach', String(target.pid)]);
     const [a, b] = await Promise.all([first.finished(60_000), second.finished(60_000)]);
@@ -74,7 +76,7 @@ describe('one capture per target at a time', () => {
     // (Usually one waited for the other; should one have finished before the other started, the
     // lock was simply free: either way neither misread the target nor left the inspector open.)
     await expectNoInspector(target.pid);
-    await expectHeartbeats(target);
+    await expectHeartbeats(target, { startMs: HEARTBEAT_MS });
   });
 
   it('a capture in progress: --wait-for-other 0 stops with one line and exit 11, without touching the target', async () => {
@@ -91,7 +93,7 @@ describe('one capture per target at a time', () => {
   });
 
   it('a capture in progress: the next one waits for it, then captures', async () => {
-    const target = await spawnFaultTarget({ heartbeatMs: HEARTBEAT_MS });
+    const target = await spawnFaultTarget();
     const lock = holdLock(await lockCapture(target.pid, { waitMs: 0 }));
     const cli = startCli(['attach', String(target.pid)]);
     await cli.reached(`waiting for another asyncgraph (pid ${process.pid}) capturing process ${target.pid} to finish`);
@@ -101,7 +103,7 @@ describe('one capture per target at a time', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/idle in event loop/);
     await expectNoInspector(target.pid);
-    await expectHeartbeats(target);
+    await expectHeartbeats(target, { startMs: HEARTBEAT_MS });
   });
 
   it('--children overlapping a capture of one of its processes: that process is reported, exit 11', async () => {
