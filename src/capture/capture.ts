@@ -1,8 +1,7 @@
-import { findAwaitGraph, type FoundNode } from '../awaits/await-graph.js';
-import { HeapGraph } from '../snapshot/heap-graph.js';
-import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../wakeups/wakers.js';
+import type { FoundNode } from '../awaits/await-graph.js';
+import type { HeapWakeups } from '../wakeups/wakers.js';
 import { ClosureNames } from '../wakeups/closure-names.js';
-import { isInternalUrl } from '../document/document.js';
+import { analyzeSnapshot, type AnalysisOptions, type ScriptInfo, type SnapshotAnalysis } from '../document/snapshot-to-document.js';
 import { inferLocations, nameTranspiledFunctions, scriptsToInfer, type ExactPoint, type NodePoints, type ScriptParses } from '../locations/infer-await.js';
 import { fetchScriptSources } from './script-sources.js';
 import { SnapshotParseError, SnapshotParser } from '../snapshot/snapshot-parser.js';
@@ -24,10 +23,7 @@ import {
 } from './running-stack.js';
 import { formatDuration } from '../units.js';
 
-export interface ScriptInfo {
-  url: string;
-  sourceMapURL?: string;
-}
+export type { ScriptInfo };
 
 export interface CaptureOptions {
   /** Target main-thread time to spend on exact suspension points. */
@@ -200,7 +196,10 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // Script sources and their parses, shared by inference and the wake-up analysis's scope check.
     const sources = new Map<string, string>();
     const parses: ScriptParses = new Map();
-    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser, scripts, new ClosureNames(parses, sources), options.isBystanderScript);
+    let analysis: SnapshotAnalysis | undefined = startAnalysis(parser, scripts, {
+      closureNames: new ClosureNames(parses, sources),
+      ...(options.isBystanderScript ? { isBystanderScript: options.isBystanderScript } : {}),
+    });
     const { nodes, heapNodes } = analysis;
 
     // The latest round that caught JavaScript running (or another debugger's pause) is the
@@ -351,37 +350,15 @@ function overallState(samples: RawSample[]): ExecutionState {
   return 'idle';
 }
 
-/** The parsed snapshot with its await graph, and the wake-up analysis still to run over it. */
-interface SnapshotAnalysis {
-  nodes: FoundNode[];
-  heapNodes: number;
-  wakeups: Generator<number[] | undefined, HeapWakeups | undefined>;
-  /** The sources the wake-up analysis asks for, to tell which closures use a scope's variable. */
-  closureNames: ClosureNames;
-}
-
-function startAnalysis(
-  parser: SnapshotParser,
-  scripts: ReadonlyMap<string, ScriptInfo>,
-  closureNames: ClosureNames,
-  isBystander: ((url: string) => boolean) | undefined,
-): SnapshotAnalysis {
+/** Ends the parse and starts the analysis; the parsed snapshot is only referenced from the analysis. */
+function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, ScriptInfo>, options: AnalysisOptions): SnapshotAnalysis {
   let raw;
   try {
     raw = parser.end();
   } catch (error) {
     throw snapshotError(error);
   }
-  const heap = new HeapGraph(raw);
-  const trace = newAwaitGraphTrace();
-  const nodes = findAwaitGraph(heap, trace);
-  const internalScripts = new Set<number>();
-  const bystanderScripts = new Set<number>();
-  for (const [id, script] of scripts) {
-    if (isInternalUrl(script.url)) internalScripts.add(Number(id));
-    if (isBystander?.(script.url)) bystanderScripts.add(Number(id));
-  }
-  return { nodes, heapNodes: raw.nodeCount, wakeups: heapWakeupSteps(heap, nodes, trace, closureNames, { internalScripts, bystanderScripts }), closureNames };
+  return analyzeSnapshot(raw, scripts, options);
 }
 
 /** Runs the wake-up analysis in slices, so the session's replies (the lookups) are handled meanwhile. */
@@ -409,7 +386,7 @@ async function finishAnalysis(
           ? await fetchScriptSources(session, ids, { debuggerEnabled: true, timeoutMs, onIncomplete: () => (incomplete = true) })
           : new Map<string, string>();
       if (timeoutMs <= 0) incomplete = true;
-      for (const id of ids) analysis.closureNames.addSource(Number(id), sources.get(id) ?? null);
+      for (const id of ids) analysis.closureNames?.addSource(Number(id), sources.get(id) ?? null);
       if (incomplete && !notes.some((note) => note.startsWith(SOURCES_NOTE))) {
         notes.push(`${SOURCES_NOTE} did not all arrive within ${SOURCE_FETCH_MS} ms, so every function of those scripts counts as able to reach what its scope holds (wakers may include unrelated timers or listeners)`);
       }

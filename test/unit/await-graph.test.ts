@@ -1,33 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { findAwaitGraph } from '../../src/awaits/await-graph.js';
-import { buildDocument } from '../../src/document/document.js';
 import { HeapGraph } from '../../src/snapshot/heap-graph.js';
 import { SnapshotParser } from '../../src/snapshot/snapshot-parser.js';
 import { renderTree } from '../../src/render/tree.js';
+import { recordedDocument, recordedSnapshotText } from '../helpers/recorded.js';
 
 // Recorded, pruned snapshots of test/recorded/programs under Node 20, 22 and 24
 // (scripts/record-snapshots.js). Locations here are definition sites: exact suspension
 // points need a live target and are covered by the integration tests.
-const recorded = new URL('../recorded/', import.meta.url);
 
 function treeOf(program: string, major: number): string {
-  const base = `${program}.node${major}`;
-  const parser = new SnapshotParser();
-  const text = gunzipSync(readFileSync(new URL(`${base}.heapsnapshot.gz`, recorded))).toString('utf8');
-  // Feed it in odd-sized chunks, as CDP would.
-  for (let i = 0; i < text.length; i += 65_521) parser.write(text.slice(i, i + 65_521));
-  const nodes = findAwaitGraph(new HeapGraph(parser.end()));
-  const scripts = JSON.parse(readFileSync(new URL(`${base}.scripts.json`, recorded), 'utf8')) as Record<string, string>;
-  const doc = buildDocument({
-    nodes,
-    scriptUrls: new Map(Object.entries(scripts)),
-    exact: new Map(),
-    target: { pid: 1, nodeVersion: `v${major}`, url: 'ws://test' },
-    capturedAt: new Date(0),
-    toolVersion: 'test',
-  });
+  const doc = recordedDocument(program, major, { withWakeups: false });
   const tree = renderTree(doc, { colors: false, cwd: '/programs' });
   // Drop the header (pid, version) and Node's own frames, whose lines differ per version.
   return tree
@@ -137,7 +120,7 @@ class UnscannableHeap extends HeapGraph {
 describe('the first pass over the heap', () => {
   it.each(MAJORS)('finds the same graph object by object as from the name column (Node %i)', (major) => {
     for (const program of ['kitchen-sink', 'cycle-and-then', 'top-level-await']) {
-      const text = gunzipSync(readFileSync(new URL(`${program}.node${major}.heapsnapshot.gz`, recorded))).toString('utf8');
+      const text = recordedSnapshotText(program, major);
       const parse = () => {
         const parser = new SnapshotParser();
         parser.write(text);

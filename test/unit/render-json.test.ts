@@ -1,14 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findAwaitGraph } from '../../src/awaits/await-graph.js';
-import { buildDocument } from '../../src/document/document.js';
-import { HeapGraph } from '../../src/snapshot/heap-graph.js';
-import { parseSnapshot } from '../../src/snapshot/snapshot-parser.js';
 import type { AwaitGraphDocument } from '../../src/schema.js';
 import { jsonPieces, renderJson, writeJsonFile } from '../../src/render/json.js';
+import { recordedDocument } from '../helpers/recorded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncgraph-json-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,16 +33,7 @@ describe('writeJsonFile', () => {
   });
 
   it('writes the same text as renderJson for a real document, in many batches', () => {
-    const text = gunzipSync(readFileSync(new URL('../recorded/kitchen-sink.node20.heapsnapshot.gz', import.meta.url))).toString('utf8');
-    const nodes = findAwaitGraph(new HeapGraph(parseSnapshot(text)));
-    const doc = buildDocument({
-      nodes,
-      scriptUrls: new Map(),
-      exact: new Map(),
-      target: { pid: 1, nodeVersion: 'v20', url: 'ws://test' },
-      capturedAt: new Date(0),
-      toolVersion: 'test',
-    });
+    const doc = recordedDocument('kitchen-sink', 20);
     // Enough nodes for several 1 MB batches.
     const big = { ...doc, nodes: Array.from({ length: 20_000 }, (_, k) => ({ ...doc.nodes[k % doc.nodes.length], id: k })) };
     expect(written(doc)).toBe(renderJson(doc));

@@ -2,15 +2,8 @@
 // snapshots of test/recorded/programs/wakeups.js from Node 20, 22 and 24: the exact verdicts and
 // wakers, and the pure pieces around them. Live targets (sockets, child processes, files, the
 // time left on timers, --watch, --fail-on): test/integration/wakeup.test.ts.
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { findAwaitGraph } from '../../src/awaits/await-graph.js';
-import { buildDocument } from '../../src/document/document.js';
-import { HeapGraph } from '../../src/snapshot/heap-graph.js';
-import { SnapshotParser } from '../../src/snapshot/snapshot-parser.js';
 import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle } from '../../src/schema.js';
-import { findHeapWakeups, newAwaitGraphTrace } from '../../src/wakeups/wakers.js';
 import { matchTcpSockets, wakeupKey } from '../../src/document/wakeup-document.js';
 import { applyWatch, frameSignatures } from '../../src/document/watch.js';
 import { formatDuration } from '../../src/units.js';
@@ -18,28 +11,10 @@ import { renderTree } from '../../src/render/tree.js';
 import { failOnExitCode, hasDeadlock } from '../../src/cli/wakeup-options.js';
 import { loopNowAt } from '../../src/target/proc-facts.js';
 import { leafVerdicts } from '../helpers/documents.js';
-
-const recorded = new URL('../recorded/', import.meta.url);
+import { recordedDocument } from '../helpers/recorded.js';
 
 function documentOf(program: string, major: number, loopNowMs?: number): AwaitGraphDocument {
-  const base = `${program}.node${major}`;
-  const parser = new SnapshotParser();
-  parser.write(gunzipSync(readFileSync(new URL(`${base}.heapsnapshot.gz`, recorded))).toString('utf8'));
-  const heap = new HeapGraph(parser.end());
-  const trace = newAwaitGraphTrace();
-  const nodes = findAwaitGraph(heap, trace);
-  const wakeups = findHeapWakeups(heap, nodes, trace);
-  if (!wakeups) throw new Error('the wake-up analysis failed');
-  const scripts = JSON.parse(readFileSync(new URL(`${base}.scripts.json`, recorded), 'utf8')) as Record<string, string>;
-  return buildDocument({
-    nodes,
-    scriptUrls: new Map(Object.entries(scripts)),
-    exact: new Map(),
-    target: { pid: 1, nodeVersion: `v${major}`, url: 'ws://test' },
-    capturedAt: new Date(0),
-    toolVersion: 'test',
-    wakeups: { wakeups, ...(loopNowMs !== undefined ? { loopNowMs } : {}) },
-  });
+  return recordedDocument(program, major, loopNowMs !== undefined ? { loopNowMs } : {});
 }
 
 function treeOf(doc: AwaitGraphDocument): string {
