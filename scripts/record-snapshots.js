@@ -5,7 +5,7 @@
 // Each snapshot is pruned to what await-graph reconstruction reads, checked to give the same
 // graph as the full one, and written as test/recorded/<program>.node<major>.heapsnapshot.gz,
 // with the script URLs by scriptId beside it (<program>.node<major>.scripts.json).
-// Programs named wake*.js also keep what the wake-up analysis reads (src/wakeups/prune-wakeups.ts),
+// Programs named wake*.js also keep what the wake-up analysis reads (scripts/lib/prune-wakeups.js),
 // checked the same way. `node scripts/record-snapshots.js wakeups.js` records only the named ones.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -16,9 +16,9 @@ import { connectCdp } from '../dist/session/cdp-session.js';
 import { SnapshotParser } from '../dist/snapshot/snapshot-parser.js';
 import { HeapGraph } from '../dist/snapshot/heap-graph.js';
 import { findAwaitGraph } from '../dist/awaits/await-graph.js';
-import { pruneSnapshot, serializeSnapshot } from '../dist/snapshot/prune-snapshot.js';
+import { pruneSnapshot, serializeSnapshot } from './lib/prune-snapshot.js';
 import { findHeapWakeups, newAwaitGraphTrace } from '../dist/wakeups/wakers.js';
-import { wakeupKeep } from '../dist/wakeups/prune-wakeups.js';
+import { wakeupKeep } from './lib/prune-wakeups.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const programs = join(root, 'test/recorded/programs');

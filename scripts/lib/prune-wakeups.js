@@ -1,8 +1,6 @@
-import type { AwaitGraphTrace, FoundNode } from '../awaits/await-graph.js';
-import { HeapGraph } from '../snapshot/heap-graph.js';
-import type { RawSnapshot } from '../snapshot/snapshot-types.js';
-import { findHeapWakeups } from './wakers.js';
-
+// Used only by scripts/record-snapshots.js, on the built stages (`npm run build` first).
+import { HeapGraph } from '../../dist/snapshot/heap-graph.js';
+import { findHeapWakeups } from '../../dist/wakeups/wakers.js';
 // What the wake-up analysis (wakers.ts, keep-alive.ts) reads beyond the await graph, for
 // recording small test snapshots: scripts/record-snapshots.js passes this to pruneSnapshot and
 // checks that the pruned snapshot gives the same analysis as the full one.
@@ -12,48 +10,47 @@ import { findHeapWakeups } from './wakers.js';
 // the same retainer lists in the same order, so the analysis finds the same holders. Name and
 // type checks of the full scans (looking for Timeout objects, "Node / …" handles) are not
 // recorded: a node dropped because only its name was checked did not match.
-
 class RecordingHeap extends HeapGraph {
-  readonly touched = new Set<number>();
+  touched = new Set();
   /** Off while indexes are built (they read every edge). */
   recording = false;
-
-  override firstEdgeOf(node: number): number {
-    if (this.recording) this.touched.add(node);
+  firstEdgeOf(node) {
+    if (this.recording)
+      this.touched.add(node);
     return super.firstEdgeOf(node);
   }
-
-  override edgeTo(edge: number): number {
+  edgeTo(edge) {
     const to = super.edgeTo(edge);
-    if (this.recording) this.touched.add(to);
+    if (this.recording)
+      this.touched.add(to);
     return to;
   }
-
-  override namedEdgeTarget(node: number, nameIndex: number): number {
+  namedEdgeTarget(node, nameIndex) {
     const to = super.namedEdgeTarget(node, nameIndex);
     if (this.recording) {
       this.touched.add(node);
-      if (to >= 0) this.touched.add(to);
+      if (to >= 0)
+        this.touched.add(to);
     }
     return to;
   }
-
-  override forEachRetainer(node: number, visit: (from: number, edge: number) => boolean | void): void {
-    if (this.recording) this.touched.add(node);
+  forEachRetainer(node, visit) {
+    if (this.recording)
+      this.touched.add(node);
     super.forEachRetainer(node, (from, edge) => {
-      if (this.recording) this.touched.add(from);
+      if (this.recording)
+        this.touched.add(from);
       return visit(from, edge);
     });
   }
-
-  override closureLocation(node: number): { scriptId: number; line: number; column: number } | undefined {
-    if (this.recording) this.touched.add(node);
+  closureLocation(node) {
+    if (this.recording)
+      this.touched.add(node);
     return super.closureLocation(node);
   }
 }
-
 /** The nodes the wake-up analysis of `raw` reads, given the await graph found in it. */
-export function wakeupKeep(raw: RawSnapshot, nodes: FoundNode[], trace: AwaitGraphTrace): number[] {
+export function wakeupKeep(raw, nodes, trace) {
   const heap = new RecordingHeap(raw);
   // Build the retainer and location indexes first, unrecorded.
   heap.forEachRetainer(0, () => true);
