@@ -22,6 +22,11 @@ export function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
 
+/** How long a thread was stopped: `250 ms` below a second, then seconds to a tenth, `1.0 s`, `2.4 s`. */
+export function formatStopped(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
 /** A size limit in MB, as exact as it was given: `2048`, `0.05`, `1.25`. */
 export function formatMegabytes(bytes: number): string {
   const mb = bytes / MB;

@@ -3,21 +3,17 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { AwaitGraphDocument } from '../schema.js';
-import { formatMb } from '../units.js';
+import { formatMb, formatStopped } from '../units.js';
 
 /** Starts the line, so that readers (and tests) can tell it from the forest. */
 export const CAPTURE_COST_PREFIX = 'capture cost: ';
-
-function seconds(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
 
 /** The line, or none for documents without the memory facts (older ones, --port/--url without /proc). */
 export function captureCostLines(doc: AwaitGraphDocument, paint: ChalkInstance): string[] {
   const memory = doc.memory;
   if (!memory) return [];
   const parts: string[] = [];
-  if (doc.stats?.snapshotMs !== undefined) parts.push(`the heap snapshot stopped it for ${seconds(doc.stats.snapshotMs)}`);
+  if (doc.stats?.snapshotMs !== undefined) parts.push(`the heap snapshot stopped it for ${formatStopped(doc.stats.snapshotMs)}`);
   const rss = [
     memory.rssBeforeBytes !== undefined ? `${formatMb(memory.rssBeforeBytes)} before` : undefined,
     memory.rssPeakBytes !== undefined ? `${formatMb(memory.rssPeakBytes)} at the peak` : undefined,
