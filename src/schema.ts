@@ -407,3 +407,6 @@ export interface WatchInfo {
   /** How long each snapshot stalled the target (ms), per look. */
   snapshotMs: number[];
 }
+
+/** Kinds of node that are suspended frames (not steps, combinators or promises). */
+export const FRAME_KINDS: ReadonlySet<string> = new Set(['async-function', 'async-generator', 'module']);

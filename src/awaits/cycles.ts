@@ -1,7 +1,7 @@
 import { groupBy, IntList } from '../snapshot/csr.js';
 import { IdIndex } from '../snapshot/id-index.js';
-import type { AwaitsByPosition } from '../document/order.js';
 import type { AwaitNode } from '../schema.js';
+import type { AwaitsByPosition } from './await-edges.js';
 
 /**
  * Await cycles: strongly connected components of the awaited-by relation with more than one

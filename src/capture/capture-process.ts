@@ -1,5 +1,5 @@
 import { captureToDocument, targetInfo } from './capture-document.js';
-import type { AwaitGraphDocument } from '../schema.js';
+import type { AwaitGraphDocument, CaptureMemory } from '../schema.js';
 import { AsyncgraphError } from '../errors.js';
 import { defaultWarning, memoryCheckOptions, sessionCaptureOptions, sessionLifecycleOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
 import { captureOnSession, type Capture } from './capture.js';
@@ -11,7 +11,6 @@ import { checkDebuggerUrl } from '../target/remote-policy.js';
 import { withTargetSession } from '../session/session-lifecycle.js';
 import { readProcessFacts, type ProcessFacts } from '../target/proc-facts.js';
 import { withMemoryCheck, type MemoryCheckOptions } from './snapshot-memory.js';
-import type { CaptureMemory } from '../schema.js';
 
 export interface CaptureProcessOptions extends CaptureGraphOptions {
   /** Also capture the process's worker threads (default true). */

@@ -2,7 +2,7 @@ import type { FoundNode } from '../awaits/await-graph.js';
 import type { ExactPoint } from '../locations/infer-await.js';
 import { TargetExitedError, TimeoutError } from '../errors.js';
 import type { CdpSession } from '../session/cdp-session.js';
-import { FRAME_KINDS } from '../document/order.js';
+import { FRAME_KINDS } from '../schema.js';
 
 export interface LookupOptions {
   budgetMs: number;

@@ -32,9 +32,8 @@
 import type { CdpSession } from '../session/cdp-session.js';
 import { abortError } from '../session/guarded-session.js';
 import { isInternalUrl, type RawFrame, type RawSample } from '../document/document.js';
-import type { ExecutionState } from '../schema.js';
+import { FRAME_KINDS, type ExecutionState } from '../schema.js';
 import type { ThreadActivity } from '../target/proc.js';
-import { FRAME_KINDS } from '../document/order.js';
 
 export type { ExecutionState, RawFrame, RawSample };
 

@@ -1,13 +1,15 @@
 import type { FoundNode } from '../awaits/await-graph.js';
 import { PointsByNode, type ExactPoint, type NodePoints } from '../locations/infer-await.js';
-import { siblingGroups } from '../views/collapse.js';
 import { linkHolderFrames } from '../wakeups/holder-links.js';
 import { findCycles } from '../awaits/cycles.js';
-import { awaitsByPosition, compareNodes, FRAME_KINDS } from './order.js';
+import { compareNodes } from './order.js';
 import { applyWakeups, type WakeupInput } from './wakeup-document.js';
 import { applyWatch, type WatchLook } from './watch.js';
 import type { PositionMapper } from '../locations/source-map.js';
+import { awaitsByPosition } from '../awaits/await-edges.js';
+import { siblingGroups } from './sibling-groups.js';
 import {
+  FRAME_KINDS,
   SCHEMA_VERSION,
   type AwaitGraphDocument,
   type AwaitNode,

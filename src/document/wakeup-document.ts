@@ -324,7 +324,7 @@ function describeMatched(handle: HandleDraft): string {
 
 /**
  * What must be equal, of the wake-up fields, for sibling subtrees to be printed once (`× N`,
- * src/views/collapse.ts): the verdict and what kind of thing wakes the leaf, with array indexes
+ * src/document/sibling-groups.ts): the verdict and what kind of thing wakes the leaf, with array indexes
  * and Map keys generalised (the waiters of one pool differ only by their index), but not times.
  */
 export function wakeupKey(node: AwaitNode): string {

@@ -11,8 +11,8 @@
 // locations are shown.
 
 import type { FoundNode } from '../awaits/await-graph.js';
-import type { AwaitNode, WatchInfo } from '../schema.js';
-import { awaitsIndex, FRAME_KINDS } from './order.js';
+import { FRAME_KINDS, type AwaitNode, type WatchInfo } from '../schema.js';
+import { awaitsIndex } from '../awaits/await-edges.js';
 
 /** One earlier look: when, how long its snapshot stalled the target, and each frame's signature. */
 export interface WatchLook {

@@ -6,8 +6,7 @@
 
 import { getHeapSnapshot, getHeapStatistics } from 'node:v8';
 import type { TakenSnapshot } from '../capture/capture.js';
-import type { MemoryCheck } from '../capture/snapshot-memory.js';
-import { checkOwnSnapshotFits } from '../capture/snapshot-memory.js';
+import { checkOwnSnapshotFits, type MemoryCheck } from '../capture/snapshot-memory.js';
 
 export interface OwnSnapshot {
   snapshot: TakenSnapshot;

@@ -11,7 +11,7 @@ import { parse, type Node, type Options } from 'acorn';
 import type { FoundNode } from '../awaits/await-graph.js';
 import type { AwaitNodeKind, CombinatorKind, ThenMethod } from '../schema.js';
 import type { IdIndex } from '../snapshot/id-index.js';
-import { awaitsByPosition } from '../document/order.js';
+import { awaitsByPosition } from '../awaits/await-edges.js';
 
 /**
  * A suspension point, 0-based as V8 gives positions: exact (read from the target by

@@ -1,9 +1,10 @@
 // What the graph drawings (dot, mermaid) share. Pure.
 
 import { foldGroups } from '../views/collapse.js';
-import { awaitsIndex, compareNodes, displayName } from '../document/order.js';
+import { compareNodes, displayName } from '../document/order.js';
 import { nodeLocationText, type LocationStyle } from './location.js';
 import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
+import { awaitsIndex } from '../awaits/await-edges.js';
 
 /** `awaiter>awaited` for every edge between two nodes of the same await cycle. */
 export function cycleEdges(doc: AwaitGraphDocument): Set<string> {

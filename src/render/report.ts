@@ -4,12 +4,13 @@
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import { basename } from 'node:path';
-import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
-import { awaitsIndex, compareNodes, displayName, FRAME_KINDS } from '../document/order.js';
+import { FRAME_KINDS, type AwaitGraphDocument, type AwaitNode } from '../schema.js';
+import { compareNodes, displayName } from '../document/order.js';
 import { isInternalUrl } from '../document/document.js';
 import { displayUrl, formatLocation, libraryPath, type LocationStyle } from './location.js';
 import { renderTree } from './tree.js';
 import type { ProcessReport, ThreadReport } from '../capture/capture-tree.js';
+import { awaitsIndex } from '../awaits/await-edges.js';
 
 /** Version of the `--json-out` report (the documents inside keep their own schemaVersion). */
 export const REPORT_VERSION = 1;

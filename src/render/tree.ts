@@ -1,12 +1,15 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AwaitGraphDocument, AwaitNode, DocumentFilter } from '../schema.js';
+import { FRAME_KINDS, type AwaitGraphDocument, type AwaitNode, type DocumentFilter } from '../schema.js';
 import { filterText, viewCounts } from '../views/filter.js';
-import { awaitsIndex, compareNodes, displayName, FRAME_KINDS, observerSteps } from '../document/order.js';
-import { collapseSiblings, exactScores, representative, subtreeSignatures } from '../views/collapse.js';
+import { compareNodes, displayName } from '../document/order.js';
+import { collapseSiblings, exactScores, representative } from '../views/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
 import { executionLines, executionStateText, RUNNING_MARKER, stackNodeIds } from './running.js';
 import { captureCostLines } from './capture-cost.js';
+import { awaitsIndex } from '../awaits/await-edges.js';
+import { observerSteps } from '../document/observers.js';
+import { subtreeSignatures } from '../document/sibling-groups.js';
 
 /** Deeper levels are drawn with only the innermost KEPT_DEPTH levels of indentation. */
 const MAX_DRAWN_DEPTH = 64;

@@ -2,12 +2,13 @@
 // a "keeping the event loop alive" section after the forest. Pure; tree.ts calls these.
 
 import type { ChalkInstance } from 'chalk';
-import type { AwaitGraphDocument, AwaitNode, KeepAliveHandle, Waker } from '../schema.js';
-import { displayName, observerSteps, FRAME_KINDS } from '../document/order.js';
+import { FRAME_KINDS, type AwaitGraphDocument, type AwaitNode, type KeepAliveHandle, type Waker } from '../schema.js';
+import { displayName } from '../document/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
-import { awaitsIndex } from '../document/order.js';
+import { awaitsIndex } from '../awaits/await-edges.js';
 import { formatDuration } from '../units.js';
 import { generalise } from '../document/wakeup-document.js';
+import { observerSteps } from '../document/observers.js';
 
 /** One waker as a phrase: `timer 1h (59m left), callback at x.js:12:31`, `held in pool.waiters[0] (x.js)`. */
 export function wakerText(waker: Waker, style: LocationStyle): string {

@@ -2,8 +2,7 @@
 // test's file (the test function, or the hook it runs in), with everything it awaits. Pure.
 
 import { keepAwaitedFrom } from '../views/filter.js';
-import { FRAME_KINDS } from '../document/order.js';
-import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
+import { FRAME_KINDS, type AwaitGraphDocument, type AwaitNode } from '../schema.js';
 import { renderTree } from '../render/tree.js';
 import { pathToFileURL } from 'node:url';
 

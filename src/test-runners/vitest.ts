@@ -5,8 +5,7 @@
 // analysis runs meanwhile and is appended to the error in an onTestFailed handler, which Vitest
 // awaits before it reports the test.
 
-import { beforeEach } from 'vitest';
-import type { TestContext } from 'vitest';
+import { beforeEach, type TestContext } from 'vitest';
 import { timedOutTest, type TestIdentity } from './timed-out-test.js';
 
 beforeEach((context: TestContext) => {

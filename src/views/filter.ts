@@ -2,10 +2,12 @@
 // of the document that every output format then renders (JSON included: the document says what
 // was left out in its `filter` field). Pure.
 
-import { setKeyAfter, siblingGroups } from './collapse.js';
+import { setKeyAfter } from './collapse.js';
 import { findCycles } from '../awaits/cycles.js';
-import { awaitsIndex, displayName } from '../document/order.js';
+import { displayName } from '../document/order.js';
 import type { AwaitGraphDocument, AwaitNode, DocumentFilter, ViewCounts } from '../schema.js';
+import { awaitsIndex } from '../awaits/await-edges.js';
+import { siblingGroups } from '../document/sibling-groups.js';
 
 export interface FilterOptions {
   /** Hide Node's own frames (`node:` URLs), keeping the awaits through them as direct edges. */

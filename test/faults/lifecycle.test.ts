@@ -14,10 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { lockCapture, type CaptureLock } from '../../src/session/capture-lock.js';
 import { listeningPorts } from '../../src/target/proc.js';
-import { expectAlive } from '../helpers/processes.js';
+import { expectAlive, CLI, runCommand } from '../helpers/processes.js';
 import { RECORDED_SNAPSHOT, startFakeInspector, streamSnapshot, type FakeInspector } from './fake-inspector.js';
 import { expectHeartbeats, expectNoInspector, oneLineFailure, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
-import { CLI, runCommand } from '../helpers/processes.js';
 
 const HEARTBEAT_MS = 50;
 const nodeTargets = inject('nodeTargets');

@@ -1,10 +1,10 @@
 // Hand-built await graph documents for the renderers' golden tests, and summaries of captured
 // ones for assertions: no capture, no I/O.
 
-import { siblingGroups } from '../../src/views/collapse.js';
 import { findCycles } from '../../src/awaits/cycles.js';
 import { compareNodes } from '../../src/document/order.js';
 import type { AwaitGraphDocument, AwaitNode, SourceLocation } from '../../src/schema.js';
+import { siblingGroups } from '../../src/document/sibling-groups.js';
 
 /** `server.js:30:21` → a file:///app/ location; `node:internal/x:1:2` stays as it is. */
 export function loc(text: string): SourceLocation {

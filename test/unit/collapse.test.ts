@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { foldGroups, siblingGroups, subtreeSignatures, withGroups } from '../../src/views/collapse.js';
+import { foldGroups, withGroups } from '../../src/views/collapse.js';
 import { buildDocument } from '../../src/document/document.js';
 import type { FoundNode } from '../../src/awaits/await-graph.js';
 import type { AwaitNode } from '../../src/schema.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderTree } from '../../src/render/tree.js';
 import { documentOf, node, serviceDocument } from '../helpers/documents.js';
+import { siblingGroups, subtreeSignatures } from '../../src/document/sibling-groups.js';
 
 /** main → Promise.all → `count` × (handle → fetchRow → Promise), ids from 1. */
 function server(count: number): AwaitNode[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findCycles } from '../../src/awaits/cycles.js';
-import { awaitsByPosition } from '../../src/document/order.js';
 import type { AwaitNode } from '../../src/schema.js';
+import { awaitsByPosition } from '../../src/awaits/await-edges.js';
 
 function graph(edges: Record<number, number[]>): AwaitNode[] {
   return Object.entries(edges).map(([id, awaitedBy]) => ({
