@@ -5,7 +5,9 @@
 // runs every step with what it is given, for the tests on recorded snapshots and the scripts.
 
 import { findAwaitGraph, type FoundNode } from '../awaits/await-graph.js';
-import { inferLocations, nameTranspiledFunctions, type ExactPoint, type ScriptParses } from '../locations/infer-await.js';
+import { inferLocations, type ExactPoint } from '../locations/infer-await.js';
+import type { ScriptParses } from '../locations/parsed-script.js';
+import { nameTranspiledFunctions } from '../locations/transpiled-names.js';
 import { HeapGraph } from '../snapshot/heap-graph.js';
 import type { RawSnapshot } from '../snapshot/snapshot-types.js';
 import type { AwaitGraphDocument } from '../schema.js';

@@ -6,7 +6,7 @@
 //
 // Pure: the caller fetches sources (Debugger.getScriptSource) for the scripts asked for.
 
-import { parsedScript, type ScriptParses, type ScriptPosition } from '../locations/infer-await.js';
+import { parsedScript, type ScriptParses, type ScriptPosition } from '../locations/parsed-script.js';
 
 /** A closure's definition as the heap snapshot has it. */
 export interface ClosureDefinition extends ScriptPosition {

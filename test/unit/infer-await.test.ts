@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FoundNode } from '../../src/awaits/await-graph.js';
-import {
-  inferAwait,
-  inferLocations,
-  nameTranspiledFunctions,
-  parseScript,
-  scriptsToInfer,
-  type InferQuery,
-  type ParsedScript,
-  type ScriptPosition,
-} from '../../src/locations/infer-await.js';
+import { inferAwait, inferLocations, scriptsToInfer, type InferQuery } from '../../src/locations/infer-await.js';
+import { parseScript, type ParsedScript, type ScriptPosition } from '../../src/locations/parsed-script.js';
+import { nameTranspiledFunctions } from '../../src/locations/transpiled-names.js';
 
 /** 0-based line/column of the `nth` occurrence of `text` in `source`. */
 function at(source: string, text: string, nth = 0): ScriptPosition {
