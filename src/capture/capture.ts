@@ -15,14 +15,9 @@ import { runInNewContext } from 'node:vm';
 import type { ExecutionInput, RawFrame } from '../document/document.js';
 import type { ExecutionState } from '../schema.js';
 import { abortable, abortError } from '../session/guarded-session.js';
-import {
-  frameMatcher,
-  linkFrames,
-  PauseGuard,
-  pauseOnce,
-  sampleExecution,
-  type RawSample,
-} from './running-stack.js';
+import { PauseGuard } from './pause-guard.js';
+import { pauseOnce, sampleExecution, type RawSample } from './running-stack.js';
+import { frameMatcher, linkFrames } from './stack-nodes.js';
 import { formatDuration } from '../units.js';
 
 export type { ScriptInfo };

@@ -32,8 +32,9 @@
 import type { CdpSession } from '../session/cdp-session.js';
 import { abortError } from '../session/guarded-session.js';
 import { isInternalUrl, type RawFrame, type RawSample } from '../document/document.js';
-import { FRAME_KINDS, type ExecutionState } from '../schema.js';
+import type { ExecutionState } from '../schema.js';
 import type { ThreadActivity } from '../target/proc.js';
+import type { PauseGuard } from './pause-guard.js';
 
 export type { ExecutionState, RawFrame, RawSample };
 
@@ -52,152 +53,6 @@ export interface SamplingOptions {
    * CPU.
    */
   thread?: () => ThreadActivity | undefined;
-}
-
-/**
- * Owns the session's `Debugger.paused` events for the life of a capture: every pause is resumed
- * at once and its stack handed to whoever waits for one — except a pause that was there before
- * we came (another debugger stopped at a breakpoint): V8 reports it when Debugger.enable is
- * handled, before enable answers, and it is left to its owner. `holdMs` keeps each pause that
- * long before resuming it (tests only: it lets a test kill the tool while the target is paused).
- */
-export class PauseGuard {
-  private pausedNow = false;
-  private enabled = false;
-  private foreign: RawFrame[] | undefined;
-  private waiter: ((frames: RawFrame[]) => void) | undefined;
-  private resuming: Promise<void> | undefined;
-  private held: { timer: NodeJS.Timeout; done: Promise<void>; finish: () => void } | undefined;
-
-  constructor(
-    private readonly session: CdpSession,
-    private readonly holdMs = 0,
-    signal?: AbortSignal,
-  ) {
-    session.on('Debugger.paused', (event) => {
-      this.pausedNow = true;
-      const frames = event.callFrames.map(toRawFrame);
-      if (!this.enabled) {
-        this.foreign = frames;
-        return;
-      }
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter?.(frames);
-      if (this.holdMs > 0 && !this.held) {
-        let finish!: () => void;
-        const done = new Promise<void>((resolve) => (finish = resolve));
-        this.held = { timer: setTimeout(() => void this.endHold(), this.holdMs), done, finish };
-        // Tells the test that the target is paused now.
-        process.stderr.write(`asyncgraph: test hook: holding a pause for ${this.holdMs} ms\n`);
-      } else if (!this.held) {
-        void this.resume();
-      }
-    });
-    session.on('Debugger.resumed', () => {
-      this.pausedNow = false;
-      this.foreign = undefined;
-    });
-    // A stop (SIGINT) ends a test hold at once.
-    if (signal) {
-      const onAbort = () => void this.release();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.dispose = () => signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  /** Forget the signal (end of the capture). */
-  dispose: () => void = () => {};
-
-  /** Call once Debugger.enable has answered: from now on every pause is ours to resume. */
-  debuggerEnabled(): void {
-    this.enabled = true;
-  }
-
-  /** True from a `Debugger.paused` event until the target says it resumed. */
-  get paused(): boolean {
-    return this.pausedNow;
-  }
-
-  /** The stack of a pause another debugger holds (it was paused when we attached), if any. */
-  get foreignPause(): RawFrame[] | undefined {
-    return this.foreign;
-  }
-
-  /** The frames of the next pause. */
-  nextPause(): Promise<RawFrame[]> {
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-    });
-  }
-
-  cancelWait(): void {
-    this.waiter = undefined;
-  }
-
-  /**
-   * Resumes if paused (after the test hold, if one runs); never throws. Concurrent calls share
-   * one request. A session that is gone resumes the target by itself (V8 resumes when its
-   * debugger session is destroyed).
-   */
-  resume(): Promise<void> {
-    if (this.held) return this.held.done;
-    if (!this.pausedNow || this.foreign) return Promise.resolve();
-    this.resuming ??= this.session
-      .send('Debugger.resume', {}, 2000)
-      .then(
-        () => {
-          this.pausedNow = false;
-        },
-        (error: unknown) => {
-          // "Can only perform operation while paused": it already runs.
-          if (/while paused/.test(String((error as Error)?.message))) this.pausedNow = false;
-        },
-      )
-      .finally(() => {
-        this.resuming = undefined;
-      });
-    return this.resuming;
-  }
-
-  private async endHold(): Promise<void> {
-    const held = this.held;
-    if (!held) return;
-    clearTimeout(held.timer);
-    this.held = undefined;
-    await this.resume();
-    held.finish();
-  }
-
-  /** Resume now, ending a test hold (end of the capture, or a stop). */
-  async release(): Promise<void> {
-    await this.endHold();
-    await this.resume();
-  }
-}
-
-function toRawFrame(frame: {
-  functionName: string;
-  url: string;
-  location: { scriptId: string; lineNumber: number; columnNumber?: number };
-  functionLocation?: { scriptId: string; lineNumber: number; columnNumber?: number };
-}): RawFrame {
-  return {
-    functionName: frame.functionName,
-    scriptId: frame.location.scriptId,
-    url: frame.url,
-    lineNumber: frame.location.lineNumber,
-    columnNumber: frame.location.columnNumber ?? 0,
-    ...(frame.functionLocation
-      ? {
-          functionLocation: {
-            scriptId: frame.functionLocation.scriptId,
-            lineNumber: frame.functionLocation.lineNumber,
-            columnNumber: frame.functionLocation.columnNumber ?? 0,
-          },
-        }
-      : {}),
-  };
 }
 
 /**
@@ -336,6 +191,7 @@ async function pauseRound(session: CdpSession, guard: PauseGuard, options: Sampl
 
 /** Polls of an idle-looking thread, IDLE_POLL_MS apart, that end a round early. */
 const IDLE_POLLS = 3;
+
 const IDLE_POLL_MS = 25;
 
 /**
@@ -370,58 +226,3 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 // ------------------------------------------------------------------------------------------------
 // Joining the stack with the await graph (pure)
-
-/** A suspendable function's node in the snapshot: what a frame is matched against. */
-export interface GeneratorCandidate {
-  id: number;
-  kind: string;
-  definition: { scriptId: number; line: number; column: number } | null;
-}
-
-/**
- * For each frame (innermost first), the generator nodes whose function is the frame's function:
- * same script and start position (the snapshot's closure location and the frame's
- * `functionLocation` are both the function's start, 0-based). Empty for sync functions.
- */
-export function frameCandidates(frames: RawFrame[], nodes: GeneratorCandidate[]): number[][] {
-  return frameMatcher(nodes)(frames);
-}
-
-/** frameCandidates for several stacks (pause rounds) over one graph: its nodes are indexed once. */
-export function frameMatcher(nodes: GeneratorCandidate[]): (frames: RawFrame[]) => number[][] {
-  const byDefinition = new Map<string, number[]>();
-  for (const node of nodes) {
-    if (!FRAME_KINDS.has(node.kind) || !node.definition) continue;
-    const key = `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}`;
-    const list = byDefinition.get(key) ?? [];
-    list.push(node.id);
-    byDefinition.set(key, list);
-  }
-  return (frames) =>
-    frames.map((frame) => {
-      const at = frame.functionLocation;
-      if (!at) return [];
-      return byDefinition.get(`${at.scriptId}:${at.lineNumber}:${at.columnNumber}`) ?? [];
-    });
-}
-
-/**
- * Which node each frame runs: the candidate whose [[GeneratorState]] is `running` (each node
- * claimed once, innermost frame first), or, when none of a frame's candidates was looked up,
- * the only candidate there is. Undefined where no node is known to be the frame's.
- */
-export function linkFrames(candidates: number[][], stateOf: (id: number) => string | undefined): (number | undefined)[] {
-  const claimed = new Set<number>();
-  return candidates.map((ids) => {
-    const running = ids.find((id) => stateOf(id) === 'running' && !claimed.has(id));
-    if (running !== undefined) {
-      claimed.add(running);
-      return running;
-    }
-    if (ids.length === 1 && stateOf(ids[0]) === undefined && !claimed.has(ids[0])) {
-      claimed.add(ids[0]);
-      return ids[0];
-    }
-    return undefined;
-  });
-}

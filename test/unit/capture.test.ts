@@ -3,7 +3,8 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { CdpSession } from '../../src/session/cdp-session.js';
 import { captureOnSession } from '../../src/capture/capture.js';
-import { keptBusy, PauseGuard, sampleExecution, sleptIdle } from '../../src/capture/running-stack.js';
+import { PauseGuard } from '../../src/capture/pause-guard.js';
+import { keptBusy, sampleExecution, sleptIdle } from '../../src/capture/running-stack.js';
 import { budgetCoversEveryFrame, lookupExactLocations } from '../../src/capture/locations.js';
 import { InterruptedError, TargetExitedError } from '../../src/errors.js';
 

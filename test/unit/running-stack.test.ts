@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FoundNode } from '../../src/awaits/await-graph.js';
 import { buildDocument, type ExecutionInput, type RawFrame } from '../../src/document/document.js';
 import type { AwaitGraphDocument } from '../../src/schema.js';
-import { frameCandidates, isCallbackEntry, linkFrames } from '../../src/capture/running-stack.js';
+import { isCallbackEntry } from '../../src/capture/running-stack.js';
+import { frameCandidates, linkFrames } from '../../src/capture/stack-nodes.js';
 import { renderJson } from '../../src/render/json.js';
 import { renderTree } from '../../src/render/tree.js';
 
