@@ -203,9 +203,13 @@ export function sleptIdle(before: ThreadActivity, now: ThreadActivity | undefine
   return now !== undefined && now.state === 'S' && now.cpuMs - before.cpuMs <= 10;
 }
 
-/** A thread that used at least a quarter of the wait on the CPU (and more than clock noise). */
+/**
+ * A thread that used at least a tenth of the wait on the CPU (and more than clock noise): a loop
+ * on a machine with several times more runnable threads than cores still gets that much, while an
+ * idle event loop uses next to nothing. A wrong "busy" costs one more bounded round.
+ */
 export function keptBusy(cpuMs: number, wallMs: number): boolean {
-  return cpuMs >= 30 && cpuMs >= wallMs / 4;
+  return cpuMs >= 30 && cpuMs >= wallMs / 10;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

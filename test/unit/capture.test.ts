@@ -450,10 +450,11 @@ describe('sampleExecution: a lost break on a busy thread', () => {
     expect(sleptIdle({ cpuMs: 100, state: 'R' }, { cpuMs: 110, state: 'S' })).toBe(true);
   });
 
-  it('keptBusy: a quarter of the wall time on the CPU, beyond tick noise', () => {
+  it('keptBusy: a tenth of the wall time on the CPU, beyond tick noise', () => {
     expect(keptBusy(150, 300)).toBe(true);
-    expect(keptBusy(80, 300)).toBe(true);
-    expect(keptBusy(60, 300)).toBe(false);
+    expect(keptBusy(30, 300)).toBe(true);
+    expect(keptBusy(250, 2000)).toBe(true);
+    expect(keptBusy(150, 2000)).toBe(false);
     expect(keptBusy(20, 40)).toBe(false);
   });
 });
