@@ -113,12 +113,11 @@ export interface BackgroundCli extends Spawned {
   /** Resolves when the CLI reports reaching this step (`asyncgraph: progress: <step>`). */
   reached(step: string, timeoutMs?: number): Promise<void>;
   /** Resolves with how it ended; rejects (after killing it) if it takes longer than `timeoutMs`. */
-  finished(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
+  finished(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
 /** The built CLI in the background (`args`: a capturing command first), printing its progress steps on stderr (--test-progress). */
 export function startCli(args: string[], env: Record<string, string | undefined> = {}): BackgroundCli {
-  const started = Date.now();
   const cli = spawnProcess(process.execPath, [CLI, args[0], '--test-progress', ...args.slice(1)], {
     perTest: true,
     env: { NO_COLOR: '1', ...env },
@@ -137,7 +136,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
         cli.child.kill('SIGKILL');
         throw new Error(`asyncgraph ${args.join(' ')} did not finish within ${timeoutMs} ms\nstderr:\n${cli.stderr}`);
       }
-      return { ...result, stdout: cli.stdout, stderr: cli.stderr, ms: Date.now() - started };
+      return { ...result, stdout: cli.stdout, stderr: cli.stderr };
     },
   });
 }
