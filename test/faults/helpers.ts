@@ -91,6 +91,17 @@ export async function expectNoInspector(pid: number, allowed: number[] = []): Pr
   expect(open(), `ports still listening in process ${pid}`).toEqual([]);
 }
 
+/** The one port the target listens on (its inspector: the fault target listens on none unless FAULT_HTTP), once it is there (polled, bounded). */
+export async function inspectorPortOf(pid: number, timeoutMs = 20_000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const port = listeningPorts(pid)[0]?.port;
+    if (port !== undefined) return port;
+    if (Date.now() > until) throw new Error(`process ${pid} opened no inspector within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
 /**
  * The target still keeps its rhythm: `count` more heartbeat lines arrive after this point (each
  * waited for as an event, not timed), numbered on from the last one seen. `startMs`: the target
