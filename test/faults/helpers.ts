@@ -43,11 +43,11 @@ export interface Memory {
   external: number;
 }
 
-/** The target's memory after a full GC (it runs with --expose-gc). */
+/** The target's memory after a full GC (it runs with --expose-gc); the bound only turns a hang into a failure. */
 export async function memoryOf(target: Spawned): Promise<Memory> {
   const from = target.stdout.length;
   target.child.stdin!.write('mem\n');
-  const line = await target.waitForLine(/^mem /, { from, timeoutMs: 5000 });
+  const line = await target.waitForLine(/^mem /, { from, timeoutMs: 20_000 });
   return JSON.parse(line.slice(4)) as Memory;
 }
 
