@@ -15,6 +15,13 @@ import { refusePackageManager } from '../target/package-manager.js';
 
 export const TOOL_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
+// The defaults of CaptureGraphOptions, for every capture that takes them (captureGraph,
+// captureProcess, captureTree, the in-process capture).
+export const DEFAULT_LOCATION_BUDGET_MS = 1000;
+export const DEFAULT_SNAPSHOT_TIMEOUT_MS = 300_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_SNAPSHOT_BYTES = DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024;
+
 /** Which process to look at: a pid (found or activated), a known inspector port, or its websocket URL. */
 export type TargetSpec = { pid: number | string } | { port: number; host?: string } | { url: string };
 
@@ -80,9 +87,9 @@ export interface CaptureGraphOptions {
  */
 export function sessionCaptureOptions(options: CaptureGraphOptions): CaptureOptions {
   return {
-    locationBudgetMs: options.locationBudgetMs ?? 1000,
-    snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000,
-    maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
+    locationBudgetMs: options.locationBudgetMs ?? DEFAULT_LOCATION_BUDGET_MS,
+    snapshotTimeoutMs: options.snapshotTimeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS,
+    maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES,
     onProgress: options.onProgress,
     signal: options.signal,
     pauseTimeoutMs: options.pauseTimeoutMs,
@@ -95,8 +102,8 @@ export function sessionCaptureOptions(options: CaptureGraphOptions): CaptureOpti
 
 /** Attach, take one consistent picture of the target's awaits, detach (see docs/safety.md). */
 export async function captureGraph(spec: TargetSpec, options: CaptureGraphOptions = {}): Promise<AwaitGraphDocument> {
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-  const maxSnapshotBytes = options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const maxSnapshotBytes = options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES;
   const onWarning = options.onWarning ?? defaultWarning;
   options.onProgress?.('finding the inspector');
   return withTargetSession(
@@ -105,7 +112,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       // Before the first snapshot (a --watch look's, or the capture's own): would it fit?
       const { result, memory } = await withMemoryCheck(session, memoryCheckOptions(options, endpoint), async () => {
         const looks = options.watch
-          ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? 300_000, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
+          ? await takeWatchLooks(session, { ...options.watch, snapshotTimeoutMs: options.snapshotTimeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS, maxSnapshotBytes, signal: options.signal, onProgress: options.onProgress })
           : undefined;
         const capture = await captureOnSession(session, {
           ...sessionCaptureOptions(options),
@@ -117,7 +124,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
       return captureToDocument(capture, {
         target: targetInfo(endpoint.pid ?? inspectorOwner(endpoint.webSocketDebuggerUrl), endpoint.nodeVersion, endpoint.webSocketDebuggerUrl),
         toolVersion: TOOL_VERSION,
-        locationBudgetMs: options.locationBudgetMs ?? 1000,
+        locationBudgetMs: options.locationBudgetMs ?? DEFAULT_LOCATION_BUDGET_MS,
         ...(endpoint.pid !== null ? { processFacts: readProcessFacts(endpoint.pid) } : {}),
         ...(looks ? { watch: looks } : {}),
         ...(memory ? { memory } : {}),
@@ -134,10 +141,10 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
  */
 export function sessionLifecycleOptions(options: CaptureGraphOptions, lockPid?: number): SessionLifecycleOptions {
   return {
-    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     signal: options.signal,
     keepInspector: options.keepInspector,
-    maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
+    maxSnapshotBytes: options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES,
     onWarning: options.onWarning ?? defaultWarning,
     onProgress: options.onProgress,
     ...(lockPid !== undefined ? { lockPid, waitForOtherMs: options.waitForOtherMs } : {}),

@@ -1,7 +1,7 @@
 import { captureToDocument, targetInfo } from './capture-document.js';
 import type { AwaitGraphDocument, CaptureMemory } from '../schema.js';
 import { AsyncgraphError } from '../errors.js';
-import { defaultWarning, memoryCheckOptions, sessionCaptureOptions, sessionLifecycleOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, defaultWarning, memoryCheckOptions, sessionCaptureOptions, sessionLifecycleOptions, TOOL_VERSION, type CaptureGraphOptions } from './capture-graph.js';
 import { captureOnSession, type Capture } from './capture.js';
 import type { CdpSession } from '../session/cdp-session.js';
 import { parsePid, resolveTarget } from '../target/discover.js';
@@ -45,7 +45,7 @@ export interface ProcessCapture {
  * run transformed (vitest, tsc output with maps) shows original lines.
  */
 export async function captureProcess(pid: number | string, options: CaptureProcessOptions = {}): Promise<ProcessCapture> {
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const onWarning = options.onWarning ?? defaultWarning;
   const captureOptions = sessionCaptureOptions(options);
   options.onProgress?.('finding the inspector');

@@ -1,5 +1,6 @@
 import { AsyncgraphError, ExitCode, InspectorUnavailableError, TimeoutError } from '../errors.js';
 import { captureProcess, type CaptureProcessOptions } from './capture-process.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './capture-graph.js';
 import { trimArgv, type NodeProcess } from '../target/process-tree.js';
 import { MemoryLedger } from './snapshot-memory.js';
 import type { AwaitGraphDocument } from '../schema.js';
@@ -91,7 +92,7 @@ export async function captureTree(processes: readonly NodeProcess[], options: Ca
     const capturing = captureProcess(proc.pid, {
       ...options,
       memoryLedger,
-      connectTimeoutMs: Math.min(options.connectTimeoutMs ?? 5000, boundMs),
+      connectTimeoutMs: Math.min(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, boundMs),
       // Another asyncgraph capturing this process: wait for it only within this capture's bound.
       waitForOtherMs: Math.min(options.waitForOtherMs ?? boundMs, boundMs),
       snapshotTimeoutMs: Math.min(options.snapshotTimeoutMs ?? boundMs, boundMs),

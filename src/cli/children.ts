@@ -1,6 +1,7 @@
 // `attach <pid> --children` and `snapshot --pid <pid> --children`: the await graphs of a whole
 // running process tree — the pid, every Node.js process below it, and their worker threads.
 
+import { DEFAULT_SNAPSHOT_TIMEOUT_MS } from '../capture/capture-graph.js';
 import { captureTree } from '../capture/capture-tree.js';
 import { NoSuchProcessError, NotNodeProcessError, UsageError } from '../errors.js';
 import { parsePid } from '../target/discover.js';
@@ -68,7 +69,7 @@ export async function captureChildren(
   if (processes.length === 0) throw new NotNodeProcessError(`no Node.js process in the process tree of ${pid}`);
   const captured = await captureTree(processes, {
     concurrency: 2,
-    perProcessTimeoutMs: (options.snapshotTimeoutMs ?? 300_000) + 30_000,
+    perProcessTimeoutMs: (options.snapshotTimeoutMs ?? DEFAULT_SNAPSHOT_TIMEOUT_MS) + 30_000,
     locationBudgetMs: options.locationBudgetMs,
     snapshotTimeoutMs: options.snapshotTimeoutMs,
     maxSnapshotBytes: options.maxSnapshotBytes,

@@ -3,9 +3,8 @@
 // session. No pause rounds (a thread cannot pause itself) and no CPU clock of another thread.
 
 import { captureToDocument, targetInfo } from '../capture/capture-document.js';
-import { TOOL_VERSION } from '../capture/capture-graph.js';
+import { DEFAULT_LOCATION_BUDGET_MS, DEFAULT_MAX_SNAPSHOT_BYTES, DEFAULT_SNAPSHOT_TIMEOUT_MS, TOOL_VERSION } from '../capture/capture-graph.js';
 import { captureOnSession } from '../capture/capture.js';
-import { DEFAULT_MAX_SNAPSHOT_MB } from '../session/guarded-session.js';
 import { readProcessFacts } from '../target/proc-facts.js';
 import { captureMemory } from '../capture/snapshot-memory.js';
 import type { AwaitGraphDocument } from '../schema.js';
@@ -22,13 +21,13 @@ export interface OwnCaptureOptions {
 }
 
 export async function captureOwnSnapshot(own: OwnSnapshot, options: OwnCaptureOptions = {}): Promise<AwaitGraphDocument> {
-  const locationBudgetMs = options.locationBudgetMs ?? 1000;
+  const locationBudgetMs = options.locationBudgetMs ?? DEFAULT_LOCATION_BUDGET_MS;
   const session = new OwnThreadSession();
   try {
     const capture = await captureOnSession(session, {
       locationBudgetMs,
-      snapshotTimeoutMs: 300_000,
-      maxSnapshotBytes: DEFAULT_MAX_SNAPSHOT_MB * 1024 * 1024,
+      snapshotTimeoutMs: DEFAULT_SNAPSHOT_TIMEOUT_MS,
+      maxSnapshotBytes: DEFAULT_MAX_SNAPSHOT_BYTES,
       pauseTimeoutMs: 0,
       takenSnapshot: own.snapshot,
       ...(options.isBystanderScript ? { isBystanderScript: options.isBystanderScript } : {}),

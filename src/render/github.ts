@@ -4,8 +4,9 @@
 
 import { displayName } from '../document/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
-import { groupLeaves, notableLeaves, reportThreads, shellScript, shortCommand, type ReportReason, type StuckLeaf, type TreeReport } from './report.js';
+import { groupLeaves, notableLeaves, reportThreads, shellScript, type ReportReason, type StuckLeaf, type TreeReport } from './report.js';
 import { renderTree } from './tree.js';
+import { shortCommand } from '../target/command-line.js';
 
 export interface GithubOptions {
   /** The repository checkout (GITHUB_WORKSPACE): annotation paths are relative to it. */

@@ -9,6 +9,7 @@ import { compareNodes, displayName } from '../document/order.js';
 import { isInternalUrl } from '../document/document.js';
 import { displayUrl, formatLocation, libraryPath, type LocationStyle } from './location.js';
 import { renderTree } from './tree.js';
+import { shortCommand } from '../target/command-line.js';
 import type { ProcessReport, ThreadReport } from '../capture/capture-tree.js';
 import { awaitsIndex } from '../awaits/await-edges.js';
 
@@ -157,12 +158,6 @@ export interface ReportOptions extends LocationStyle {
   maxLeaves?: number;
 }
 
-/** Node options whose value is the next argument (for display only: a wrong guess costs nothing). */
-const OPTIONS_WITH_VALUE = new Set([
-  '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--title',
-  '-e', '--eval', '-p', '--print', '--env-file', '--input-type', '--inspect-port', '--stack-size',
-]);
-
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh']);
 
 /**
@@ -183,30 +178,6 @@ export function workerTitle(worker: { workerId: string; title: string; url: stri
   const file = worker.url ? libraryPath(displayUrl(worker.url, style)) : '';
   const name = worker.title.replace(/^\[worker \d+\]\s*/, '');
   return [name, file].filter(Boolean).join(', ') || worker.title;
-}
-
-/** A command line for display: paths relative to cwd, long option lists elided. */
-export function shortCommand(argv: readonly string[], style: LocationStyle = {}, max = 120): string {
-  if (argv.length === 0) return '?';
-  const show = (arg: string) => {
-    const shown = displayUrl(arg.startsWith('/') ? `file://${encodeURI(arg)}` : arg, style);
-    return /[\s"'$`\\]/.test(shown) || shown === '' ? JSON.stringify(shown) : shown;
-  };
-  const head = basename(argv[0]);
-  const full = [head, ...argv.slice(1).map(show)].join(' ');
-  if (full.length <= max) return full;
-  // Keep the program and its operands (the script, test files), drop the options and their values.
-  const operands: string[] = [];
-  for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg.startsWith('-')) {
-      if (!arg.includes('=') && OPTIONS_WITH_VALUE.has(arg)) i++;
-    } else {
-      operands.push(show(arg));
-    }
-  }
-  const short = [head, '…', ...operands].join(' ');
-  return short.length <= max ? short : short.slice(0, max - 1) + '…';
 }
 
 function plural(count: number, noun: string, nouns = `${noun}s`): string {

@@ -30,6 +30,7 @@ import {
   type ListeningSocket,
   type ProcessInfo,
 } from './proc.js';
+import { NODE_OPTIONS_WITH_VALUE, shortCommand } from './command-line.js';
 import { gentleGet, type HttpAnswer } from './gentle-http.js';
 
 export interface InspectorTarget {
@@ -317,15 +318,6 @@ export function splitNodeOptions(s: string): string[] {
   return out;
 }
 
-/** Node options that take their value as the next argument when written without `=`. */
-const OPTIONS_WITH_VALUE = new Set([
-  '-e', '--eval', '-p', '--print', '-r', '--require', '--import', '--loader', '--experimental-loader',
-  '-C', '--conditions', '--title', '--inspect-port', '--debug-port', '--env-file', '--input-type',
-  '--experimental-policy', '--policy-integrity', '--openssl-config', '--icu-data-dir', '--redirect-warnings',
-  '--diagnostic-dir', '--report-dir', '--report-directory', '--report-filename', '--report-signal',
-  '--heapsnapshot-signal', '--unhandled-rejections', '--dns-result-order', '--secure-heap', '--secure-heap-min',
-  '--max-http-header-size', '--stack-trace-limit', '--watch-path', '--experimental-config-file',
-]);
 const HOST_PORT_OPTIONS = new Set(['--inspect', '--inspect-brk', '--inspect-wait', '--inspect-brk-node', '--inspect-port', '--debug-port']);
 
 function applyHostPort(value: string, into: { host: string; port: number }): void {
@@ -360,7 +352,7 @@ function scanOptions(args: readonly string[], into: { host: string; port: number
     const eq = a.indexOf('=');
     const name = eq >= 0 ? a.slice(0, eq) : a;
     let value: string | undefined = eq >= 0 ? a.slice(eq + 1) : undefined;
-    if (value === undefined && OPTIONS_WITH_VALUE.has(name)) value = args[++i];
+    if (value === undefined && NODE_OPTIONS_WITH_VALUE.has(name)) value = args[++i];
     if (HOST_PORT_OPTIONS.has(name) && value !== undefined) applyHostPort(value, into);
   }
 }
@@ -381,11 +373,6 @@ function mayConflict(listenAddress: string, host: string): boolean {
   const a = norm(listenAddress);
   const h = norm(host);
   return a === h || isWildcardHost(a) || isWildcardHost(h) || isIP(h) === 0 /* hostname: be lenient */;
-}
-
-function shortCommand(argv: string[], comm: string): string {
-  const cmd = argv.length ? argv.join(' ') : comm;
-  return cmd.length > 80 ? `${cmd.slice(0, 77)}...` : cmd;
 }
 
 /** If another process holds the port the target would open, the error to report; else null. */
@@ -414,7 +401,7 @@ function portInUseError(pid: number, host: string, port: number, withOwner: bool
   let by = 'by another process';
   if (withOwner) {
     const owner = findSocketOwner(new Set(others.map((s) => s.inode)), { excludePid: pid });
-    if (owner) by = `by pid ${owner.pid}, \`${shortCommand(owner.argv, owner.comm)}\``;
+    if (owner) by = `by pid ${owner.pid}, \`${owner.argv.length ? shortCommand(owner.argv, { max: 80 }) : owner.comm}\``;
   }
   return new InspectorUnavailableError(
     `port ${port} is already in use (${by}); the target could not open its inspector.`,

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listeningPorts } from '../../src/target/proc.js';
 import { spawnProcess } from '../helpers/processes.js';
 import { startFakeInspector, type FakeInspector } from './fake-inspector.js';
 import { expectUnharmed, oneLineFailure, spawnFaultTarget, startCli } from './helpers.js';
@@ -168,14 +169,16 @@ describe('a target listening on odd ports besides its inspector', () => {
     // A Node process with --inspect=0, one port that sends garbage and one that never answers.
     const script = `
       const net = require('node:net');
-      net.createServer((s) => s.end(Buffer.alloc(64, 7))).listen(0, '127.0.0.1');
-      net.createServer(() => {}).listen(0, '127.0.0.1');
+      let listening = 0;
+      const ready = () => { if (++listening === 2) process.stdout.write('ready\\n'); };
+      net.createServer((s) => s.end(Buffer.alloc(64, 7))).listen(0, '127.0.0.1', ready);
+      net.createServer(() => {}).listen(0, '127.0.0.1', ready);
       setInterval(() => {}, 1000);
       process.stdin.on('data', (d) => { if (String(d).includes('ping')) process.stdout.write('pong\\n'); });
-      setTimeout(() => process.stdout.write('ready\\n'), 200);
     `;
     const target = spawnProcess(process.execPath, ['--inspect=0', '-e', script], { perTest: true });
     await target.waitForLine('ready');
+    expect(listeningPorts(target.pid).length, 'the inspector and both odd ports listen').toBe(3);
     const result = await startCli(['attach', String(target.pid), '--json']).finished(15_000);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).target.pid).toBe(target.pid);

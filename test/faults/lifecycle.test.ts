@@ -10,13 +10,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { lockCapture, type CaptureLock } from '../../src/session/capture-lock.js';
 import { listeningPorts } from '../../src/target/proc.js';
 import { expectAlive, CLI, runCommand } from '../helpers/processes.js';
 import { RECORDED_SNAPSHOT, startFakeInspector, streamSnapshot, type FakeInspector } from './fake-inspector.js';
-import { expectHeartbeats, expectNoInspector, oneLineFailure, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
+import { expectHeartbeats, expectNoInspector, inspectorPortOf, oneLineFailure, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
 
 const HEARTBEAT_MS = 50;
 const nodeTargets = inject('nodeTargets');
@@ -42,17 +41,6 @@ async function fifo(): Promise<{ path: string; release: () => Promise<void> }> {
   };
   cleanups.push(release);
   return { path, release };
-}
-
-/** The one inspector port the target listens on, once it is there (polled, bounded). */
-async function inspectorPortOf(pid: number, timeoutMs = 20_000): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const port = listeningPorts(pid)[0]?.port;
-    if (port !== undefined) return port;
-    if (Date.now() > until) throw new Error(`process ${pid} opened no inspector within ${timeoutMs} ms`);
-    await sleep(20);
-  }
 }
 
 function holdLock(lock: CaptureLock | null): CaptureLock {

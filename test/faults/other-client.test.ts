@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fetchInspectorTargets } from '../../src/target/discover.js';
 import { listeningPorts } from '../../src/target/proc.js';
 import { expectAlive, waitForBlockedMainThread } from '../helpers/processes.js';
-import { expectUnharmed, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
+import { expectUnharmed, inspectorPortOf, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
 
 const clients = new Set<CDP.Client>();
 afterEach(async () => {
@@ -28,10 +28,10 @@ async function otherClient(url: string): Promise<{ client: CDP.Client; disconnec
   return { client, disconnected: () => gone };
 }
 
-/** The other client still works: it can evaluate. */
+/** The other client still works: it can evaluate (the bound only turns a hang into a failure). */
 async function expectWorking(client: CDP.Client): Promise<void> {
-  const answer = await Promise.race([client.send('Runtime.evaluate', { expression: '6 * 7' }), sleep(3000).then(() => null)]);
-  expect(answer?.result.value, 'the other client got no answer').toBe(42);
+  const answer = await Promise.race([client.send('Runtime.evaluate', { expression: '6 * 7' }), sleep(20_000).then(() => null)]);
+  expect(answer?.result.value, 'the other client got no answer within 20 s').toBe(42);
 }
 
 describe('another debugger client attached', () => {
@@ -66,23 +66,18 @@ describe('another debugger client attached', () => {
     await waitForBlockedMainThread(target.pid);
     expect(target.stdout.slice(from)).not.toContain('pong');
     await other.client.send('Debugger.resume');
-    await expectAlive(target, 2000);
+    await expectAlive(target);
   });
 
-  it('connected to the inspector asyncgraph opened: asyncgraph warns and leaves it open', async () => {
+  // A 200k-object snapshot: on a loaded machine the capture alone can take 15 s.
+  it('connected to the inspector asyncgraph opened: asyncgraph warns and leaves it open', { timeout: 120_000 }, async () => {
     const target = await spawnFaultTarget({ objects: 200_000 });
     const cli = startCli(['attach', String(target.pid), '--location-budget', '0']);
     // As soon as the inspector is there (asyncgraph's SIGUSR1), another client connects.
-    let port: number | undefined;
-    const until = Date.now() + 10_000;
-    while (port === undefined && Date.now() < until) {
-      port = listeningPorts(target.pid)[0]?.port;
-      if (port === undefined) await sleep(10);
-    }
-    expect(port, 'the inspector did not open').toBeDefined();
-    const [first] = await fetchInspectorTargets('127.0.0.1', port!, 2000);
+    const port = await inspectorPortOf(target.pid);
+    const [first] = await fetchInspectorTargets('127.0.0.1', port, 2000);
     const other = await otherClient(first.webSocketDebuggerUrl);
-    const result = await cli.finished();
+    const result = await cli.finished(90_000);
     expect(result.code, result.stderr).toBe(0);
     expect(withoutProgress(result.stderr)).toMatch(
       new RegExp(

@@ -5,11 +5,13 @@
 //  - non-loopback inspector addresses need --allow-remote, and are warned about;
 //  - the values of variables are never printed.
 
+import { createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { CLOSE_INSPECTOR_EXPRESSION } from '../../src/session/close-inspector.js';
 import { listeningPorts } from '../../src/target/proc.js';
-import { CLI, spawnProcess } from '../helpers/processes.js';
+import { CLI, REPO_ROOT, spawnProcess } from '../helpers/processes.js';
 import { RECORDED_SNAPSHOT, startFakeInspector, streamSnapshot, type FakeInspector } from './fake-inspector.js';
 import { expectNoInspector, expectUnharmed, oneLineFailure, spawnFaultTarget, startCli, withoutProgress } from './helpers.js';
 
@@ -75,13 +77,28 @@ describe('closing the inspector asyncgraph opened', () => {
 });
 
 describe('remote addresses', () => {
+  // Every outgoing socket the CLI opens, as seen from inside it (connection-log.cjs, preloaded).
+  const CONNECTION_LOG = { NODE_OPTIONS: `--require ${JSON.stringify(join(REPO_ROOT, 'test/faults/connection-log.cjs'))}` };
+  const outgoingSockets = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('connection-log: ')).length;
+
   it('--host that is not loopback: refused without --allow-remote, before any connection', async () => {
-    const result = await startCli(['attach', '--host', '203.0.113.7', '--port', '9229']).finished();
+    const result = await startCli(['attach', '--host', '203.0.113.7', '--port', '9229'], CONNECTION_LOG).finished();
+    expect(outgoingSockets(result.stderr), result.stderr).toBe(0);
     expect(result.code, result.stderr).toBe(2);
     const { message, hint } = oneLineFailure(result);
     expect(message).toBe('refusing to connect to the inspector at 203.0.113.7:9229: 203.0.113.7 is not a loopback address');
     expect(hint).toMatch(/--allow-remote/);
-    expect(result.ms).toBeLessThan(5000);
+
+    // The log sees a connection the CLI does make: a loopback port that accepts and hangs up.
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const loopback = await startCli(['attach', '--host', '127.0.0.1', '--port', String(port)], CONNECTION_LOG).finished();
+      expect(outgoingSockets(loopback.stderr), loopback.stderr).toBeGreaterThan(0);
+    } finally {
+      server.close();
+    }
   });
 
   it('--url that is not loopback: refused without --allow-remote', async () => {

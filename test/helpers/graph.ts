@@ -4,12 +4,48 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { AwaitGraphDocument, AwaitNode } from '../../src/schema.js';
-import { REPO_ROOT } from './processes.js';
+import { describeRun, expectAlive, REPO_ROOT, runCli, type Spawned } from './processes.js';
 import { displayName } from '../../src/document/order.js';
 import { CAPTURE_COST_PREFIX } from '../../src/render/capture-cost.js';
 
 export type { AwaitGraphDocument, AwaitNode };
+
+/**
+ * The default 1 s location budget covers the graph fixtures on an idle machine (the combinators
+ * one needs ~200 ms for its 11 lookups), but not on a loaded one: with several captures at once
+ * on 2 cores, lookups get 5x slower and the last frames fall back to their definition. The budget
+ * is not what the graph tests are about, so they give it room; inspector-flags.test.ts captures
+ * with the default budget.
+ */
+export const CAPTURE_FLAGS = ['--location-budget', '10000'];
+
+/**
+ * `attach --no-color` of a fixture target: it exits 0 with nothing on stderr and the header of
+ * this pid, Node major and (when given) counts; the target still answers afterwards. Returns the
+ * tree below the header, and the run described for assertion messages.
+ */
+export async function attachTree(target: Spawned, major: number, counts?: string): Promise<{ body: string; context: string }> {
+  const run = await runCli(['attach', String(target.pid), '--no-color', ...CAPTURE_FLAGS]);
+  const context = describeRun(run);
+  expect(run.code, context).toBe(0);
+  expect(run.stderr, context).toBe('');
+  const { header, body } = splitTree(run.stdout);
+  expect(header, context).toMatch(headerPattern(target.pid, major, counts));
+  await expectAlive(target);
+  return { body, context };
+}
+
+/** `attach --json` of a fixture target: it exits 0 and the target still answers afterwards. Returns the document. */
+export async function attachDocument(target: Spawned): Promise<{ doc: AwaitGraphDocument; context: string }> {
+  const run = await runCli(['attach', String(target.pid), '--json', ...CAPTURE_FLAGS]);
+  const context = describeRun(run);
+  expect(run.code, context).toBe(0);
+  const doc = parseDocument(run.stdout);
+  await expectAlive(target);
+  return { doc, context };
+}
 
 /** Splits `attach` output into its header line and the tree below it (and the capture cost line, if any). */
 export function splitTree(stdout: string): { header: string; body: string; cost?: string } {

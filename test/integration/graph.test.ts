@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  attachDocument,
+  attachTree,
+  CAPTURE_FLAGS,
   canonicalDocument,
   documentEdges,
-  headerPattern,
   label,
   parseDocument,
   sourceAt,
-  splitTree,
   subtreeFrom,
   treeEdges,
   treeText,
@@ -238,13 +239,6 @@ const CASES: GraphCase[] = [
   },
 ];
 
-// The default 1 s location budget covers these fixtures on an idle machine (the combinators one
-// needs ~200 ms for its 11 lookups), but not on a loaded one: with several captures at once on 2
-// cores, lookups get 5x slower and the last frames fall back to their definition. The budget is
-// not what these tests are about, so they give it room; inspector-flags.test.ts captures with the
-// default budget.
-const CAPTURE_FLAGS = ['--location-budget', '10000'];
-
 const SUSPENDABLE = new Set(['async-function', 'async-generator', 'module']);
 const INTERNAL_TREE_LINE = /^(?:│   |    )*(?:├── |└── ).+ {2}node:internal\/[\w/.-]+:\d+:\d+$/;
 
@@ -330,12 +324,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
       const target = fixtureForSuite(path, c.fixture);
 
       it.sequential('attach prints the expected tree', async () => {
-        const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS]);
-        const context = describeRun(run);
-        expect(run.code, context).toBe(0);
-        expect(run.stderr, context).toBe('');
-        const { header, body } = splitTree(run.stdout);
-        expect(header, context).toMatch(headerPattern(target().pid, major, c.counts));
+        const { body, context } = await attachTree(target(), major, c.counts);
         if (c.internalAbove) {
           const { above, subtree } = subtreeFrom(body, c.internalAbove);
           expect(above.length, `internal loader frames above the module\n${context}`).toBeGreaterThan(0);
@@ -346,15 +335,11 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
         }
         // The inspector SIGUSR1 opened is on a random port, never the default one.
         expect(target().stderr, context).toMatch(/Debugger listening on ws:\/\/127\.0\.0\.1:(?!9229\/)\d+\//);
-        await expectAlive(target());
       });
 
       it.sequential('attach --json has the same graph', async () => {
-        const run = await runCli(['attach', String(target().pid), '--json', ...CAPTURE_FLAGS]);
-        const context = describeRun(run);
-        expect(run.code, context).toBe(0);
-        checkDocument(c, parseDocument(run.stdout), target(), major, context);
-        await expectAlive(target());
+        const { doc, context } = await attachDocument(target());
+        checkDocument(c, doc, target(), major, context);
       });
     });
   }

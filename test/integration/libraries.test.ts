@@ -7,10 +7,9 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseDocument, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
+import { CAPTURE_FLAGS, parseDocument, splitTree, treeText, type AwaitGraphDocument } from '../helpers/graph.js';
 import { describeRun, expectAlive, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
 
-const CAPTURE_FLAGS = ['--location-budget', '10000'];
 const nodeTargets = inject('nodeTargets');
 
 /**

@@ -6,11 +6,10 @@
 //    leaked (its per-request .catch is an observer, not a root), an undici fetch to an upstream
 //    that never answers, an events.once approval per order id.
 import { describe, expect, inject, it } from 'vitest';
-import { parseDocument, splitTree, treeText } from '../helpers/graph.js';
+import { CAPTURE_FLAGS, parseDocument, splitTree, treeText } from '../helpers/graph.js';
 import { describeRun, expectAlive, fixtureForSuite, runCli } from '../helpers/processes.js';
 
 const nodeTargets = inject('nodeTargets');
-const CAPTURE_FLAGS = ['--location-budget', '10000'];
 
 /** Times left and locations' `(inferred)` marks vary with the budget; the rest is exact. */
 function normalize(text: string): string {

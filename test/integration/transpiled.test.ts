@@ -5,8 +5,8 @@
 // in `attach --json` with each transpiled function's helper and each forwarding step marked.
 
 import { describe, expect, inject, it } from 'vitest';
-import { canonicalDocument, headerPattern, parseDocument, sourceAt, splitTree, treeText } from '../helpers/graph.js';
-import { describeRun, expectAlive, fixtureForSuite, runCli } from '../helpers/processes.js';
+import { attachDocument, attachTree, canonicalDocument, sourceAt, treeText } from '../helpers/graph.js';
+import { fixtureForSuite } from '../helpers/processes.js';
 
 interface TranspiledCase {
   fixture: string;
@@ -140,8 +140,6 @@ const CASES: TranspiledCase[] = [
   },
 ];
 
-// Room for every lookup on a loaded machine (see graph.test.ts).
-const CAPTURE_FLAGS = ['--location-budget', '10000'];
 const nodeTargets = inject('nodeTargets');
 
 function normalize(text: string): string {
@@ -154,21 +152,12 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
       const target = fixtureForSuite(path, c.fixture);
 
       it.sequential('attach prints the tree of the functions as written', async () => {
-        const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS]);
-        const context = describeRun(run);
-        expect(run.code, context).toBe(0);
-        expect(run.stderr, context).toBe('');
-        const { header, body } = splitTree(run.stdout);
-        expect(header, context).toMatch(headerPattern(target().pid, major, c.counts));
+        const { body, context } = await attachTree(target(), major, c.counts);
         expect(normalize(body), context).toBe(treeText(c.tree));
-        await expectAlive(target());
       });
 
       it.sequential('attach --json marks them and has the same graph', async () => {
-        const run = await runCli(['attach', String(target().pid), '--json', ...CAPTURE_FLAGS]);
-        const context = describeRun(run);
-        expect(run.code, context).toBe(0);
-        const doc = parseDocument(run.stdout);
+        const { doc, context } = await attachDocument(target());
         expect(canonicalDocument(doc), context).toBe([...c.json].sort().join('\n'));
         expect(doc.cycles, context).toEqual([]);
         for (const node of doc.nodes) {
@@ -193,7 +182,6 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
             expect(sourceAt(c.generated!, generated.line, generated.column), `${node.name}\n${context}`).toMatch(/^yield /);
           }
         }
-        await expectAlive(target());
       });
     });
   }

@@ -12,11 +12,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseDocument, splitTree, treeText } from '../helpers/graph.js';
+import { CAPTURE_FLAGS, parseDocument, splitTree, treeText } from '../helpers/graph.js';
 import { describeRun, expectAlive, fixtureForSuite, kill, runCli, spawnFixture, type FixtureTarget } from '../helpers/processes.js';
 import { leafVerdicts } from '../helpers/documents.js';
 
-const CAPTURE_FLAGS = ['--location-budget', '10000'];
 const HOUR = 3_600_000;
 const nodeTargets = inject('nodeTargets');
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AwaitGraphDocument, AwaitNode } from '../../src/schema.js';
+import { shortCommand } from '../../src/target/command-line.js';
 import {
   codeOrigin,
   isTestFile,
   renderTreeReport,
   reportBanner,
-  shortCommand,
   stuckLeaves,
   testFilesOf,
   workerTitle,
