@@ -6,7 +6,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Installs (or finds cached) Node 22/24 targets and hands them to the tests (inject('nodeTargets')).
     globalSetup: ['test/setup/node-versions.ts'],
-    testTimeout: 30_000,
+    // Only a hang detector: a test waits on events, and a loaded machine (CI beside other jobs)
+    // may take several times as long as a quiet one.
+    testTimeout: 120_000,
     // The globalSetup may download a Node.js binary or two.
     hookTimeout: 120_000,
     fileParallelism: true,

@@ -143,7 +143,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
     async reached(step: string, timeoutMs = 20_000) {
       await cli.waitForLine(`asyncgraph: progress: ${step}`, { stream: 'stderr', timeoutMs });
     },
-    async finished(timeoutMs = 15_000) {
+    async finished(timeoutMs = 60_000) {
       const timer = sleep(timeoutMs).then(() => 'timeout' as const);
       const result = await Promise.race([exit, timer]);
       if (result === 'timeout') {

@@ -98,9 +98,9 @@ describe.skipIf(skipReason !== undefined)('a target in a memory cgroup', () => {
   async function expectStillBeating(running: FixtureTarget, context: string): Promise<void> {
     const from = running.stdout.length;
     running.child.stdin!.write('beat\n');
-    await running.waitForLine(/^beat \d+$/, { from, timeoutMs: 10_000 });
+    await running.waitForLine(/^beat \d+$/, { from });
     const next = running.stdout.length;
-    await running.waitForLine(/^beat \d+$/, { from: next, timeoutMs: 10_000 });
+    await running.waitForLine(/^beat \d+$/, { from: next });
     expect(running.child.exitCode, context).toBeNull();
     expect(running.child.signalCode, context).toBeNull();
   }
@@ -170,7 +170,7 @@ describe.skipIf(skipReason !== undefined)('a target in a memory cgroup', () => {
     expect(child?.error, context).toMatch(new RegExp(`^not enough memory for a heap snapshot of process ${childPid}: .* its memory cgroup /${cgroup.name} has \\d+ MB left`));
     // Both keep beating (the child's heartbeat comes through its parent).
     const from = parent.stdout.length;
-    await parent.waitForLine(/^child: beat \d+$/, { from, timeoutMs: 10_000 });
+    await parent.waitForLine(/^child: beat \d+$/, { from });
     await expectStillBeating(parent, context);
     await expectNoInspector(childPid);
   });

@@ -105,7 +105,7 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
     get stderr() {
       return err;
     },
-    waitForLine(match, { timeoutMs = 10_000, from = 0, stream = 'stdout' } = {}) {
+    waitForLine(match, { timeoutMs = 30_000, from = 0, stream = 'stdout' } = {}) {
       const test = (line: string) => (typeof match === 'string' ? line === match : match.test(line));
       const find = () => {
         const text = (stream === 'stdout' ? out : err).slice(from);
@@ -171,7 +171,7 @@ export async function spawnFixture(
   options: SpawnOptions & { nodeArgs?: string[]; readyTimeoutMs?: number } = {},
 ): Promise<FixtureTarget> {
   const spawned = spawnProcess(nodePath, [...(options.nodeArgs ?? []), join(FIXTURES_DIR, fixture)], options);
-  await spawned.waitForLine('ready', { timeoutMs: options.readyTimeoutMs ?? 10_000 });
+  await spawned.waitForLine('ready', { timeoutMs: options.readyTimeoutMs ?? 30_000 });
   return Object.assign(spawned, { fixture, nodePath });
 }
 
@@ -290,7 +290,7 @@ export function runCommand(
   commandArgs: string[],
   options: { timeoutMs?: number; env?: Record<string, string | undefined>; cwd?: string; shownArgs?: string[] } = {},
 ): Promise<CliResult> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const args = options.shownArgs ?? [command, ...commandArgs];
   const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? REPO_ROOT,

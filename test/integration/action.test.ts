@@ -19,7 +19,7 @@ function summaryFile(name: string): string {
 }
 
 describe('the GitHub Action entry script', () => {
-  it('a hanging command, the job cancelled: the report in the job summary, an annotation, exit 124', { timeout: 60_000 }, async () => {
+  it('a hanging command, the job cancelled: the report in the job summary, an annotation, exit 124', async () => {
     const summary = summaryFile('hang.md');
     const jsonOut = join(scratch, 'hang.json');
     const step = spawnProcess('bash', [ENTRY], {

@@ -55,7 +55,7 @@ async function waitUntilPaused(target: FixtureTarget, tool: Spawned, timeoutMs =
 async function timerRuns(target: FixtureTarget): Promise<number> {
   const from = target.stdout.length;
   target.child.stdin!.write('timers\n');
-  const line = await target.waitForLine(/^timers \d+$/, { from, timeoutMs: 10_000 });
+  const line = await target.waitForLine(/^timers \d+$/, { from });
   return Number(line.slice('timers '.length));
 }
 
@@ -232,7 +232,7 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
     const idleRun = await attachJson(idle.pid, ['--samples', '3', '--sample-interval', '10', '--location-budget', '0']);
     expect(idleRun.doc.execution!.samples!.map((sample) => sample.state), idleRun.context).toEqual(['idle', 'idle', 'idle']);
     await expectAlive(idle);
-  }, 60_000);
+  });
 
   it('never left paused: SIGKILL of the tool while the target is paused', async () => {
     const target = await busyFixture(path, 'busy-nested.js');
@@ -277,8 +277,8 @@ describe.each(nodeTargets)('node $major', ({ major, path }) => {
       env: { NO_COLOR: '1' },
       perTest: true,
     });
-    await target.waitForLine('Debugger attached.', { stream: 'stderr', timeoutMs: 10_000 });
-    await cli.waitForLine('asyncgraph: progress: checking whether it runs JavaScript', { stream: 'stderr', timeoutMs: 10_000 });
+    await target.waitForLine('Debugger attached.', { stream: 'stderr' });
+    await cli.waitForLine('asyncgraph: progress: checking whether it runs JavaScript', { stream: 'stderr' });
     // The target's timer keeps running while the tool waits for its pause round.
     await expectTimerRuns(target);
     expect(cli.child.exitCode, cli.stderr).toBeNull();

@@ -42,7 +42,7 @@ describe.skipIf(missing !== undefined)(`a target in another network namespace${m
       '--inspect-port=0',
       join(FIXTURES_DIR, 'nested.js'),
     ]);
-    await target.waitForLine('ready', { timeoutMs: 10_000 });
+    await target.waitForLine('ready');
   });
   afterAll(async () => {
     if (target) await kill(target.child);

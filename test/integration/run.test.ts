@@ -146,13 +146,13 @@ const RUN_TIMEOUT = ['--timeout', '5s', '--kill-after', '1s', '--location-budget
 // ------------------------------------------------------------------------------------------------
 
 describe.concurrent.each(nodeTargets)('run: node --test on node $major', ({ major, path }) => {
-  it('reports the stuck await in the test file\'s process, stops the whole tree, exits 124', { timeout: 60_000 }, async (t) => {
+  it('reports the stuck await in the test file\'s process, stops the whole tree, exits 124', async (t) => {
     const marker = newMarker(t);
     const summary = join(scratch, `summary-${major}.md`);
     const jsonOut = join(scratch, `report-${major}.json`);
     const stubborn = `stubborn-${marker}`;
     const result = await runCli(['run', ...RUN_TIMEOUT, '--json-out', jsonOut, '--', path, '--test', ...NODE_TEST_FILES], {
-      timeoutMs: 45_000,
+      timeoutMs: 90_000,
       env: {
         ASYNCGRAPH_TEST_MARKER: marker,
         CI_PROJECT_STUBBORN_MARKER: stubborn,
@@ -208,10 +208,10 @@ describe.concurrent.each(nodeTargets)('run: node --test on node $major', ({ majo
 });
 
 describe('run: vitest', () => {
-  it('forks pool: names the fork running the test file, exits 124, leaves nothing', { timeout: 60_000 }, async (t) => {
+  it('forks pool: names the fork running the test file, exits 124, leaves nothing', async (t) => {
     const marker = newMarker(t);
     const result = await runCli(['run', ...RUN_TIMEOUT, '--', VITEST, 'run', '--config', `${PROJECT}/vitest.forks.config.js`], {
-      timeoutMs: 45_000,
+      timeoutMs: 90_000,
       env: { ASYNCGRAPH_TEST_MARKER: marker },
     });
     const context = describeRun(result);
@@ -223,12 +223,13 @@ describe('run: vitest', () => {
     // A forked worker (not vitest's main process) runs it; its lines are the original ones (source maps).
     const own = section(result.stderr, `process ${where![1]}, `);
     expect(own, context).toMatch(/^── process \d+, parent \d+: node … .*vitest\/dist\/workers\/forks\.js\n/);
-    expect(own, context).toContain(`(anonymous)  ${PROJECT}/vitest/hanging.test.js:6:18\n`);
+    // Exact, or inferred at the same await when a loaded machine spends the lookups' budget first.
+    expect(own, context).toMatch(new RegExp(`\\(anonymous\\)  ${PROJECT}/vitest/hanging\\.test\\.js:6:18( \\(inferred\\))?\\n`));
     expect(own, context).toMatch(new RegExp(`└── waitForJob  ${STUCK}\\n`));
     expectNothingSurvives(result, marker);
   });
 
-  it('threads pool: names the worker thread running the test file, exits 124, leaves nothing', { timeout: 60_000 }, async (t) => {
+  it('threads pool: names the worker thread running the test file, exits 124, leaves nothing', async (t) => {
     const marker = newMarker(t);
     // With 127.0.0.1:9229 taken (by us, or already by someone else), nothing may need it.
     const blocker = createServer();
@@ -237,7 +238,7 @@ describe('run: vitest', () => {
     });
     t.onTestFinished(() => new Promise<void>((resolve) => (blocker.listening ? blocker.close(() => resolve()) : resolve())));
     const result = await runCli(['run', ...RUN_TIMEOUT, '--', VITEST, 'run', '--config', `${PROJECT}/vitest.threads.config.js`], {
-      timeoutMs: 45_000,
+      timeoutMs: 90_000,
       env: { ASYNCGRAPH_TEST_MARKER: marker },
     });
     const context = describeRun(result);
@@ -258,7 +259,7 @@ describe('run: vitest', () => {
 });
 
 describe('run: a command that finishes in time', () => {
-  it('passes exit code 3 through, printing nothing of its own', { timeout: 30_000 }, async (t) => {
+  it('passes exit code 3 through, printing nothing of its own', async (t) => {
     const marker = newMarker(t);
     const result = await runCli(['run', '--timeout', '20s', '--', process.execPath, '-e', 'console.log("hello"); process.exit(3)'], {
       env: { ASYNCGRAPH_TEST_MARKER: marker },
@@ -268,7 +269,7 @@ describe('run: a command that finishes in time', () => {
     expect(result.stderr).toBe('');
   });
 
-  it('passes exit code 0 of a passing node --test run through, output untouched', { timeout: 30_000 }, async (t) => {
+  it('passes exit code 0 of a passing node --test run through, output untouched', async (t) => {
     const marker = newMarker(t);
     const result = await runCli(['run', '--timeout', '20s', '--', process.execPath, '--test', NODE_TEST_FILES[0]], {
       env: { ASYNCGRAPH_TEST_MARKER: marker },
@@ -279,7 +280,7 @@ describe('run: a command that finishes in time', () => {
     expectNothingSurvives(result, marker);
   });
 
-  it('exits 128+N when the command is killed by signal N', { timeout: 30_000 }, async () => {
+  it('exits 128+N when the command is killed by signal N', async () => {
     const result = await runCli(['run', '--', process.execPath, '-e', 'process.kill(process.pid, "SIGKILL")']);
     expect(result.code, describeRun(result)).toBe(137);
     expect(result.stderr).toBe('');
@@ -287,7 +288,7 @@ describe('run: a command that finishes in time', () => {
 });
 
 describe('run: stopped by a signal', () => {
-  it('SIGTERM (a cancelled CI job) reports, stops the tree and exits 124', { timeout: 60_000 }, async (t) => {
+  it('SIGTERM (a cancelled CI job) reports, stops the tree and exits 124', async (t) => {
     const marker = newMarker(t);
     const ready = join(scratch, `ready-${marker}`);
     const asyncgraph = spawnProcess(process.execPath, [CLI, 'run', '--kill-after', '1s', '--', process.execPath, '--test', NODE_TEST_FILES[1]], {
@@ -326,7 +327,7 @@ describe('run: expected failures', () => {
 });
 
 describe('attach --children', () => {
-  it('captures a running vitest tree (forks pool): every Node process, the stuck await in the fork', { timeout: 60_000 }, async (t) => {
+  it('captures a running vitest tree (forks pool): every Node process, the stuck await in the fork', async (t) => {
     const marker = newMarker(t);
     const ready = join(scratch, `ready-${marker}`);
     // Started without asyncgraph: --inspect-port=0 so that SIGUSR1 does not need port 9229.
@@ -338,7 +339,7 @@ describe('attach --children', () => {
       const pids = readyPids(ready);
       return pids.length > 0 && pids;
     });
-    const result = await runCli(['attach', String(vitest.pid), '--children'], { timeoutMs: 45_000 });
+    const result = await runCli(['attach', String(vitest.pid), '--children'], { timeoutMs: 90_000 });
     const context = describeRun(result);
     expect(result.code, context).toBe(0);
     expect(result.stdout.split('\n')[0], context).toMatch(new RegExp(`^process tree of pid ${vitest.pid} — [2-9] Node processes$`));
