@@ -2,7 +2,7 @@ import type { AwaitGraphTrace, FoundNode } from '../awaits/await-graph.js';
 import type { HeapGraph } from '../snapshot/heap-graph.js';
 import type { HeapReader } from '../snapshot/heap-reader.js';
 import type { SettleVerdict } from './found-wakers.js';
-import { awaitVariables, neverSettlingVariables, SETTLED_BY_PRODUCER, SETTLED_BY_SOURCES, WAITS_FOR_ALL } from './never-settles.js';
+import { awaitVariables, NEVER, neverSettlingVariables, SETTLED_BY_PRODUCER, SETTLED_BY_SOURCES, WAITS_FOR_ALL } from './never-settles.js';
 import type { PromiseHolders, PromiseHolderIndex } from './promise-holders.js';
 
 // Which nodes of the await graph can provably never settle: the greatest fixpoint of
@@ -13,8 +13,6 @@ import type { PromiseHolders, PromiseHolderIndex } from './promise-holders.js';
 const VERDICTS: readonly SettleVerdict[] = ['can-settle', 'never', 'unknown'];
 /** leafVerdicts' code for a node whose verdict is not recorded; else 1 + the index in VERDICTS. */
 const NO_VERDICT = 0;
-/** neverSettlingVariables' mark of a variable that can never settle. */
-const NEVER = 1;
 
 export class GraphNeverSettles {
   private readonly heap: HeapGraph;
