@@ -1,6 +1,6 @@
 // Which variables of the await graph can never settle: the graph's nodes and the promises between
 // them as variables with dependency lists, and a greatest fixpoint over those lists. Pure: the
-// caller (src/wakeups/wakers.ts) answers `possible` from the heap.
+// caller (src/wakeups/graph-never-settles.ts) answers `possible` from the heap.
 
 import type { AwaitGraphTrace, FoundNode } from '../awaits/await-graph.js';
 import { groupBy, IntList } from '../snapshot/csr.js';

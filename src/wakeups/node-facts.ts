@@ -82,6 +82,7 @@ export class HeapNodeFacts {
     return resource;
   }
 
+  /** An AbortSignal, by its prototype or its class name. */
   isAbortSignal(node: number): boolean {
     return this.reader.protoName(node) === 'AbortSignal' || this.reader.className(node) === 'AbortSignal';
   }

@@ -5,10 +5,10 @@ import type { HeapNodeFacts } from './node-facts.js';
 import type { StepsUp } from './search-tree.js';
 
 // Whether a function that shares a scope with what the holder search came up through can reach
-// it: V8 gives every closure of a scope the whole context (its `context` edge), whether or not
-// its code names the variable. With the closures' sources (src/wakeups/closure-names.ts), a
-// closure that never names the variable, nor calls a function of the scope that does, is not
-// one of its holders.
+// it: every closure of a scope holds the scope's whole context, whether or not its code names the
+// variable (closure-names.ts cites V8's scopes.cc). With the closures' sources, a closure that
+// never names the variable, nor calls a function of the scope that does, is not one of its
+// holders.
 
 /** Steps through outer scopes (`previous`), at most. */
 const MAX_SCOPE_CHAIN = 32;
