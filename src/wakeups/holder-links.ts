@@ -8,7 +8,7 @@
 // Pure.
 
 import type { FoundNode } from '../awaits/await-graph.js';
-import type { FoundSettlement } from './wakers.js';
+import type { FoundSettlement } from './found-wakers.js';
 
 /**
  * The nodes with each leaf's holder frames' root linked under it (its `awaitedBy` gets the leaf,

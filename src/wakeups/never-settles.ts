@@ -1,15 +1,20 @@
 // Which variables of the await graph can never settle: the graph's nodes and the promises between
 // them as variables with dependency lists, and a greatest fixpoint over those lists. Pure: the
-// caller (src/wakeups/wakers.ts) answers `possible` from the heap.
+// caller (src/wakeups/graph-never-settles.ts) answers `possible` from the heap.
 
 import type { AwaitGraphTrace, FoundNode } from '../awaits/await-graph.js';
 import { groupBy, IntList } from '../snapshot/csr.js';
+import { KNOWN_NO, KNOWN_YES, NOT_KNOWN } from './known-flags.js';
 
 /** How a variable with dependencies settles. */
 export const WAITS_FOR_ALL = 0;
 /** Promise.allSettled's "any": it settles once one dependency can. */
 export const WAITS_FOR_ANY = 1;
 export type Waiting = typeof WAITS_FOR_ALL | typeof WAITS_FOR_ANY;
+
+/** neverSettlingVariables' marks: a variable that can never settle, and one that may. */
+export const NEVER = 1;
+export const MAY_SETTLE = 0;
 
 /** Dependencies in CSR form: variable v depends on list[start[v]] … list[start[v + 1] - 1]. */
 export interface DependencyLists {
@@ -22,8 +27,8 @@ export interface DependencyLists {
  * A variable stays "never" while its dependencies say so (all of them stay for WAITS_FOR_ALL,
  * at least one for WAITS_FOR_ANY; a variable without dependencies asks `possible` alone) and
  * `possible(v)` holds: nothing outside the graph settles it. `possible` is asked only when the
- * dependencies alone say "never" (it reads the heap), at most once per variable. Returns 1 per
- * variable that can never settle, 0 otherwise.
+ * dependencies alone say "never" (it reads the heap), at most once per variable. Returns, per
+ * variable, NEVER or MAY_SETTLE.
  */
 export function neverSettlingVariables(
   dependencies: DependencyLists,
@@ -37,14 +42,14 @@ export function neverSettlingVariables(
   for (let v = 0; v < count; v++) dependentOf.fill(v, start[v], start[v + 1]);
   const { start: dependentStart, list: dependents } = groupBy(list, dependentOf, depCount, count);
 
-  const possibleFlag = new Uint8Array(count); // 0 not asked yet, 1 no, 2 yes
+  const possibleFlag = new Uint8Array(count); // NOT_KNOWN, KNOWN_NO or KNOWN_YES
   const isPossible = (v: number): boolean => {
-    if (possibleFlag[v] === 0) possibleFlag[v] = possible(v) ? 2 : 1;
-    return possibleFlag[v] === 2;
+    if (possibleFlag[v] === NOT_KNOWN) possibleFlag[v] = possible(v) ? KNOWN_YES : KNOWN_NO;
+    return possibleFlag[v] === KNOWN_YES;
   };
 
   // Everything starts as "never" and is cleared by evidence.
-  const never = new Uint8Array(count).fill(1);
+  const never = new Uint8Array(count).fill(NEVER);
   const work = new Int32Array(count + depCount); // each variable once, plus one push per dependency at most
   let top = 0;
   // Variables without dependencies on top: clearing those first clears what waits on them before
@@ -53,7 +58,7 @@ export function neverSettlingVariables(
   for (let v = 0; v < count; v++) if (start[v] === start[v + 1]) work[top++] = v;
   while (top > 0) {
     const v = work[--top];
-    if (never[v] === 0) continue;
+    if (never[v] === MAY_SETTLE) continue;
     const from = start[v];
     const end = start[v + 1];
     let stays: boolean;
@@ -63,7 +68,7 @@ export function neverSettlingVariables(
       const any = waiting(v) === WAITS_FOR_ANY;
       stays = !any;
       for (let j = from; j < end; j++) {
-        if ((never[list[j]] === 1) === any) {
+        if ((never[list[j]] === NEVER) === any) {
           stays = any;
           break;
         }
@@ -71,10 +76,10 @@ export function neverSettlingVariables(
       stays = stays && isPossible(v);
     }
     if (stays) continue;
-    never[v] = 0;
+    never[v] = MAY_SETTLE;
     for (let j = dependentStart[v], jEnd = dependentStart[v + 1]; j < jEnd; j++) {
       const dependent = dependents[j];
-      if (never[dependent] === 1) work[top++] = dependent;
+      if (never[dependent] === NEVER) work[top++] = dependent;
     }
   }
   return never;

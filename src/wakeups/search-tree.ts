@@ -1,5 +1,6 @@
-// Where a breadth-first search up the heap's retainers reached each node from (wakers.ts: a leaf's
-// search for who holds its resolving functions, and the search for an emitter's holder).
+// Where a breadth-first search up the heap's retainers reached each node from: a leaf's search for
+// who holds its resolving functions (holder-search.ts), and the search for an emitter's holder
+// (holder-names.ts).
 
 /** One step of a retainer search: `node` holds `child` through `edge`. */
 export interface Step {

@@ -1,0 +1,222 @@
+import type { HeapGraph } from '../snapshot/heap-graph.js';
+import type { HeapReader } from '../snapshot/heap-reader.js';
+import type { FoundWaker } from './found-wakers.js';
+import type { RetainerFilter } from './followed-retainers.js';
+import { HIT_RANK, RANK_RESOURCE, RANK_SCOPE, RANK_VARIABLE, type Hit, type HitClassifier } from './hit-kinds.js';
+import type { HitWakers, Visited } from './hit-wakers.js';
+import { MAX_SEARCH_DEPTH, pathDown, type PathStep } from './holder-path.js';
+import type { HeapNodeFacts } from './node-facts.js';
+import type { ScopeReach } from './scope-reach.js';
+import { SearchTree, type StepsUp } from './search-tree.js';
+import { aliasKey, compareFound, dedupe, wakerKey, withoutAliases, type WeighedHit } from './waker-order.js';
+
+// Who holds a leaf's resolving functions: a breadth-first search up the heap's retainers from
+// them, for resources, emitters and variables (src/wakeups/hit-kinds.ts), within a node limit per
+// leaf and a budget for all leaves together; then the few wakers it reports, in a fixed order.
+
+export interface SearchLimits {
+  /** Heap nodes visited per leaf. */
+  searchLimit: number;
+  /** Wakers reported per leaf. */
+  maxWakers: number;
+  /** Heap nodes visited by all leaves' searches together; then the rest get no wakers named. */
+  totalSearchLimit: number;
+}
+
+/** A leaf's wakers, and the heap ids of suspended functions holding its resolvers nearest. */
+export interface LeafWakers {
+  wakers: FoundWaker[];
+  frames: number[];
+}
+
+/** A hit weighed for the report: its waker and the path it holds the resolver by. */
+interface WeighedPath extends WeighedHit {
+  steps: PathStep[];
+  alias: string;
+}
+
+export class HolderSearch {
+  private readonly heap: HeapGraph;
+  private readonly searchLimit: number;
+  private readonly maxWakers: number;
+  private totalBudget: number;
+  private visitedTotal = 0;
+  /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
+  private readonly searchTree: SearchTree;
+  /**
+   * The current search's wakers of resource and emitter hits that do not depend on what else it
+   * sees (see answered), by hit node: worked out once, whether answered or the end of the search
+   * asks first (a fetch's leaf meets hundreds of other requests' emitters at one distance).
+   */
+  private readonly settledWakers = new Map<number, FoundWaker | null>();
+
+  constructor(
+    reader: HeapReader,
+    private readonly facts: HeapNodeFacts,
+    private readonly filter: RetainerFilter,
+    private readonly classifier: HitClassifier,
+    private readonly scopeReach: ScopeReach,
+    private readonly hitWakers: HitWakers,
+    limits: SearchLimits,
+  ) {
+    this.heap = reader.heap;
+    this.searchLimit = limits.searchLimit;
+    this.maxWakers = limits.maxWakers;
+    this.totalBudget = limits.totalSearchLimit;
+    this.searchTree = new SearchTree(this.searchLimit);
+  }
+
+  /** Who holds the resolving functions: a search up the retainers for resources and variables. */
+  wakersOf(resolvers: number[]): LeafWakers {
+    if (this.totalBudget <= 0) {
+      return { wakers: [{ kind: 'holder', description: 'held by something not traced (the search budget went to other leaves)' }], frames: [] };
+    }
+    const before = this.visitedTotal;
+    try {
+      return this.searchWakers(resolvers);
+    } finally {
+      this.totalBudget -= this.visitedTotal - before;
+    }
+  }
+
+  /**
+   * The search itself, level by level (every holder met, with its kind and distance; `parent`
+   * records how each node was reached), then the wakers it reports. Deep enough for a linked list
+   * of a few hundred waiters (generic-pool's queue): the node limit, not the depth, bounds the
+   * work. The loop stays in this function: with it split out, Node 20 deoptimized and recompiled
+   * the search's pieces three times as often, and the first analysis of a 30k-leaf snapshot took
+   * 10-25% more CPU time (scripts/bench-target.js, 30000 chains).
+   */
+  private searchWakers(resolvers: number[]): LeafWakers {
+    const parent = this.searchTree;
+    parent.clear();
+    this.settledWakers.clear();
+    const hits: Hit[] = [];
+    const starts = new Set(resolvers);
+    let frontier = [...resolvers];
+    let visited = frontier.length;
+    let resourceHits = 0;
+    let resourceHitsChecked = 0;
+    for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
+      if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
+        resourceHitsChecked = resourceHits;
+        if (this.answered(hits, parent)) break;
+      }
+      const next: number[] = [];
+      for (const child of frontier) {
+        this.heap.forEachRetainer(child, (from, edge) => {
+          if (parent.has(from) || starts.has(from) || !this.filter.follows(from, edge)) return;
+          if (!this.scopeReach.reachesThroughScope(from, edge, child, parent)) return;
+          parent.set(from, edge, child);
+          visited++;
+          this.visitedTotal++;
+          const kind = this.classifier.hitKind(from, edge);
+          if (kind) {
+            hits.push({ kind, node: from, distance });
+            if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
+          } else {
+            // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
+            // names the holder too, while the search goes on to what can reach that scope.
+            if (this.classifier.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
+            next.push(from);
+          }
+          return visited >= this.searchLimit;
+        });
+        if (visited >= this.searchLimit) break;
+      }
+      frontier = next;
+    }
+    // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
+    hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
+    const frames = this.holderFrames(hits);
+    const seen = (node: number) => parent.has(node) || starts.has(node);
+    const wakers = this.reportedWakers(bestHits(hits), parent, seen);
+    if (wakers.length === 0) return { wakers: [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }], frames };
+    return { wakers, frames };
+  }
+
+  /**
+   * Heap ids of suspended functions holding the resolver in their locals, nearer than any variable
+   * holding it (undici's mainFetch at 6 steps; its global dispatcher reaches the same resolver at
+   * 21); none when a variable is as near. `hits` are sorted (frames by distance).
+   */
+  private holderFrames(hits: Hit[]): number[] {
+    const frameHits = hits.filter((hit) => hit.kind === 'frame');
+    const nearestFrame = frameHits.length > 0 ? frameHits[0].distance : Infinity;
+    return hits.some((hit) => (hit.kind === 'variable' || hit.kind === 'global') && hit.distance <= nearestFrame)
+      ? []
+      : [...new Set(frameHits.map((hit) => this.heap.idOf(hit.node)))];
+  }
+
+  /** The first maxWakers wakers of the hits, in compareFound's order, aliases and repeats left out, with their definitions. */
+  private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {
+    const found = best
+      .map((hit) => {
+        const steps = pathDown(hit.node, parent);
+        const settled = this.settledWakers.get(hit.node);
+        return { hit, steps, waker: settled !== undefined ? settled : this.hitWakers.hitWaker(hit, steps, seen), alias: aliasKey(this.heap, hit, steps) };
+      })
+      .filter((entry): entry is WeighedPath => entry.waker !== null);
+    // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
+    found.sort(compareFound);
+    // Two variables holding the same object (`held` in a module and `globalThis.held`) are one holder.
+    const unique = dedupe(withoutAliases(found).map(({ waker }) => waker));
+    // At most maxWakers lookups in `found`: cheaper than a map of every weighed hit, per leaf.
+    return unique.slice(0, this.maxWakers).map((waker) => {
+      const { hit, steps } = found.find((entry) => entry.waker === waker)!;
+      return this.hitWakers.withPathDefinitions(hit.kind, waker, steps);
+    });
+  }
+
+  /**
+   * Whether the hits found so far already decide the search's answer, so it can stop before the
+   * next level (a fetch's leaf reaches its socket and client in a few steps, then would walk
+   * thousands of undici's nodes to its node limit, for every leaf). So when the first maxWakers
+   * wakers, in searchWakers' order and after dedupe, are resources or emitters (rank 0) that are
+   * not AbortSignals and not 'error' listeners, and whose text does not depend on what else the
+   * search sees (an emitter's event read from the path, not from the visited listeners): a hit
+   * of a later level is farther, so it sorts after all of them, and dedupe replaces only an
+   * 'error' listener. Same answer as the whole search, less of the node budget spent.
+   */
+  private answered(hits: Hit[], parent: StepsUp): boolean {
+    const found: WeighedHit[] = [];
+    for (const hit of hits) {
+      if (HIT_RANK[hit.kind] !== RANK_RESOURCE) continue;
+      if (hit.kind === 'event-target') {
+        // An AbortSignal sorts after every other resource (compareFound), so it cannot be among
+        // the first wakers decided below (a fetch's leaf meets its request's signal first). Any
+        // other EventTarget's event is read from what the whole search visits: undecided.
+        if (this.facts.isAbortSignal(hit.node)) continue;
+        return false;
+      }
+      let waker = this.settledWakers.get(hit.node);
+      if (waker === undefined) {
+        const steps = pathDown(hit.node, parent);
+        if (hit.kind === 'emitter' && this.hitWakers.listenerEvent(steps) === undefined) return false;
+        waker = this.hitWakers.hitWaker(hit, steps, () => false);
+        this.settledWakers.set(hit.node, waker);
+      }
+      if (waker) found.push({ hit, waker });
+    }
+    found.sort(compareFound);
+    const keys = new Set<string>();
+    for (const { waker } of found) {
+      // An AbortSignal sorts after every other resource, a later one too: it cannot be among them.
+      if (waker.kind === 'abort-signal') continue;
+      if (waker.event?.name === 'error') return false;
+      keys.add(wakerKey(waker));
+      if (keys.size === this.maxWakers) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The hits worth a waker (`hits` sorted by rank): resources and variables, or a function's scope
+ * variables when nothing better; every hit when there is nothing else.
+ */
+function bestHits(hits: Hit[]): Hit[] {
+  if (hits.length === 0) return hits;
+  const tier = Math.max(RANK_VARIABLE, HIT_RANK[hits[0].kind]);
+  return tier <= RANK_SCOPE ? hits.filter((hit) => HIT_RANK[hit.kind] <= tier) : hits;
+}
