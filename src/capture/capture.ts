@@ -166,7 +166,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       ? readTakenSnapshot(taken, write, () => parseError !== undefined)
       : session.send(
           'HeapProfiler.takeHeapSnapshot',
-          // Numbers (timers' delays, pids) are read by src/wakeups/wakers.ts; they add ~1% to the snapshot.
+          // Numbers (timers' delays, pids) are read by src/wakeups/resources.ts and keep-alive.ts; they add ~1% to the snapshot.
           { reportProgress: false, captureNumericValue: true },
           options.snapshotTimeoutMs,
         );

@@ -25,7 +25,7 @@ export function takeOwnSnapshot(what: string): OwnSnapshot {
   const takenAt = new Date();
   const started = performance.now();
   // V8's HeapProfiler::TakeHeapSnapshot runs here, in full (a GC first); the stream only
-  // serializes the finished snapshot when read. Numbers are exposed for timers' delays (wakers.ts).
+  // serializes the finished snapshot when read. Numbers are exposed for timers' delays (src/wakeups/resources.ts).
   const stream = getHeapSnapshot({ exposeNumericValues: true });
   const snapshotMs = performance.now() - started;
   stream.setEncoding('utf8');
