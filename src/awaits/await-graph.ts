@@ -17,7 +17,7 @@ export interface FoundNode {
   thenMethod?: ThenMethod;
   /** An async function compiled to a generator: which helper runs it (see TRANSPILED_HELPERS). */
   transpiled?: TranspiledHelper;
-  /** The class of `this` of a transpiled function, for naming it once its name is known (infer-await.ts). */
+  /** The class of `this` of a transpiled function, for naming it once its name is known (src/locations/transpiled-names.ts). */
   receiverClass?: string;
   /**
    * A transpiled function compiled down to a state machine (tslib's __generator): its `definition`

@@ -2,7 +2,7 @@
 // where known) → the await graph → the wake-up analysis → inferred await points → the document.
 // `analyzeSnapshot` is the first step the live capture takes too (it then drives the wake-up steps
 // while it fetches sources and looks up exact locations over the session); `documentFromSnapshot`
-// runs every step with what it is given, for the tests on recorded snapshots and the scripts.
+// runs every step with what it is given, for the tests on recorded snapshots.
 
 import { findAwaitGraph, type FoundNode } from '../awaits/await-graph.js';
 import { inferLocations, type ExactPoint } from '../locations/infer-await.js';

@@ -157,7 +157,7 @@ describe('values', () => {
   });
 
   // Data used as a property key: `waitersByToken[\`session:${token}\`] = resolve`. The "held in"
-  // descriptions of pending promises (src/wakeups/wakers.ts) print such keys today.
+  // descriptions of pending promises (src/wakeups/holder-path.ts) print such keys today.
   it('never printed: data used as a property key', async () => {
     for (const text of await outputs()) expect(text).not.toContain(secret);
   });

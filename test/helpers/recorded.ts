@@ -25,11 +25,14 @@ export function recordedDocument(program: string, major: number, options: { loop
   const text = recordedSnapshotText(program, major);
   const parser = new SnapshotParser();
   for (let i = 0; i < text.length; i += 65_521) parser.write(text.slice(i, i + 65_521));
-  return documentFromSnapshot(parser.end(), {
+  const doc = documentFromSnapshot(parser.end(), {
     scripts: recordedScripts(program, major),
     target: { pid: 1, nodeVersion: `v${major}`, url: 'ws://test' },
     capturedAt: new Date(0),
     toolVersion: 'test',
     ...(options.withWakeups === false ? { wakeups: false } : options.loopNowMs !== undefined ? { wakeups: { loopNowMs: options.loopNowMs } } : {}),
   });
+  // A failed wake-up analysis leaves the document without its fields: say so, not a confusing diff.
+  if (options.withWakeups !== false && doc.keepAlive === undefined) throw new Error(`the wake-up analysis failed on ${program}.node${major}`);
+  return doc;
 }
