@@ -2,6 +2,7 @@
 // `settlement` and `neverSettles` on nodes, `keepAlive` and `tcpSockets` on the document. Pure.
 
 import { IdIndex } from '../snapshot/id-index.js';
+import { isWildcardHost } from '../target/remote-policy.js';
 import type { FoundHandle } from '../wakeups/keep-alive.js';
 import type { RawLocation, TimerFacts } from '../wakeups/resources.js';
 import type {
@@ -218,9 +219,6 @@ function endpoint(address: string, port: number): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-/** Listening on every address: an accepted connection's own local address is one of them. */
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
-
 /** "127.0.0.1:8080" → { host, port }; port 0 when the server asked for any port. */
 function parseEndpoint(text: string | undefined): { host: string; port: number } | undefined {
   const match = text ? /^\[?([^\]]*)\]?:(\d+)$/.exec(text) : null;
@@ -288,7 +286,7 @@ export function matchTcpSockets(handles: KeepAliveHandle[], rows: TcpRow[], insp
         const locals = new Set(connections.map(({ socket }) => socket.localAddress));
         const [shared] = locals;
         const host = parseEndpoint(server.localAddress)?.host;
-        const local = locals.size === 1 && shared ? shared : host !== undefined && WILDCARD_HOSTS.has(host) ? `*:${port}` : server.localAddress;
+        const local = locals.size === 1 && shared ? shared : host !== undefined && isWildcardHost(host) ? `*:${port}` : server.localAddress;
         for (const handle of mine) {
           handle.localAddress = local;
           handle.description = describeMatched(handle);

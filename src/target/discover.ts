@@ -32,6 +32,7 @@ import {
 } from './proc.js';
 import { NODE_OPTIONS_WITH_VALUE, shortCommand } from './command-line.js';
 import { gentleGet, type HttpAnswer } from './gentle-http.js';
+import { isWildcardHost } from './remote-policy.js';
 
 export interface InspectorTarget {
   id: string;
@@ -121,10 +122,6 @@ function httpGet(host: string, port: number, path: string, timeoutMs: number, si
 
 function asString(v: unknown): string {
   return typeof v === 'string' ? v : '';
-}
-
-function isWildcardHost(h: string): boolean {
-  return h === '0.0.0.0' || h === '::' || h === '[::]';
 }
 
 /**

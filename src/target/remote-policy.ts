@@ -24,6 +24,12 @@ export function bareHost(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
+/** Every address of the machine, as a listener binds it: 0.0.0.0, ::, [::]. */
+export function isWildcardHost(host: string): boolean {
+  const bare = bareHost(host);
+  return bare === '0.0.0.0' || bare === '::';
+}
+
 /**
  * True for addresses that never leave this machine: 127.0.0.0/8, ::1, IPv4-mapped 127.x, and the
  * names `localhost` / `*.localhost` (reserved for loopback, RFC 6761). Any other name is treated

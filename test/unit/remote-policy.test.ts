@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InspectorUnavailableError, UsageError } from '../../src/errors.js';
-import { checkDebuggerUrl, checkUserAddress, isLoopbackHost } from '../../src/target/remote-policy.js';
+import { checkDebuggerUrl, checkUserAddress, isLoopbackHost, isWildcardHost } from '../../src/target/remote-policy.js';
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::ffff:7f00:1', 'localhost', 'LOCALHOST', 'app.localhost'])(
@@ -11,6 +11,11 @@ describe('isLoopbackHost', () => {
     '%s is not',
     (host) => expect(isLoopbackHost(host)).toBe(false),
   );
+});
+
+describe('isWildcardHost', () => {
+  it.each(['0.0.0.0', '::', '[::]'])('%s is every address', (host) => expect(isWildcardHost(host)).toBe(true));
+  it.each(['127.0.0.1', '::1', '[::1]', '10.0.0.1', 'localhost', ''])('%s is not', (host) => expect(isWildcardHost(host)).toBe(false));
 });
 
 describe('checkUserAddress', () => {
