@@ -12,7 +12,7 @@ import { HeapGraph } from '../snapshot/heap-graph.js';
 import type { RawSnapshot } from '../snapshot/snapshot-types.js';
 import type { AwaitGraphDocument } from '../schema.js';
 import { ClosureNames } from '../wakeups/closure-names.js';
-import { heapWakeupSteps, newAwaitGraphTrace, type HeapWakeups } from '../wakeups/wakers.js';
+import { heapWakeupSteps, newAwaitGraphTrace, runWakeupSteps, type HeapWakeups } from '../wakeups/wakers.js';
 import { buildDocument, isInternalUrl, type DocumentInput } from './document.js';
 import type { WakeupInput } from './wakeup-document.js';
 
@@ -76,7 +76,7 @@ export function documentFromSnapshot(raw: RawSnapshot, input: SnapshotDocumentIn
   const parses: ScriptParses = new Map();
   const closureNames = sources ? new ClosureNames(parses, sources) : undefined;
   const analysis = analyzeSnapshot(raw, scripts, { ...(closureNames ? { closureNames } : {}), ...(isBystanderScript ? { isBystanderScript } : {}) });
-  const wakeups = wakeupFacts === false ? undefined : finishWakeups(analysis, sources);
+  const wakeups = wakeupFacts === false ? undefined : runWakeupSteps(analysis.wakeups, analysis.closureNames, sources);
   const { nodes } = analysis;
   let inferred;
   if (sources) {
@@ -91,13 +91,4 @@ export function documentFromSnapshot(raw: RawSnapshot, input: SnapshotDocumentIn
     ...(inferred ? { inferred } : {}),
     ...(wakeups ? { wakeups: { ...wakeupFacts, wakeups } } : {}),
   });
-}
-
-/** Runs the wake-up steps to the end, giving each source asked for from `sources` (none: null). */
-export function finishWakeups(analysis: SnapshotAnalysis, sources?: ReadonlyMap<string, string>): HeapWakeups | undefined {
-  for (;;) {
-    const step = analysis.wakeups.next();
-    if (step.done) return step.value;
-    for (const scriptId of step.value ?? []) analysis.closureNames?.addSource(scriptId, sources?.get(String(scriptId)) ?? null);
-  }
 }

@@ -169,11 +169,19 @@ export function findHeapWakeups(
   sources?: ReadonlyMap<string, string>,
 ): HeapWakeups | undefined {
   const closureNames = sources ? new ClosureNames() : undefined;
-  const steps = heapWakeupSteps(heap, nodes, trace, closureNames);
+  return runWakeupSteps(heapWakeupSteps(heap, nodes, trace, closureNames), closureNames, sources);
+}
+
+/** Runs heapWakeupSteps to the end, giving each script asked for its source from `sources` (none: null). */
+export function runWakeupSteps(
+  steps: Generator<number[] | undefined, HeapWakeups | undefined>,
+  closureNames: ClosureNames | undefined,
+  sources: ReadonlyMap<string, string> | undefined,
+): HeapWakeups | undefined {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    for (const scriptId of step.value ?? []) closureNames!.addSource(scriptId, sources!.get(String(scriptId)) ?? null);
+    for (const scriptId of step.value ?? []) closureNames?.addSource(scriptId, sources?.get(String(scriptId)) ?? null);
   }
 }
 
