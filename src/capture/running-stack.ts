@@ -191,7 +191,6 @@ async function pauseRound(session: CdpSession, guard: PauseGuard, options: Sampl
 
 /** Polls of an idle-looking thread, IDLE_POLL_MS apart, that end a round early. */
 const IDLE_POLLS = 3;
-
 const IDLE_POLL_MS = 25;
 
 /**
@@ -227,6 +226,3 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-// ------------------------------------------------------------------------------------------------
-// Joining the stack with the await graph (pure)

@@ -33,5 +33,3 @@ export function nameTranspiledFunctions(nodes: FoundNode[], sources: ReadonlyMap
     if (qualifier) node.qualifiedName = `${qualifier}.${written.name}`;
   }
 }
-
-// ------------------------------------------------------------------------------------------------
