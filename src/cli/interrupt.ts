@@ -12,6 +12,7 @@ import { constants as osConstants } from 'node:os';
 import { InterruptedError } from '../errors.js';
 import { DEFAULT_CLEANUP_MS } from '../session/guarded-session.js';
 import { closeOpenInspectorsNow, openInspectorCount } from '../session/session-lifecycle.js';
+import { formatSeconds } from '../units.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -35,7 +36,7 @@ export async function withInterrupts<T>(
     if (closingNow) process.exit(code);
     if (controller.signal.aborted) {
       closingNow = true;
-      const closing = openInspectorCount() > 0 ? `, once the inspector it opened is closed (at most ${SECOND_SIGNAL_CLOSE_MS / 1000} s; a third ${signal} exits at once)` : '';
+      const closing = openInspectorCount() > 0 ? `, once the inspector it opened is closed (at most ${formatSeconds(SECOND_SIGNAL_CLOSE_MS)}; a third ${signal} exits at once)` : '';
       process.stderr.write(`asyncgraph: ${signal} again: exiting without waiting for the cleanup${closing}\n`);
       setTimeout(() => process.exit(code), SECOND_SIGNAL_CLOSE_MS + 500).unref();
       void closeOpenInspectorsNow(SECOND_SIGNAL_CLOSE_MS).finally(() => process.exit(code));

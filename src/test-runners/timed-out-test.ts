@@ -5,6 +5,7 @@
 
 import { takeOwnSnapshot } from '../in-process/own-snapshot.js';
 import { AsyncgraphError } from '../errors.js';
+import { formatSeconds } from '../units.js';
 import type { TestIdentity } from './test-chain.js';
 
 export type { TestIdentity };
@@ -35,7 +36,7 @@ export function timedOutTest(test: TestIdentity): Promise<string> {
       // Within the runners' own bounds on the handler (Vitest's is 120 s): past this, say so.
       const giveUp = new AbortController();
       const timer = setTimeout(
-        () => giveUp.abort(new AsyncgraphError(`the analysis of this test worker's heap snapshot did not finish within ${ANALYSIS_TIMEOUT_MS / 1000} s`)),
+        () => giveUp.abort(new AsyncgraphError(`the analysis of this test worker's heap snapshot did not finish within ${formatSeconds(ANALYSIS_TIMEOUT_MS)}`)),
         ANALYSIS_TIMEOUT_MS,
       );
       timer.unref();
