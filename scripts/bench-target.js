@@ -4,7 +4,10 @@
 //
 //   top(i) awaits middle(i) awaits leaf(i) awaits Promise <pending>
 //
-// Usage: node --inspect=127.0.0.1:0 scripts/bench-target.js N
+// With --shared, every leaf awaits ONE shared pending promise instead (the shape of a hung
+// service: many requests on one upstream call), whose resolve function is the one held.
+//
+// Usage: node --inspect=127.0.0.1:0 scripts/bench-target.js N [--shared]
 //
 // It measures its own event-loop stalls (scripts/stall-meter.js): a 10 ms heartbeat interval whose
 // ticks more than 5 ms late count their lateness as stall time. Commands on stdin, one per line:
@@ -15,17 +18,19 @@
 import { startStallMeter } from './stall-meter.js';
 
 const count = Number(process.argv[2] ?? 0);
+const shared = process.argv.includes('--shared');
 if (!Number.isSafeInteger(count) || count < 0) {
-  process.stderr.write('usage: bench-target.js N\n');
+  process.stderr.write('usage: bench-target.js N [--shared]\n');
   process.exit(2);
 }
 
 const held = [];
+const upstream = shared ? new Promise((resolve) => held.push(resolve)) : null;
 
 async function leaf(i) {
-  await new Promise((resolve) => {
+  await (upstream ?? new Promise((resolve) => {
     held.push(resolve);
-  });
+  }));
   return i;
 }
 

@@ -73,6 +73,8 @@ const TRANSPILED_HELPERS = new Map<string, TranspiledHelper>([
 // are looked for: __awaiter's handlers sit one function below the generator's slot.
 const HANDLER_CONTEXT_DEPTH = 2;
 const STATE_MACHINE_MAX_EDGES = 16;
+/** Past this many awaiters, `link` keeps a node's awaiters in a set as well as in its array. */
+const MANY_AWAITERS = 16;
 
 const COMBINATOR_NAMES: Record<CombinatorKind, string> = {
   all: 'Promise.all',
@@ -175,6 +177,8 @@ class AwaitGraphFinder {
   private reader: HeapReader | undefined;
   /** `.then` steps whose handler settles another promise: node index and that promise. */
   private readonly forwards: { node: number; promise: number }[] = [];
+  /** The awaiters of a node with many (one upstream promise under thousands of chains), as a set. */
+  private readonly manyAwaiters = new Map<number, Set<number>>();
 
   constructor(private readonly heap: HeapGraph) {
     const s = (value: string) => heap.stringIndex(value);
@@ -727,8 +731,19 @@ class AwaitGraphFinder {
     const consumerId = this.nodes[consumer].id;
     // Most nodes have one awaiter: a one-element array, not an empty one grown by push (which
     // reserves 17 slots).
-    if (node.awaitedBy.length === 0) node.awaitedBy = [consumerId];
-    else if (!node.awaitedBy.includes(consumerId)) node.awaitedBy.push(consumerId);
+    const awaiters = node.awaitedBy;
+    if (awaiters.length === 0) node.awaitedBy = [consumerId];
+    else if (awaiters.length < MANY_AWAITERS) {
+      if (!awaiters.includes(consumerId)) awaiters.push(consumerId);
+    } else {
+      // A scan per link would make a promise shared by N chains cost N² steps.
+      let seen = this.manyAwaiters.get(producer);
+      if (seen === undefined) this.manyAwaiters.set(producer, (seen = new Set(awaiters)));
+      if (!seen.has(consumerId)) {
+        seen.add(consumerId);
+        awaiters.push(consumerId);
+      }
+    }
   }
 
   private consumerNode(consumer: Consumer): number | undefined {
@@ -806,6 +821,7 @@ class AwaitGraphFinder {
       if (kept.length !== awaiters.length) {
         for (const id of awaiters) if (!kept.includes(id)) awaits[position.get(id)!].splice(awaits[position.get(id)!].indexOf(step), 1);
         nodes[step].awaitedBy = kept;
+        this.manyAwaiters.delete(step);
         if (kept.length === 0) delete nodes[step].viaHandler;
         // Those awaiters wait for the promise itself, as if no handler were known to settle it.
         const bare = this.bareNodeFor(promise);
