@@ -30,15 +30,19 @@ const gcEntries = [];
 new PerformanceObserver((list) => gcEntries.push(...list.getEntries())).observe({ entryTypes: ['gc'] });
 const stages = [];
 let last = performance.now();
+let lastCpu = process.cpuUsage();
 function stage(name) {
   const now = performance.now();
   const wall = now - last;
+  // CPU of this process (all its threads: GC helpers too): steadier than wall time on a shared machine.
+  const cpu = process.cpuUsage(lastCpu);
   stages.push({ name, from: last, to: now });
   gc();
   const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
   const mb = (bytes) => (bytes / 1048576).toFixed(0).padStart(5);
-  process.stdout.write(`${name.padEnd(14)} ${(wall / 1000).toFixed(2).padStart(6)} s  heap ${mb(heapUsed)} MB  buffers ${mb(arrayBuffers + external)} MB  rss ${mb(rss)} MB\n`);
+  process.stdout.write(`${name.padEnd(14)} ${(wall / 1000).toFixed(2).padStart(6)} s  cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2).padStart(6)} s  heap ${mb(heapUsed)} MB  buffers ${mb(arrayBuffers + external)} MB  rss ${mb(rss)} MB\n`);
   last = performance.now();
+  lastCpu = process.cpuUsage();
 }
 
 const parser = new SnapshotParser({ maxBytes: 4e9 });

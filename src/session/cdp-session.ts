@@ -1,3 +1,5 @@
+// First: ws's UTF-8 check is replaced before chrome-remote-interface loads ws.
+import './native-utf8-check.js';
 import CDP from 'chrome-remote-interface';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 import { AsyncgraphError, ExitCode, InspectorUnavailableError, NotAnInspectorError, TargetExitedError, TimeoutError } from '../errors.js';

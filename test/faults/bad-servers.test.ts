@@ -147,6 +147,20 @@ describe('an inspector that misbehaves', () => {
     expect(oneLineFailure(result).message).toMatch(/^the inspector sent a message that is not JSON \(.*\): not a V8 inspector, or a broken one$/);
   });
 
+  it('a websocket sending a frame that opens an object but is not JSON: one line, no crash', async () => {
+    const inspector = await fake({ onConnect: (connection) => connection.raw('{"id": 1, garbage') });
+    const result = await attachPort(inspector.port);
+    expect(result.code, result.stderr).toBe(6);
+    expect(oneLineFailure(result).message).toMatch(/^the inspector sent a message that is not JSON \(.*\): not a V8 inspector, or a broken one$/);
+  });
+
+  it('a websocket sending JSON that is not an object: one line, no crash', async () => {
+    const inspector = await fake({ onConnect: (connection) => connection.raw(' [1, 2]') });
+    const result = await attachPort(inspector.port);
+    expect(result.code, result.stderr).toBe(6);
+    expect(oneLineFailure(result).message).toBe('the inspector sent a message that is not a JSON object: not a V8 inspector, or a broken one');
+  });
+
   it('a websocket sending an event without its parameters: one line, no crash', async () => {
     const inspector = await fake({
       handlers: { 'HeapProfiler.takeHeapSnapshot': (_, connection) => connection.raw('{"method":"HeapProfiler.addHeapSnapshotChunk"}') },
