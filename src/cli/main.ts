@@ -7,7 +7,7 @@ import { addViewOptions, filterOptions, renderView, viewFormat, viewStyle, type 
 import { writeFile } from 'node:fs/promises';
 import { filterDocument, isFiltering, type FilterOptions } from '../views/filter.js';
 import type { AwaitGraphDocument } from '../schema.js';
-import { writeJsonFile } from '../render/json.js';
+import { writeJsonFile, writeJsonStream } from '../render/json.js';
 import { nothingMatched } from '../render/tree.js';
 import { registerRunCommand } from './run.js';
 import { registerCloseInspectorCommand } from './close-command.js';
@@ -86,7 +86,9 @@ Examples:
     if (flags.children) return withInterrupts((signal) => printChildren(pid, flags, childrenFormat(format), undefined, filters, signal));
     if (await capturedInTargetNetns(pid, flags)) return;
     const doc = await capture(pid, flags, format);
-    process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
+    // JSON streamed, as to a file: the text of a big graph (hundreds of MB) is never held whole.
+    if (format === 'json') await writeJsonStream(process.stdout, filterDocument(doc, filters));
+    else process.stdout.write(renderView(doc, format, filters, viewStyle(process.stdout, flags)));
     noteNothingMatched(doc, format, filters);
     failOn(doc, flags, filters);
   });
@@ -127,6 +129,10 @@ Examples:
       if (output && format === 'json') {
         // Streamed: the text of a big graph (hundreds of MB) is never held whole. Same bytes.
         writeJsonFile(output, filterDocument(doc, filters));
+        return;
+      }
+      if (!output && format === 'json') {
+        await writeJsonStream(process.stdout, filterDocument(doc, filters));
         return;
       }
       const text = renderView(doc, format, filters, viewStyle(output ? null : process.stdout, flags));

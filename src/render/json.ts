@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { AwaitGraphDocument } from '../schema.js';
 
 /** The document as stable, indented JSON (schema: docs/json-schema.md). */
@@ -11,35 +12,64 @@ const WRITE_BATCH = 1 << 20;
 const DIRECT_WRITE = 1 << 16;
 
 /**
- * Writes exactly renderJson's text to a file without ever holding all of it: the top-level
- * arrays (the nodes of a graph of a million frames) are stringified one element at a time and
- * written in batches, so memory stays at one batch rather than the whole text twice over (the
- * string, then its encoded buffer).
+ * renderJson's text in batches of about WRITE_BATCH characters, ending with its newline: the top-level
+ * arrays (the nodes of a graph of a million frames) are stringified one element batch at a time,
+ * so a writer holds one batch rather than the whole text twice over (the string, then its encoded
+ * buffer).
  */
+export function* jsonBatches(doc: AwaitGraphDocument): Generator<string> {
+  let batch = '';
+  for (const piece of jsonPieces(doc)) {
+    // A large piece goes as it is: appended, it would be copied once more to flatten the batch.
+    if (piece.length >= DIRECT_WRITE) {
+      if (batch.length > 0) yield batch;
+      batch = '';
+      yield piece;
+      continue;
+    }
+    batch += piece;
+    if (batch.length >= WRITE_BATCH) {
+      yield batch;
+      batch = '';
+    }
+  }
+  yield batch + '\n';
+}
+
+/** Writes exactly renderJson's text to a file, in batches (jsonBatches). */
 export function writeJsonFile(path: string, doc: AwaitGraphDocument): void {
   const fd = openSync(path, 'w');
   try {
-    let batch = '';
-    const write = (text: string) => {
-      // A large piece is written as it is: appended, it would be copied once more to flatten the batch.
-      if (text.length >= DIRECT_WRITE) {
-        if (batch.length > 0) writeSync(fd, batch);
-        batch = '';
-        writeSync(fd, text);
-        return;
-      }
-      batch += text;
-      if (batch.length >= WRITE_BATCH) {
-        writeSync(fd, batch);
-        batch = '';
-      }
-    };
-    for (const piece of jsonPieces(doc)) write(piece);
-    write('\n');
-    if (batch.length > 0) writeSync(fd, batch);
+    for (const text of jsonBatches(doc)) writeSync(fd, text);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Writes exactly renderJson's text to a stream (stdout), in batches, waiting for the reader when
+ * the stream asks to. A stream that closes or fails (a reader gone: closed-pipe.ts handles the
+ * error) ends the writing.
+ */
+export async function writeJsonStream(stream: NodeJS.WritableStream & Partial<Pick<Writable, 'destroyed' | 'writableNeedDrain'>>, doc: AwaitGraphDocument): Promise<void> {
+  for (const text of jsonBatches(doc)) {
+    if (stream.destroyed) return;
+    if (!stream.write(text)) await drainedOrGone(stream);
+  }
+}
+
+function drainedOrGone(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
 }
 
 /** Elements of a large array stringified together: few calls, no re-indentation. */

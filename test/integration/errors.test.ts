@@ -174,6 +174,12 @@ describe('a closed stdout ends quietly, exit 141 (128 + SIGPIPE)', () => {
     expect(run).toEqual({ code: 141, stderr: '' });
     await expectAlive(target());
   });
+
+  it('snapshot PID (JSON streamed to stdout), and the target is left running', async () => {
+    const run = await runWithClosedStdout(['snapshot', String(target().pid)]);
+    expect(run).toEqual({ code: 141, stderr: '' });
+    await expectAlive(target());
+  });
 });
 
 describe('hints name the real cause', () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AwaitGraphDocument } from '../../src/schema.js';
-import { jsonPieces, renderJson, writeJsonFile } from '../../src/render/json.js';
+import { Writable } from 'node:stream';
+import { jsonPieces, renderJson, writeJsonFile, writeJsonStream } from '../../src/render/json.js';
 import { recordedDocument } from '../helpers/recorded.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncgraph-json-'));
@@ -38,5 +39,49 @@ describe('writeJsonFile', () => {
     const big = { ...doc, nodes: Array.from({ length: 20_000 }, (_, k) => ({ ...doc.nodes[k % doc.nodes.length], id: k })) };
     expect(written(doc)).toBe(renderJson(doc));
     expect(written(big)).toBe(renderJson(big));
+  });
+});
+
+/** A stream that takes its writes slowly (asks for a drain after each one), keeping what it got. */
+function slowReader(): Writable & { text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk);
+      setImmediate(callback);
+    },
+  });
+  return Object.assign(stream, { text: () => Buffer.concat(chunks).toString('utf8') });
+}
+
+describe('writeJsonStream', () => {
+  it('writes the same text as renderJson to a stream that needs draining', async () => {
+    const doc = recordedDocument('kitchen-sink', 20);
+    const big = { ...doc, nodes: Array.from({ length: 20_000 }, (_, k) => ({ ...doc.nodes[k % doc.nodes.length], id: k })) };
+    for (const one of [doc, big]) {
+      const stream = slowReader();
+      await writeJsonStream(stream, one);
+      await new Promise<void>((resolve) => stream.end(resolve));
+      expect(stream.text()).toBe(renderJson(one));
+    }
+  });
+
+  it('stops at a stream that is gone', async () => {
+    const doc = recordedDocument('kitchen-sink', 20);
+    const big = { ...doc, nodes: Array.from({ length: 20_000 }, (_, k) => ({ ...doc.nodes[k % doc.nodes.length], id: k })) };
+    let writes = 0;
+    const stream = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _encoding, callback) {
+        writes++;
+        // The reader goes away after the first batch.
+        setImmediate(() => callback(new Error('EPIPE')));
+      },
+    });
+    stream.on('error', () => {});
+    await writeJsonStream(stream, big);
+    expect(writes).toBe(1);
+    expect(stream.destroyed).toBe(true);
   });
 });
