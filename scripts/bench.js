@@ -2,10 +2,18 @@
 // `npm run bench`: end-to-end cost of asyncgraph against the floor it cannot go below, a bare
 // client taking the same heap snapshot (scripts/bench-bare-client.js).
 //
-// For each size N it starts ONE target (scripts/bench-target.js: N chains of 3 suspended async
-// functions, run with --inspect=127.0.0.1:0), then runs, as separate processes, the bare client
-// and `asyncgraph snapshot --pid P -o FILE` (default location budget) alternately, --runs times
-// each, swapping which goes first every round. It prints medians:
+// For each size N and each shape it starts ONE target (scripts/bench-target.js: N chains of 3
+// suspended async functions, run with --inspect=127.0.0.1:0). The shapes (issue 17):
+//
+//   own           each chain awaits its own pending promise (N leaves, N holders)
+//   shared        every chain awaits ONE shared pending promise (bench-target.js --shared: a hung
+//                 service, many requests on one upstream call)
+//
+// Against that target it runs, as separate processes, alternately, --runs times each, reversing
+// the order every round: the bare client, `asyncgraph snapshot --pid P -o FILE` (-o),
+// `asyncgraph snapshot --pid P --json` with stdout redirected to a file (json), and
+// `asyncgraph attach P --no-color` with stdout redirected to a file (tree), all with the default
+// location budget. It prints medians, one table per shape:
 //
 //   N             chains of 3 async functions (so 3N suspended frames)
 //   snapshot MB   characters of the heap snapshot JSON, in MiB
@@ -15,39 +23,46 @@
 //   V8 build+send s  of the bare client's snapshot: until the first chunk (V8 builds the whole
 //                 snapshot first, the target stalled), then until the last (what a client's
 //                 parsing can hide in)
-//   ours s        wall time of `asyncgraph snapshot` (find, connect, snapshot, graph, locations, JSON file, exit)
-//   ratio         ours s / bare s
-//   RSS MB        peak resident memory of the asyncgraph process (bare: of the bare client)
-//   RSS/snap      asyncgraph's peak RSS / snapshot size
+//   -o s, json s, tree s   wall time of each command (find, connect, snapshot, graph, locations,
+//                 output, exit)
+//   … ratio       that time / bare s (issue 17: ≤ 1.15 for -o and json, ≤ 1.2 for tree)
+//   … +s          that time − bare s: what it adds over the bare client (issue 17: ≤ 0.3 s at
+//                 0 and 10k chains)
+//   RSS MB -o/json/tree  peak resident memory of each asyncgraph process
+//   max RSS/snap  the largest of the three / snapshot size (issue 17: ≤ 1.5 from 100k chains)
+//   bare RSS MB   the bare client's peak resident memory
 //   stall s       target stall: the time the target's event loop was blocked during one run,
 //                 from a 10 ms heartbeat in the target (every tick later than 5 ms counts its
-//                 lateness), for the bare client and for asyncgraph
-//   ours beyond snapshot s  asyncgraph's stall minus its longest one (the snapshot): what its
+//                 lateness), for the bare client and for the -o run
+//   -o beyond snapshot s  the -o run's stall minus its longest one (the snapshot): what its
 //                 other requests cost the target, mostly the location lookups
-//   lookup s      asyncgraph's own account of the location lookups (stats.locationLookupMs)
+//   lookup s      the -o run's own account of the location lookups (stats.locationLookupMs)
+//   tree lines    lines the tree view printed
 //   core …        with --core: scripts/bench-core-client.js, asyncgraph's snapshot parsing and
 //                 await-graph rebuilding alone (no lookups, wake-ups, inference or document),
-//                 a third client in the alternation
+//                 a fifth client in the alternation
 //
 // The service shape (issue 14): fixtures/libs/service.js, REQUESTS requests on each of three
 // routes (a generic-pool whose only connection leaked, an undici fetch to an upstream that never
 // answers, an events.once approval): many leaves sharing a few holders, library frames. Against
 // one such target: the bare client, `asyncgraph snapshot --pid P -o FILE` (JSON file) and
-// `asyncgraph attach P` (the tree on stdout), alternated the same way:
+// `asyncgraph attach P` (the tree, stdout to a file), alternated the same way:
 //
 //   requests      per route (3 routes)
 //   json s, tree s   wall time of each; ÷ bare s as ratios; tree/json the tree view's cost
 //                 against the JSON file's
 //   lines         lines the tree view printed
 //
-// Options: --sizes 0,10000,100000,300000  --runs 3  --million (adds a run at 1M suspended
-// frames, 333,334 chains, one run each)  --service 200 (requests per route of the service shape,
-// comma-separated; 0 for none)  --budget MS (asyncgraph's --location-budget; default:
-// its own default)  --cli PATH (another asyncgraph checkout's
-// bin/asyncgraph.js, e.g. an older version for a before/after table)  --json (also print the rows
-// as JSON). It writes nothing into the repository (outputs go to a temporary directory).
+// Options: --sizes 0,10000,100000,300000  --shapes own,shared (either or both)  --runs 3
+// --million (adds a run at 1M suspended frames, 333,334 chains, one run each, per shape)
+// --service 200 (requests per route of the service shape, comma-separated; 0 for none)
+// --budget MS (asyncgraph's --location-budget; default: its own default)  --core
+// --cli PATH (another asyncgraph checkout's bin/asyncgraph.js, e.g. an older version for a
+// before/after table; the targets stay this checkout's)  --json (also print the rows as JSON,
+// every number of the tables included). It writes nothing into the repository (outputs go to a
+// temporary directory).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +70,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MIB = 1024 * 1024;
 const MILLION_CHAINS = 333_334;
+const SHAPES = ['own', 'shared'];
+// The two shapes of scripts/bench-target.js, in table order.
+const SHAPE_TITLES = {
+  own: 'own leaf (each chain awaits its own pending promise)',
+  shared: 'shared leaf (every chain awaits one pending promise: bench-target.js --shared)',
+};
 
 const options = parseArgs(process.argv.slice(2));
 const timeBinary = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -71,13 +92,21 @@ printMachine('before');
 const rows = [];
 const serviceRows = [];
 try {
-  for (const size of options.sizes) rows.push(await benchSize(size, options.runs));
-  if (options.million) rows.push(await benchSize(MILLION_CHAINS, 1));
+  // Both shapes of one size side by side in time, so the load they see is alike.
+  for (const size of options.sizes) {
+    for (const shape of options.shapes) rows.push(await benchSize(size, options.runs, shape));
+  }
+  if (options.million) {
+    for (const shape of options.shapes) rows.push(await benchSize(MILLION_CHAINS, 1, shape));
+  }
   for (const requests of options.service) serviceRows.push(await benchService(requests, options.runs));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-if (rows.length > 0) printTable(rows);
+for (const shape of options.shapes) {
+  const shapeRows = rows.filter((row) => row.shape === shape);
+  if (shapeRows.length > 0) printTable(shape, shapeRows);
+}
 if (serviceRows.length > 0) printServiceTable(serviceRows);
 printMachine('after');
 if (options.json) console.log(JSON.stringify({ chains: rows, service: serviceRows }, null, 2));
@@ -85,7 +114,7 @@ if (options.json) console.log(JSON.stringify({ chains: rows, service: serviceRow
 // ------------------------------------------------------------------------------------------------
 
 function parseArgs(args) {
-  const result = { sizes: [0, 10_000, 100_000, 300_000], runs: 3, million: false, service: [200], cli: join(root, 'bin/asyncgraph.js'), json: false };
+  const result = { sizes: [0, 10_000, 100_000, 300_000], shapes: SHAPES, runs: 3, million: false, service: [200], cli: join(root, 'bin/asyncgraph.js'), json: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const value = () => {
@@ -95,6 +124,11 @@ function parseArgs(args) {
     if (arg === '--sizes') {
       result.sizes = value().split(',').filter(Boolean).map(Number);
       if (result.sizes.some((n) => !Number.isSafeInteger(n) || n < 0)) fail('--sizes: comma-separated chain counts');
+    } else if (arg === '--shapes') {
+      result.shapes = [...new Set(value().split(',').filter(Boolean))];
+      if (result.shapes.length === 0 || result.shapes.some((shape) => !SHAPES.includes(shape))) fail(`--shapes: comma-separated, of ${SHAPES.join(', ')}`);
+      // Tables in the usual order, whatever the order given.
+      result.shapes = SHAPES.filter((shape) => result.shapes.includes(shape));
     } else if (arg === '--service') {
       result.service = value().split(',').filter(Boolean).map(Number);
       if (result.service.some((n) => !Number.isSafeInteger(n) || n < 0)) fail('--service: comma-separated request counts per route');
@@ -116,7 +150,7 @@ function parseArgs(args) {
 }
 
 function fail(message) {
-  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--runs 3] [--million] [--service 200] [--budget MS] [--core] [--cli PATH] [--json]\n`);
+  process.stderr.write(`bench: ${message}\nusage: node scripts/bench.js [--sizes 0,10000,100000,300000] [--shapes own,shared] [--runs 3] [--million] [--service 200] [--budget MS] [--core] [--cli PATH] [--json]\n`);
   process.exit(2);
 }
 
@@ -136,44 +170,55 @@ function printMachine(when) {
   console.log(`load average ${when}: ${load}`);
 }
 
-/** One target of `chains` chains; alternating bare/ours runs; the medians. */
-async function benchSize(chains, runs) {
-  const target = await startTarget(chains);
+/** One target of `chains` chains of `shape`; alternating bare / -o / json / tree runs; the medians. */
+async function benchSize(chains, runs, shape) {
+  const target = await startTarget(chains, { args: shape === 'shared' ? ['--shared'] : [] });
   try {
     const bare = [];
     const core = [];
     let ours = [];
+    let json = [];
+    let tree = [];
     for (let round = 0; round < runs; round++) {
-      const forward = options.core ? ['bare', 'core', 'ours'] : ['bare', 'ours'];
+      const forward = options.core ? ['bare', 'core', 'ours', 'json', 'tree'] : ['bare', 'ours', 'json', 'tree'];
       const order = round % 2 === 0 ? forward : [...forward].reverse();
       for (const which of order) {
         if (which === 'bare') bare.push(await runBare(target));
         else if (which === 'core') core.push(await runCore(target, round));
-        else ours.push(await runOurs(target, round));
+        else if (which === 'ours') ours.push(await runOurs(target, round));
+        else if (which === 'json') json.push(await runJson(target, round));
+        else tree.push(await runTree(target, round));
       }
+      const took = (name, run) => `${name} ${run.seconds.toFixed(2)} s${run.error ? ' (failed)' : ''} ${(run.rssBytes / MIB).toFixed(0)} MB`;
       process.stderr.write(
-        `  N=${chains} round ${round + 1}/${runs}: bare ${bare.at(-1).seconds.toFixed(2)} s, ours ${ours.at(-1).seconds.toFixed(2)} s` +
-          `${ours.at(-1).error ? ' (failed)' : ''}, ours RSS ${(ours.at(-1).rssBytes / MIB).toFixed(0)} MB\n`,
+        `  ${shape} N=${chains} round ${round + 1}/${runs}: bare ${bare.at(-1).seconds.toFixed(2)} s, ` +
+          `${took('-o', ours.at(-1))}, ${took('json', json.at(-1))}, ${took('tree', tree.at(-1))}\n`,
       );
     }
     const snapshotChars = median(bare.map((r) => r.snapshotChars));
-    const failures = ours.filter((r) => r.error).map((r) => r.error);
-    // Timings and memory of the runs that produced a graph.
+    const failures = [...ours, ...json, ...tree].filter((r) => r.error).map((r) => r.error);
+    // Timings and memory of the runs that produced their output.
     ours = ours.filter((r) => !r.error);
-    const oursRss = median(ours.map((r) => r.rssBytes));
+    json = json.filter((r) => !r.error);
+    tree = tree.filter((r) => !r.error);
+    const bareSeconds = median(bare.map((r) => r.seconds));
     const row = {
+      shape,
       chains,
       frames: 3 * chains,
       snapshotMiB: snapshotChars / MIB,
       heapNodes: median(ours.map((r) => r.heapNodes)),
       graphNodes: median(ours.map((r) => r.graphNodes)),
-      bareSeconds: median(bare.map((r) => r.seconds)),
-      oursSeconds: median(ours.map((r) => r.seconds)),
+      bareSeconds,
       bareRssMiB: median(bare.map((r) => r.rssBytes)) / MIB,
       firstChunkSeconds: median(bare.map((r) => r.firstChunkMs)) / 1000,
       transferSeconds: median(bare.map((r) => r.snapshotMs - r.firstChunkMs)) / 1000,
-      oursRssMiB: oursRss / MIB,
-      rssPerSnapshot: oursRss / snapshotChars,
+      // ours: `snapshot -o FILE`; json: `snapshot --json > FILE`; tree: `attach > FILE`.
+      ...commandColumns('ours', ours, bareSeconds, snapshotChars),
+      ...commandColumns('json', json, bareSeconds, snapshotChars),
+      ...commandColumns('tree', tree, bareSeconds, snapshotChars),
+      jsonOutputMiB: median(json.map((r) => r.outputBytes)) / MIB,
+      treeLines: median(tree.map((r) => r.lines)),
       bareStallSeconds: median(bare.map((r) => r.stall.totalMs)) / 1000,
       oursStallSeconds: median(ours.map((r) => r.stall.totalMs)) / 1000,
       // The longest stall of a run is the snapshot; the rest are asyncgraph's other requests.
@@ -183,7 +228,8 @@ async function benchSize(chains, runs) {
       runs,
       failures,
     };
-    row.ratio = row.oursSeconds / row.bareSeconds;
+    // Issue 17 judges the tool's peak RSS, whichever command it runs.
+    row.maxRssPerSnapshot = Math.max(row.oursRssPerSnapshot, row.jsonRssPerSnapshot, row.treeRssPerSnapshot);
     if (options.core) {
       row.coreSeconds = median(core.map((r) => r.seconds));
       row.coreRatio = row.coreSeconds / row.bareSeconds;
@@ -195,6 +241,19 @@ async function benchSize(chains, runs) {
   } finally {
     await target.stop();
   }
+}
+
+/** Medians of one command's runs as `<name>Seconds`, `<name>Ratio`, `<name>AddedSeconds`, `<name>RssMiB`, `<name>RssPerSnapshot`. */
+function commandColumns(name, runs, bareSeconds, snapshotChars) {
+  const seconds = median(runs.map((r) => r.seconds));
+  const rssBytes = median(runs.map((r) => r.rssBytes));
+  return {
+    [`${name}Seconds`]: seconds,
+    [`${name}Ratio`]: seconds / bareSeconds,
+    [`${name}AddedSeconds`]: seconds - bareSeconds,
+    [`${name}RssMiB`]: rssBytes / MIB,
+    [`${name}RssPerSnapshot`]: rssBytes / snapshotChars,
+  };
 }
 
 /** One service target with `requests` per route; alternating bare / JSON file / tree runs; the medians. */
@@ -209,7 +268,7 @@ async function benchService(requests, runs) {
       for (const which of round % 2 === 0 ? forward : [...forward].reverse()) {
         if (which === 'bare') bare.push(await runBare(target, false));
         else if (which === 'json') json.push(await runOurs(target, round, false));
-        else tree.push(await runTree(target));
+        else tree.push(await runTree(target, round));
       }
       process.stderr.write(
         `  service ${requests}/route round ${round + 1}/${runs}: bare ${bare.at(-1).seconds.toFixed(2)} s, json ${json.at(-1).seconds.toFixed(2)} s, ` +
@@ -244,26 +303,60 @@ async function benchService(requests, runs) {
   }
 }
 
-/** `asyncgraph attach P`: the tree view on stdout, default location budget. */
-async function runTree(target) {
-  const budget = options.budget === undefined ? [] : ['--location-budget', String(options.budget)];
-  const run = await runMeasured([options.cli, 'attach', String(target.pid), '--no-color', ...budget, ...forceFlag]);
-  if (run.code !== 0) {
-    const error = `exit ${run.code}: ${run.stderr.trim().split('\n')[0]}`;
-    process.stderr.write(`  asyncgraph attach failed (${error})\n`);
-    return { ...run, error };
+/** `asyncgraph attach P`: the tree view, stdout to a file (as `attach P > FILE`), default location budget. */
+async function runTree(target, round) {
+  const out = join(work, `tree-${target.pid}-${round}.txt`);
+  const run = await runMeasured([options.cli, 'attach', String(target.pid), '--no-color', ...budgetFlag(), ...forceFlag], { stdoutFile: out });
+  const lines = run.code === 0 ? countLines(out) : NaN;
+  rmSync(out, { force: true });
+  return failedRun('asyncgraph attach', run) ?? { ...run, lines };
+}
+
+/** `asyncgraph snapshot --pid P --json`, stdout to a file (as `snapshot --json > FILE`). */
+async function runJson(target, round) {
+  const out = join(work, `stdout-${target.pid}-${round}.json`);
+  const run = await runMeasured([options.cli, 'snapshot', '--pid', String(target.pid), '--json', ...budgetFlag(), ...forceFlag], { stdoutFile: out });
+  const outputBytes = run.code === 0 ? statSync(out).size : NaN;
+  rmSync(out, { force: true });
+  return failedRun('asyncgraph snapshot --json', run) ?? { ...run, outputBytes };
+}
+
+/** A run that exited non-zero, with its error; reported in the table rather than ending the benchmark. */
+function failedRun(what, run) {
+  if (run.code === 0) return undefined;
+  const error = `exit ${run.code}: ${run.stderr.trim().split('\n')[0]}`;
+  process.stderr.write(`  ${what} failed (${error})\n`);
+  return { ...run, error };
+}
+
+function budgetFlag() {
+  return options.budget === undefined ? [] : ['--location-budget', String(options.budget)];
+}
+
+/** Newlines in a file, read in chunks (a tree of 300k chains is not held in this process). */
+function countLines(file) {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(MIB);
+    let lines = 0;
+    let read;
+    while ((read = readSync(fd, buffer, 0, buffer.length, null)) > 0) {
+      for (let at = buffer.indexOf(10); at >= 0 && at < read; at = buffer.indexOf(10, at + 1)) lines++;
+    }
+    return lines;
+  } finally {
+    closeSync(fd);
   }
-  return { ...run, lines: run.stdout.split('\n').length - 1 };
 }
 
 /**
- * A target: scripts/bench-target.js with `chains`, or another script (`ready`: the line it prints
- * once it is ready; it has no stall meter).
+ * A target: scripts/bench-target.js with `chains` (and `args`, e.g. --shared), or another script
+ * (`ready`: the line it prints once it is ready; it has no stall meter).
  */
-async function startTarget(chains, { script = 'scripts/bench-target.js', env = {}, ready: readyLine = `ready ${chains}` } = {}) {
+async function startTarget(chains, { script = 'scripts/bench-target.js', args = [], env = {}, ready: readyLine = `ready ${chains}` } = {}) {
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=16384', '--inspect=127.0.0.1:0', join(root, script), ...(script === 'scripts/bench-target.js' ? [String(chains)] : [])],
+    ['--max-old-space-size=16384', '--inspect=127.0.0.1:0', join(root, script), ...(script === 'scripts/bench-target.js' ? [String(chains)] : []), ...args],
     { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stderr = '';
@@ -341,15 +434,10 @@ async function runCore(target, round) {
 
 async function runOurs(target, round, stall = true) {
   const out = join(work, `graph-${target.pid}-${round}.json`);
-  const budget = options.budget === undefined ? [] : ['--location-budget', String(options.budget)];
   return measureStall(target, async () => {
-    const run = await runMeasured([options.cli, 'snapshot', '--pid', String(target.pid), '-o', out, ...budget, ...forceFlag]);
-    if (run.code !== 0) {
-      // Reported in the table rather than ending the benchmark.
-      const error = `exit ${run.code}: ${run.stderr.trim().split('\n')[0]}`;
-      process.stderr.write(`  asyncgraph failed (${error})\n`);
-      return { ...run, error, heapNodes: NaN, graphNodes: NaN, lookupMs: NaN, exactLocations: NaN };
-    }
+    const run = await runMeasured([options.cli, 'snapshot', '--pid', String(target.pid), '-o', out, ...budgetFlag(), ...forceFlag]);
+    const failed = failedRun('asyncgraph snapshot -o', run);
+    if (failed) return { ...failed, heapNodes: NaN, graphNodes: NaN, lookupMs: NaN, exactLocations: NaN };
     const doc = JSON.parse(readFileSync(out, 'utf8'));
     rmSync(out, { force: true });
     return {
@@ -362,18 +450,29 @@ async function runOurs(target, round, stall = true) {
   }, stall);
 }
 
-/** Runs `node ...args`; wall time, exit code, output, and peak RSS of the node process. */
-function runMeasured(args) {
+/**
+ * Runs `node ...args`; wall time, exit code, output, and peak RSS of the node process. With
+ * `stdoutFile`, its stdout goes to that file (opened here, as a shell's `> FILE` does), not
+ * through a pipe into this process.
+ */
+function runMeasured(args, { stdoutFile } = {}) {
   const rssFile = join(work, `rss-${process.hrtime.bigint()}`);
   const [command, commandArgs] = timeBinary
     ? [timeBinary, ['-f', '%M', '-o', rssFile, process.execPath, ...args]]
     : [process.execPath, args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const stdoutFd = stdoutFile ? openSync(stdoutFile, 'w') : null;
+    let child;
+    try {
+      child = spawn(command, commandArgs, { stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    } finally {
+      // The child has its own copy of the descriptor.
+      if (stdoutFd !== null) closeSync(stdoutFd);
+    }
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout?.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     let polledKiB = 0;
     // Without /usr/bin/time: poll the high-water mark while it runs.
@@ -441,29 +540,39 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function printTable(rows) {
+function printTable(shape, rows) {
+  const seconds = (value) => value.toFixed(2);
+  const added = (value) => (value < 0 ? '' : '+') + value.toFixed(2);
   const columns = [
     ['N', (r) => (r.chains === MILLION_CHAINS ? `${r.chains} (1M frames)` : String(r.chains))],
     ['snapshot MB', (r) => r.snapshotMiB.toFixed(1)],
     ['heap nodes', (r) => String(r.heapNodes)],
     ['graph nodes', (r) => String(r.graphNodes)],
-    ['bare s', (r) => r.bareSeconds.toFixed(2)],
-    ['V8 build+send s', (r) => `${r.firstChunkSeconds.toFixed(2)}+${r.transferSeconds.toFixed(2)}`],
-    ['ours s', (r) => r.oursSeconds.toFixed(2)],
-    ['ratio', (r) => r.ratio.toFixed(2)],
-    ['RSS MB', (r) => r.oursRssMiB.toFixed(0)],
-    ['RSS/snap', (r) => r.rssPerSnapshot.toFixed(2)],
+    ['bare s', (r) => seconds(r.bareSeconds)],
+    ['V8 build+send s', (r) => `${seconds(r.firstChunkSeconds)}+${seconds(r.transferSeconds)}`],
+    ...[
+      ['-o', 'ours'],
+      ['json', 'json'],
+      ['tree', 'tree'],
+    ].flatMap(([title, name]) => [
+      [`${title} s`, (r) => seconds(r[`${name}Seconds`])],
+      [`${title} ratio`, (r) => r[`${name}Ratio`].toFixed(2)],
+      [`${title} +s`, (r) => added(r[`${name}AddedSeconds`])],
+    ]),
+    ['RSS MB -o/json/tree', (r) => `${r.oursRssMiB.toFixed(0)}/${r.jsonRssMiB.toFixed(0)}/${r.treeRssMiB.toFixed(0)}`],
+    ['max RSS/snap', (r) => r.maxRssPerSnapshot.toFixed(2)],
     ['bare RSS MB', (r) => r.bareRssMiB.toFixed(0)],
-    ['stall bare s', (r) => r.bareStallSeconds.toFixed(2)],
-    ['stall ours s', (r) => r.oursStallSeconds.toFixed(2)],
-    ['ours beyond snapshot s', (r) => r.oursOtherStallSeconds.toFixed(2)],
-    ['lookup s', (r) => `${r.lookupSeconds.toFixed(2)} (${r.exactLocations})`],
+    ['stall bare s', (r) => seconds(r.bareStallSeconds)],
+    ['stall -o s', (r) => seconds(r.oursStallSeconds)],
+    ['-o beyond snapshot s', (r) => seconds(r.oursOtherStallSeconds)],
+    ['lookup s', (r) => `${seconds(r.lookupSeconds)} (${r.exactLocations})`],
+    ['tree lines', (r) => String(r.treeLines)],
   ];
   if (options.core) {
     columns.splice(
-      10,
+      columns.findIndex(([title]) => title === 'bare RSS MB') + 1,
       0,
-      ['core s', (r) => r.coreSeconds.toFixed(2)],
+      ['core s', (r) => seconds(r.coreSeconds)],
       ['core ratio', (r) => r.coreRatio.toFixed(2)],
       ['core RSS MB', (r) => r.coreRssMiB.toFixed(0)],
       ['core RSS/snap', (r) => r.coreRssPerSnapshot.toFixed(2)],
@@ -472,14 +581,17 @@ function printTable(rows) {
   const cells = rows.map((row) => columns.map(([, cell]) => cell(row)));
   const widths = columns.map(([title], k) => Math.max(title.length, ...cells.map((row) => row[k].length)));
   const line = (values) => `| ${values.map((v, k) => v.padStart(widths[k])).join(' | ')} |`;
-  console.log();
+  console.log(`\n${shape} shape: ${SHAPE_TITLES[shape]}`);
   console.log(line(columns.map(([title]) => title)));
   console.log(`|${widths.map((w) => '-'.repeat(w + 1) + ':').join('|')}|`);
   for (const row of cells) console.log(line(row));
-  console.log(`\nmedians of ${rows.map((r) => r.runs).join('/')} alternated runs per size; "lookup s" is asyncgraph's location lookup time (exact locations found)`);
+  console.log(
+    `medians of ${rows.map((r) => r.runs).join('/')} alternated runs per size; -o: snapshot -o FILE; json: snapshot --json > FILE; ` +
+      `tree: attach --no-color > FILE; +s: added over bare s; "lookup s" is the -o run's location lookup time (exact locations found)`,
+  );
   for (const row of rows) {
     if (row.failures.length > 0) {
-      console.log(`N=${row.chains}: asyncgraph failed in ${row.failures.length} of ${row.runs} runs (its columns are of the others): ${row.failures.join('; ')}`);
+      console.log(`${shape} N=${row.chains}: asyncgraph failed in ${row.failures.length} runs (its columns are of the others): ${row.failures.join('; ')}`);
     }
   }
 }
