@@ -247,7 +247,8 @@ export class HeapGraph {
     const stride = this.locationFieldCount;
     const locations = this.locations;
     const rows = Math.floor(locations.length / stride);
-    if (!this.locationIndex) {
+    // Checked once: null means V8 wrote the rows in node order.
+    if (this.locationIndex === undefined) {
       let sorted = true;
       for (let r = 1; r < rows && sorted; r++) sorted = locations[r * stride] > locations[(r - 1) * stride];
       this.locationIndex = sorted ? null : Uint32Array.from({ length: rows }, (_, r) => r).sort((a, b) => locations[a * stride] - locations[b * stride]);
