@@ -232,6 +232,15 @@ export class HeapGraph {
     }
   }
 
+  /**
+   * The retainer index itself, for a loop that visits retainers without a callback per node (the
+   * wake-up search runs once per leaf, a hundred thousand times): node n's retainers are
+   * from[i] by edge edges[i], for first[n] <= i < first[n + 1].
+   */
+  retainerLists(): { readonly first: Uint32Array; readonly edges: Uint32Array; readonly from: Uint32Array } {
+    return this.retainers();
+  }
+
   /** Definition site of a closure node from `snapshot.locations` (0-based), if recorded. */
   closureLocation(node: number): { scriptId: number; line: number; column: number } | undefined {
     const at = this.findLocation(node);

@@ -92,11 +92,12 @@ export class HolderSearch {
     parent.clear();
     this.settledWakers.clear();
     const hits: Hit[] = [];
-    const starts = new Set(resolvers);
     let frontier = [...resolvers];
     let visited = frontier.length;
     let resourceHits = 0;
     let resourceHitsChecked = 0;
+    const retainers = this.heap.retainerLists();
+    const retainerFirst = retainers.first;
     for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
         resourceHitsChecked = resourceHits;
@@ -104,9 +105,13 @@ export class HolderSearch {
       }
       const next: number[] = [];
       for (const child of frontier) {
-        this.heap.forEachRetainer(child, (from, edge) => {
-          if (parent.has(from) || starts.has(from) || !this.filter.follows(from, edge)) return;
-          if (!this.scopeReach.reachesThroughScope(from, edge, child, parent)) return;
+        // A plain loop over the retainer index: a callback per child cost a closure per node visited.
+        for (let i = retainerFirst[child], end = retainerFirst[child + 1]; i < end; i++) {
+          const from = retainers.from[i];
+          const edge = retainers.edges[i];
+          // The resolvers (one or two) are where the search starts.
+          if (parent.has(from) || resolvers.includes(from) || !this.filter.follows(from, edge)) continue;
+          if (!this.scopeReach.reachesThroughScope(from, edge, child, parent)) continue;
           parent.set(from, edge, child);
           visited++;
           this.visitedTotal++;
@@ -120,8 +125,8 @@ export class HolderSearch {
             if (this.classifier.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
             next.push(from);
           }
-          return visited >= this.searchLimit;
-        });
+          if (visited >= this.searchLimit) break;
+        }
         if (visited >= this.searchLimit) break;
       }
       frontier = next;
@@ -129,7 +134,7 @@ export class HolderSearch {
     // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
     hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
     const frames = this.holderFrames(hits);
-    const seen = (node: number) => parent.has(node) || starts.has(node);
+    const seen = (node: number) => parent.has(node) || resolvers.includes(node);
     const wakers = this.reportedWakers(bestHits(hits), parent, seen);
     if (wakers.length === 0) return { wakers: [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }], frames };
     return { wakers, frames };
