@@ -17,6 +17,15 @@ import type { FoundSettlement } from './found-wakers.js';
  */
 export function linkHolderFrames(nodes: readonly FoundNode[], settlements: ReadonlyMap<number, FoundSettlement>): FoundNode[] {
   let out: FoundNode[] | undefined;
+  // Most captures have no such leaf: no index of every node for them.
+  let anyHolderFrames = false;
+  for (const settlement of settlements.values()) {
+    if (settlement.holderFrames) {
+      anyHolderFrames = true;
+      break;
+    }
+  }
+  if (!anyHolderFrames) return nodes as FoundNode[];
   const index = new Map<number, number>();
   for (let i = 0; i < nodes.length; i++) index.set(nodes[i].id, i);
   const current = (id: number) => (out ?? nodes)[index.get(id)!];
