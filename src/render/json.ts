@@ -51,7 +51,7 @@ export function writeJsonFile(path: string, doc: AwaitGraphDocument): void {
  * the stream asks to. A stream that closes or fails (a reader gone: closed-pipe.ts handles the
  * error) ends the writing.
  */
-export async function writeJsonStream(stream: NodeJS.WritableStream & Partial<Pick<Writable, 'destroyed' | 'writableNeedDrain'>>, doc: AwaitGraphDocument): Promise<void> {
+export async function writeJsonStream(stream: NodeJS.WritableStream & Partial<Pick<Writable, 'destroyed'>>, doc: AwaitGraphDocument): Promise<void> {
   for (const text of jsonBatches(doc)) {
     if (stream.destroyed) return;
     if (!stream.write(text)) await drainedOrGone(stream);
