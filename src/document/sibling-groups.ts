@@ -199,12 +199,20 @@ function runLength(values: number[]): string {
   return runs.join(',');
 }
 
+const groupsOf = new WeakMap<readonly AwaitNode[], SiblingGroup[]>();
+
 /**
  * The document's sibling groups (two or more siblings with identical subtrees), numbered in the
- * order of their first member in `nodes`.
+ * order of their first member in `nodes`. Found once per node list (see awaitsByPositionOf): the
+ * document and the views that fold them share the one array, which nobody changes.
  */
 export function siblingGroups(nodes: readonly AwaitNode[], known?: AwaitsByPosition): SiblingGroup[] {
-  const graph = awaitsByPositionOf(nodes, known);
+  let groups = groupsOf.get(nodes);
+  if (!groups) groupsOf.set(nodes, (groups = findGroups(nodes, awaitsByPositionOf(nodes, known))));
+  return groups;
+}
+
+function findGroups(nodes: readonly AwaitNode[], graph: AwaitsByPosition): SiblingGroup[] {
   const signatures = signaturesAt(nodes, graph);
   const found: { awaiter: number | null; first: number; members: number[] }[] = [];
   // Siblings as positions in document order; only lists with two plain members can hold a group.
