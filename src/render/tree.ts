@@ -160,19 +160,24 @@ export function locationNote(doc: AwaitGraphDocument): string | undefined {
   };
   const exactNames = new Map<string, Set<string>>();
   for (const node of doc.nodes) {
-    if (!isFrame(node) || node.locationSource !== 'exact') continue;
-    const place = placeOf(node);
-    let names = exactNames.get(place);
-    if (!names) exactNames.set(place, (names = new Set()));
-    names.add(displayName(node));
-  }
-  for (const node of doc.nodes) {
     if (!isFrame(node)) continue;
-    if (node.locationSource === 'exact') exact++;
-    else if (node.locationSource === 'inferred') {
-      if (exactNames.size > 0 && exactNames.get(placeOf(node))?.has(displayName(node))) exact++;
-      else inferred++;
-    } else definition++;
+    if (node.locationSource === 'inferred') inferred++;
+    else if (node.locationSource !== 'exact') definition++;
+    else {
+      exact++;
+      const place = placeOf(node);
+      let names = exactNames.get(place);
+      if (!names) exactNames.set(place, (names = new Set()));
+      names.add(displayName(node));
+    }
+  }
+  if (inferred > 0 && exactNames.size > 0) {
+    for (const node of doc.nodes) {
+      if (isFrame(node) && node.locationSource === 'inferred' && exactNames.get(placeOf(node))?.has(displayName(node))) {
+        inferred--;
+        exact++;
+      }
+    }
   }
   const placed = inferred + definition;
   if (placed === 0) return undefined;

@@ -67,7 +67,7 @@ export function groupedNodeIds(doc: AwaitGraphDocument): { has(id: number): bool
   const observed = observerSteps(nodes);
   // A node the group's chains meet at is one node: its wakers are its own, not generalised
   // (a step that only observes a promise does not make it shared).
-  const single = (at: number) => nodes[at].awaitedBy.length - (observed.get(nodes[at].id)?.length ?? 0) <= 1;
+  const single = (at: number) => nodes[at].awaitedBy.length - (observed.size === 0 ? 0 : (observed.get(nodes[at].id)?.length ?? 0)) <= 1;
   const grouped = new Uint8Array(nodes.length);
   const work: number[] = [];
   const absent = new Set<number>();

@@ -5,17 +5,18 @@ import { awaitsByPositionOf } from '../awaits/await-edges.js';
 import { siblingGroups } from '../document/sibling-groups.js';
 import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
 
-const scoresOf = new WeakMap<readonly AwaitNode[], Float64Array>();
+const scoresOf = new WeakMap<readonly AwaitNode[], Float64Array | null>();
 
 /**
  * For each node by position, how many frames in its subtree (itself included) have an exact
  * location, counted once per path (a shared node for each of its awaiters): the member of a group
  * with the most stands for the group, so the printed chain shows what V8 reported rather than
- * what was inferred. Once per node list (see awaitsByPositionOf), on typed arrays.
+ * what was inferred. Once per node list (see awaitsByPositionOf), on typed arrays; null when
+ * no frame is exact (every score 0).
  */
-export function exactScores(nodes: readonly AwaitNode[]): Float64Array {
+export function exactScores(nodes: readonly AwaitNode[]): Float64Array | null {
   let scores = scoresOf.get(nodes);
-  if (!scores) scoresOf.set(nodes, (scores = scoresByPosition(nodes)));
+  if (scores === undefined) scoresOf.set(nodes, (scores = nodes.some((node) => node.locationSource === 'exact') ? scoresByPosition(nodes) : null));
   return scores;
 }
 
@@ -57,6 +58,7 @@ function scoresByPosition(nodes: readonly AwaitNode[]): Float64Array {
 /** The member to draw: the one with the most exact locations below it (in `nodes`), else the first. */
 export function representative(members: readonly AwaitNode[], nodes: readonly AwaitNode[]): AwaitNode {
   const scores = exactScores(nodes);
+  if (!scores) return members[0];
   const { position } = awaitsByPositionOf(nodes);
   const scoreOf = (node: AwaitNode) => scores[position.get(node.id)] ?? 0;
   let best = members[0];
