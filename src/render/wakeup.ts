@@ -58,42 +58,66 @@ const NOTHING_GROUPED = { has: () => false };
 
 /**
  * Nodes drawn for a group of identical sibling subtrees (`× N`, the document's `groups`): the
- * members and everything below them. Marked by position on the list's cached edges.
+ * members and everything below them, down to (not including) a node the group's chains meet at.
+ * Answered for the nodes asked about (the ones drawn), up their awaiters.
  */
 export function groupedNodeIds(doc: AwaitGraphDocument): { has(id: number): boolean } {
   if (!doc.groups || doc.groups.length === 0) return NOTHING_GROUPED;
   const nodes = doc.nodes;
-  const { childStart, childList, danglingAwaiter, position } = awaitsByPositionOf(nodes);
+  const { position } = awaitsByPositionOf(nodes);
   const observed = observerSteps(nodes);
   // A node the group's chains meet at is one node: its wakers are its own, not generalised
   // (a step that only observes a promise does not make it shared).
   const single = (at: number) => nodes[at].awaitedBy.length - (observed.size === 0 ? 0 : (observed.get(nodes[at].id)?.length ?? 0)) <= 1;
-  const grouped = new Uint8Array(nodes.length);
-  const work: number[] = [];
+  const member = new Uint8Array(nodes.length);
+  // Members the list does not hold (a view cut out of a document keeps its groups).
   const absent = new Set<number>();
   for (const group of doc.groups) {
     for (const id of group.members) {
       const at = position.get(id);
       if (at === -1) absent.add(id);
-      else work.push(at);
+      else member[at] = 1;
     }
   }
-  // Members the list does not hold (a view cut out of a document keeps its groups): what awaits them here.
-  if (absent.size > 0) {
-    for (let at = 0; at < nodes.length; at++) {
-      if (danglingAwaiter[at] === 1 && single(at) && nodes[at].awaitedBy.some((id) => absent.has(id))) work.push(at);
+  const UNKNOWN = 0;
+  const YES = 1;
+  const NO = 2;
+  const ON_PATH = 3;
+  const state = new Uint8Array(nodes.length);
+  // A node below a member is in when it is single and an awaiter is in. A single node has at
+  // most one awaiter that is not an observer step, and observer steps (and other roots) are in
+  // only as members: so the question goes up one chain of awaiters.
+  const grouped = (start: number): boolean => {
+    const path: number[] = [];
+    let result = false;
+    for (let at = start; ; ) {
+      if (state[at] === YES || state[at] === NO) {
+        result = state[at] === YES;
+        break;
+      }
+      if (state[at] === ON_PATH || (member[at] === 0 && !single(at))) break; // a loop of awaiters, or a meeting point
+      path.push(at);
+      state[at] = ON_PATH;
+      if (member[at] === 1) {
+        result = true;
+        break;
+      }
+      let next = -1;
+      for (const id of nodes[at].awaitedBy) {
+        const awaiter = position.get(id);
+        if (awaiter === -1 ? absent.has(id) : nodes[awaiter].awaitedBy.length === 0 && member[awaiter] === 1) result = true;
+        else if (awaiter !== -1 && nodes[awaiter].awaitedBy.length > 0) next = awaiter;
+      }
+      if (result || next === -1) break;
+      at = next;
     }
-  }
-  while (work.length > 0) {
-    const at = work.pop()!;
-    if (grouped[at] === 1) continue;
-    grouped[at] = 1;
-    for (let k = childStart[at]; k < childStart[at + 1]; k++) if (single(childList[k])) work.push(childList[k]);
-  }
+    for (const at of path) state[at] = result ? YES : NO;
+    return result;
+  };
   return {
     has(id) {
       const at = position.get(id);
-      return at === -1 ? absent.has(id) : grouped[at] === 1;
+      return at === -1 ? absent.has(id) : grouped(at);
     },
   };
 }
