@@ -169,7 +169,7 @@ export function keepPathsThrough(nodes: readonly AwaitNode[], needle: string): A
 
 /** keepPathsThrough from the matching nodes' positions. */
 function keepPathsFrom(nodes: readonly AwaitNode[], hits: readonly number[]): AwaitNode[] {
-  const { childStart, childList, position } = awaitsByPositionOf(nodes);
+  const { position } = awaitsByPositionOf(nodes);
   const kept = new Kept(nodes.length, position);
   // Up: every awaiter, also one the list does not hold (its id stays in `awaitedBy`).
   const up = hits.map((at) => nodes[at].id);
@@ -182,16 +182,22 @@ function keepPathsFrom(nodes: readonly AwaitNode[], hits: readonly number[]): Aw
     const at = position.get(id);
     if (at !== -1) for (const awaiter of nodes[at].awaitedBy) up.push(awaiter);
   }
-  const down = [...hits];
-  const downSeen = new Uint8Array(nodes.length);
-  while (down.length > 0) {
-    const at = down.pop()!;
-    if (downSeen[at] === 1) continue;
-    downSeen[at] = 1;
-    kept.add(nodes[at].id);
-    for (let k = childStart[at]; k < childStart[at + 1]; k++) down.push(childList[k]);
-  }
+  keepAwaited(nodes, hits, kept);
   return restrict(nodes, kept);
+}
+
+/** Keeps the nodes at `starts` and everything they await. */
+function keepAwaited(nodes: readonly AwaitNode[], starts: readonly number[], kept: Kept): void {
+  const { childStart, childList } = awaitsByPositionOf(nodes);
+  const seen = new Uint8Array(nodes.length);
+  const work = [...starts];
+  while (work.length > 0) {
+    const at = work.pop()!;
+    if (seen[at] === 1) continue;
+    seen[at] = 1;
+    kept.add(nodes[at].id);
+    for (let k = childStart[at]; k < childStart[at + 1]; k++) work.push(childList[k]);
+  }
 }
 
 /**
@@ -244,19 +250,11 @@ export function keepDepth(nodes: readonly AwaitNode[], depth: number): AwaitNode
 
 /** The node and everything it awaits, down to the leaves; its own awaiters are left out. */
 export function keepAwaitedFrom(nodes: readonly AwaitNode[], rootId: number): AwaitNode[] {
-  const { childStart, childList, position } = awaitsByPositionOf(nodes);
+  const { position } = awaitsByPositionOf(nodes);
   const root = position.get(rootId);
   if (root === -1) return [];
   const kept = new Kept(nodes.length, position);
-  const seen = new Uint8Array(nodes.length);
-  const work = [root];
-  while (work.length > 0) {
-    const at = work.pop()!;
-    if (seen[at] === 1) continue;
-    seen[at] = 1;
-    kept.add(nodes[at].id);
-    for (let k = childStart[at]; k < childStart[at + 1]; k++) work.push(childList[k]);
-  }
+  keepAwaited(nodes, [root], kept);
   return restrict(nodes, kept);
 }
 
