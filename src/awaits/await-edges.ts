@@ -61,3 +61,37 @@ export function awaitsByPosition(nodes: readonly { id: number; awaitedBy: readon
     position,
   };
 }
+
+const byPositionOf = new WeakMap<readonly object[], AwaitsByPosition>();
+
+/**
+ * awaitsByPosition once per node list: a view reads it many times (tree, groups, observers,
+ * wake-up marks, filters). A node list is a value: nothing changes it once it is read (documents
+ * are built whole, and filters make new lists). `known`: one already computed for this list.
+ */
+export function awaitsByPositionOf(
+  nodes: readonly { id: number; awaitedBy: readonly number[] }[],
+  known?: AwaitsByPosition,
+): AwaitsByPosition {
+  let graph = byPositionOf.get(nodes);
+  if (!graph) byPositionOf.set(nodes, (graph = known ?? awaitsByPosition(nodes)));
+  return graph;
+}
+
+/** Node i's children (the nodes it awaits), in input order. */
+export function childrenAt<T>(nodes: readonly T[], graph: AwaitsByPosition, at: number): T[] {
+  const out: T[] = [];
+  for (let k = graph.childStart[at]; k < graph.childStart[at + 1]; k++) out.push(nodes[graph.childList[k]]);
+  return out;
+}
+
+/** Nodes by id (the first, for a repeated id), on the list's cached positions. */
+export function nodesById<T extends { id: number; awaitedBy: readonly number[] }>(nodes: readonly T[]): { get(id: number): T | undefined } {
+  const { position } = awaitsByPositionOf(nodes);
+  return {
+    get(id) {
+      const at = position.get(id);
+      return at === -1 ? undefined : nodes[at];
+    },
+  };
+}

@@ -3,7 +3,7 @@
 // as groups (its JSON keeps every node); the views draw each group once with a count
 // (src/views/collapse.ts). Pure.
 
-import { awaitsByPosition, type AwaitsByPosition } from '../awaits/await-edges.js';
+import { awaitsByPositionOf, type AwaitsByPosition } from '../awaits/await-edges.js';
 import type { AwaitNode, SiblingGroup } from '../schema.js';
 import { observerSteps } from './observers.js';
 import { displayName } from './order.js';
@@ -18,10 +18,22 @@ import { wakeupKey } from './wakeup-document.js';
  * draws it differently (`↻`) the second time.
  */
 export function subtreeSignatures(nodes: readonly AwaitNode[]): Map<number, number> {
-  const signatures = signaturesByPosition(nodes, awaitsByPosition(nodes));
+  const signatures = signaturesAt(nodes);
   const byId = new Map<number, number>();
   for (let i = 0; i < nodes.length; i++) byId.set(nodes[i].id, signatures[i]);
   return byId;
+}
+
+const signaturesOf = new WeakMap<readonly AwaitNode[], Int32Array>();
+
+/**
+ * subtreeSignatures by node position, once per node list (see awaitsByPositionOf): the document's
+ * groups and the tree read them. `graph`: the list's await edges, when already at hand.
+ */
+export function signaturesAt(nodes: readonly AwaitNode[], graph?: AwaitsByPosition): Int32Array {
+  let signatures = signaturesOf.get(nodes);
+  if (!signatures) signaturesOf.set(nodes, (signatures = signaturesByPosition(nodes, awaitsByPositionOf(nodes, graph))));
+  return signatures;
 }
 
 /** subtreeSignatures by node position (iterative post-order: chains thousands deep are fine). */
@@ -187,12 +199,21 @@ function runLength(values: number[]): string {
   return runs.join(',');
 }
 
+const groupsOf = new WeakMap<readonly AwaitNode[], SiblingGroup[]>();
+
 /**
  * The document's sibling groups (two or more siblings with identical subtrees), numbered in the
- * order of their first member in `nodes`.
+ * order of their first member in `nodes`. Found once per node list (see awaitsByPositionOf): the
+ * document and the views that fold them share the one array, which nobody changes.
  */
-export function siblingGroups(nodes: readonly AwaitNode[], graph: AwaitsByPosition = awaitsByPosition(nodes)): SiblingGroup[] {
-  const signatures = signaturesByPosition(nodes, graph);
+export function siblingGroups(nodes: readonly AwaitNode[], known?: AwaitsByPosition): SiblingGroup[] {
+  let groups = groupsOf.get(nodes);
+  if (!groups) groupsOf.set(nodes, (groups = findGroups(nodes, awaitsByPositionOf(nodes, known))));
+  return groups;
+}
+
+function findGroups(nodes: readonly AwaitNode[], graph: AwaitsByPosition): SiblingGroup[] {
+  const signatures = signaturesAt(nodes, graph);
   const found: { awaiter: number | null; first: number; members: number[] }[] = [];
   // Siblings as positions in document order; only lists with two plain members can hold a group.
   const collect = (awaiter: number | null, siblings: ArrayLike<number>, from: number, to: number) => {

@@ -4,12 +4,13 @@ import { foldGroups } from '../views/collapse.js';
 import { compareNodes, displayName } from '../document/order.js';
 import { nodeLocationText, type LocationStyle } from './location.js';
 import type { AwaitGraphDocument, AwaitNode } from '../schema.js';
-import { awaitsIndex } from '../awaits/await-edges.js';
+import { awaitsByPositionOf, nodesById } from '../awaits/await-edges.js';
 
 /** `awaiter>awaited` for every edge between two nodes of the same await cycle. */
 export function cycleEdges(doc: AwaitGraphDocument): Set<string> {
   const edges = new Set<string>();
-  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
+  if (doc.cycles.length === 0) return edges;
+  const byId = nodesById(doc.nodes);
   for (const cycle of doc.cycles) {
     const members = new Set(cycle);
     for (const id of cycle) {
@@ -21,8 +22,12 @@ export function cycleEdges(doc: AwaitGraphDocument): Set<string> {
 
 /** `pid 42, node v20.0.0 — 3 suspended frames, 1 pending promise[, 1 await cycle]` */
 export function graphTitle(doc: AwaitGraphDocument): string {
-  const frames = doc.nodes.filter((n) => n.kind === 'async-function' || n.kind === 'async-generator' || n.kind === 'module').length;
-  const pending = doc.nodes.filter((n) => n.kind === 'promise').length;
+  let frames = 0;
+  let pending = 0;
+  for (const n of doc.nodes) {
+    if (n.kind === 'async-function' || n.kind === 'async-generator' || n.kind === 'module') frames++;
+    else if (n.kind === 'promise') pending++;
+  }
   const who = [doc.target.pid !== null ? `pid ${doc.target.pid}` : doc.target.url, doc.target.nodeVersion ? `node ${doc.target.nodeVersion}` : undefined]
     .filter(Boolean)
     .join(', ');
@@ -34,23 +39,37 @@ export function graphTitle(doc: AwaitGraphDocument): string {
 
 /** Every node once, depth first from the roots in tree order, then what only cycles reach. */
 export function readingOrder(nodes: readonly AwaitNode[]): AwaitNode[] {
-  const children = awaitsIndex(nodes);
-  for (const list of children.values()) list.sort(compareNodes);
-  const seen = new Set<number>();
-  const out: AwaitNode[] = [];
-  const visit = (start: AwaitNode) => {
-    const stack = [start];
+  return readingPositions(nodes).map((at) => nodes[at]);
+}
+
+/** readingOrder as positions in `nodes`. */
+export function readingPositions(nodes: readonly AwaitNode[]): number[] {
+  const { childStart, childList } = awaitsByPositionOf(nodes);
+  const byTreeOrder = (a: number, b: number) => compareNodes(nodes[a], nodes[b]);
+  const seen = new Uint8Array(nodes.length);
+  const out: number[] = [];
+  const stack: number[] = [];
+  const visit = (start: number) => {
+    stack.push(start);
     while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (seen.has(node.id)) continue;
-      seen.add(node.id);
-      out.push(node);
-      const kids = children.get(node.id) ?? [];
-      for (let i = kids.length - 1; i >= 0; i--) if (!seen.has(kids[i].id)) stack.push(kids[i]);
+      const at = stack.pop()!;
+      if (seen[at] === 1) continue;
+      seen[at] = 1;
+      out.push(at);
+      const from = childStart[at];
+      const to = childStart[at + 1];
+      if (to - from === 1) {
+        if (seen[childList[from]] === 0) stack.push(childList[from]);
+        continue;
+      }
+      const kids = Array.from(childList.subarray(from, to)).sort(byTreeOrder);
+      for (let i = kids.length - 1; i >= 0; i--) if (seen[kids[i]] === 0) stack.push(kids[i]);
     }
   };
-  for (const root of nodes.filter((node) => node.awaitedBy.length === 0).sort(compareNodes)) visit(root);
-  for (const node of nodes) visit(node);
+  const roots: number[] = [];
+  for (let at = 0; at < nodes.length; at++) if (nodes[at].awaitedBy.length === 0) roots.push(at);
+  for (const root of roots.sort(byTreeOrder)) visit(root);
+  for (let at = 0; at < nodes.length; at++) visit(at);
   return out;
 }
 

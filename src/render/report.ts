@@ -11,7 +11,7 @@ import { displayUrl, formatLocation, libraryPath, type LocationStyle } from './l
 import { renderTree } from './tree.js';
 import { shortCommand } from '../target/command-line.js';
 import type { ProcessReport, ThreadReport } from '../capture/capture-tree.js';
-import { awaitsIndex } from '../awaits/await-edges.js';
+import { awaitsByPositionOf, childrenAt } from '../awaits/await-edges.js';
 
 /** Version of the `--json-out` report (the documents inside keep their own schemaVersion). */
 export const REPORT_VERSION = 1;
@@ -68,12 +68,18 @@ const ORIGIN_RANK: Record<CodeOrigin, number> = { user: 0, library: 1, unknown: 
  * then libraries (node_modules), then Node's own; in source order within each.
  */
 export function stuckLeaves(doc: AwaitGraphDocument): StuckLeaf[] {
-  const awaits = awaitsIndex(doc.nodes);
+  const graph = awaitsByPositionOf(doc.nodes);
+  const awaitsOf = (node: AwaitNode) => {
+    const at = graph.position.get(node.id);
+    return at === -1 ? [] : childrenAt(doc.nodes, graph, at);
+  };
   const leaves: StuckLeaf[] = [];
   for (const frame of doc.nodes) {
     // The frame running JavaScript right now is busy, not stuck (src/render/running.ts shows it).
     if (!isFrame(frame) || frame.state === 'running') continue;
-    const direct = awaits.get(frame.id) ?? [];
+    const direct = awaitsOf(frame);
+    // A frame awaited directly (most frames of a chain): not a leaf, no walk needed.
+    if (direct.some(isFrame)) continue;
     // Walk down through non-frames; the first frame found means this one is not a leaf.
     const seen = new Set<number>([frame.id]);
     const work = [...direct];
@@ -83,7 +89,7 @@ export function stuckLeaves(doc: AwaitGraphDocument): StuckLeaf[] {
       if (seen.has(node.id)) continue;
       seen.add(node.id);
       if (isFrame(node)) awaitsFrame = true;
-      else work.push(...(awaits.get(node.id) ?? []));
+      else work.push(...awaitsOf(node));
     }
     if (!awaitsFrame) leaves.push({ frame, awaiting: [...direct].sort(compareNodes), origin: codeOrigin(frame) });
   }

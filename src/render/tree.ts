@@ -2,14 +2,14 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { FRAME_KINDS, type AwaitGraphDocument, type AwaitNode, type DocumentFilter } from '../schema.js';
 import { filterText, viewCounts } from '../views/filter.js';
 import { compareNodes, displayName } from '../document/order.js';
-import { collapseSiblings, exactScores, representative } from '../views/collapse.js';
+import { collapseSiblings, representative } from '../views/collapse.js';
 import { formatLocation, type LocationStyle } from './location.js';
 import { groupedNodeIds, keepAliveLines, wakeupSuffix } from './wakeup.js';
 import { executionLines, executionStateText, RUNNING_MARKER, stackNodeIds } from './running.js';
 import { captureCostLines } from './capture-cost.js';
-import { awaitsIndex } from '../awaits/await-edges.js';
+import { awaitsByPositionOf, childrenAt, nodesById } from '../awaits/await-edges.js';
 import { observerSteps } from '../document/observers.js';
-import { subtreeSignatures } from '../document/sibling-groups.js';
+import { signaturesAt } from '../document/sibling-groups.js';
 
 /** Deeper levels are drawn with only the innermost KEPT_DEPTH levels of indentation. */
 const MAX_DRAWN_DEPTH = 64;
@@ -35,9 +35,14 @@ export interface TreeOptions extends LocationStyle {
  */
 export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): string {
   const paint = new Chalk({ level: options.colors ? 1 : 0 });
-  const byId = new Map(doc.nodes.map((node) => [node.id, node]));
-  const awaits = awaitsIndex(doc.nodes);
-  for (const list of awaits.values()) list.sort(compareNodes);
+  // The list's edges and signatures are computed once per document (awaitsByPositionOf); the
+  // rest of the work is for the nodes drawn.
+  const graph = awaitsByPositionOf(doc.nodes);
+  const byId = nodesById(doc.nodes);
+  const childrenOf = (node: AwaitNode) => {
+    const at = graph.position.get(node.id);
+    return at === -1 ? [] : childrenAt(doc.nodes, graph, at).sort(compareNodes);
+  };
 
   // With a running stack: the stack joined with its awaiters, then the forest with the stack's
   // generators marked (src/render/running.ts).
@@ -46,7 +51,7 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
   const drawn = new Set<number>();
   const onStack = stackNodeIds(doc);
   // What wakes each leaf (src/render/wakeup.ts); generalised inside groups printed once.
-  const grouped = options.collapse === false ? new Set<number>() : groupedNodeIds(doc);
+  const grouped = options.collapse === false ? { has: () => false } : groupedNodeIds(doc);
   // Steps that only observe a promise that something else awaits: a note on that promise's line.
   const observers = observerSteps(doc.nodes);
   const observedBy = (node: AwaitNode) => {
@@ -63,14 +68,12 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
       observedBy(node);
   };
   // Identical sibling subtrees are drawn once, their first member standing for all (src/views/collapse.ts).
-  const signatures = options.collapse === false ? new Map<number, number>() : subtreeSignatures(doc.nodes);
-  let scores: Map<number, number> | undefined;
+  const signatures = options.collapse === false ? undefined : signaturesAt(doc.nodes);
+  const signatureOf = (node: AwaitNode) => signatures?.[graph.position.get(node.id)];
   const fold = (siblings: AwaitNode[]) =>
-    collapseSiblings(siblings, signatures).map(({ node, members }) => {
-      if (members.length === 1) return { node, count: 1 };
-      scores ??= exactScores(doc.nodes);
-      return { node: representative(members, scores), count: members.length };
-    });
+    collapseSiblings(siblings, signatureOf).map(({ node, members }) =>
+      members.length === 1 ? { node, count: 1 } : { node: representative(members, doc.nodes), count: members.length },
+    );
 
   const draw = (root: AwaitNode, rootCount = 1) => {
     // Iterative depth-first walk with enter/leave entries, so await chains thousands deep
@@ -97,7 +100,7 @@ export function renderTree(doc: AwaitGraphDocument, options: TreeOptions): strin
       }
       drawn.add(node.id);
       lines.push(indent + branch + label(node) + (count > 1 ? paint.bold(`  × ${count}`) : '') + (node.truncated ? paint.dim('  …') : ''));
-      const children = fold(awaits.get(node.id) ?? []);
+      const children = fold(childrenOf(node));
       if (children.length === 0) continue;
       onPath.add(node.id);
       stack.push({ leave: node.id });
@@ -144,15 +147,37 @@ export function locationNote(doc: AwaitGraphDocument): string | undefined {
   let definition = 0;
   // Suspended frames only (a `.then` step is always at its handler's definition), and not ES5
   // state machines, which V8 cannot locate at any budget.
-  const frames = doc.nodes.filter((node) => FRAME_KINDS.has(node.kind) && node.transpiled !== '__generator');
+  const isFrame = (node: AwaitNode) => FRAME_KINDS.has(node.kind) && node.transpiled !== '__generator';
   // An inferred frame at the very place V8 reported for another frame of the same function (199 of
-  // 200 identical requests) is as good as exact.
-  const placeOf = (node: AwaitNode) => `${displayName(node)}|${node.location?.url}:${node.location?.line}:${node.location?.column}`;
-  const exactPlaces = new Set(frames.filter((node) => node.locationSource === 'exact').map(placeOf));
-  for (const node of frames) {
-    if (node.locationSource === 'exact' || (node.locationSource === 'inferred' && exactPlaces.has(placeOf(node)))) exact++;
-    else if (node.locationSource === 'inferred') inferred++;
-    else definition++;
+  // 200 identical requests) is as good as exact: the names of the exact frames at each place.
+  // Nodes at one place mostly share their location object: its text is made once.
+  const placeTexts = new Map<object, string>();
+  const placeOf = ({ location }: AwaitNode) => {
+    if (!location) return 'undefined:undefined:undefined';
+    let text = placeTexts.get(location);
+    if (text === undefined) placeTexts.set(location, (text = `${location.url}:${location.line}:${location.column}`));
+    return text;
+  };
+  const exactNames = new Map<string, Set<string>>();
+  for (const node of doc.nodes) {
+    if (!isFrame(node)) continue;
+    if (node.locationSource === 'inferred') inferred++;
+    else if (node.locationSource !== 'exact') definition++;
+    else {
+      exact++;
+      const place = placeOf(node);
+      let names = exactNames.get(place);
+      if (!names) exactNames.set(place, (names = new Set()));
+      names.add(displayName(node));
+    }
+  }
+  if (inferred > 0 && exactNames.size > 0) {
+    for (const node of doc.nodes) {
+      if (isFrame(node) && node.locationSource === 'inferred' && exactNames.get(placeOf(node))?.has(displayName(node))) {
+        inferred--;
+        exact++;
+      }
+    }
   }
   const placed = inferred + definition;
   if (placed === 0) return undefined;

@@ -5,7 +5,7 @@ import type { ChalkInstance } from 'chalk';
 import { FRAME_KINDS, type AwaitGraphDocument, type AwaitNode, type KeepAliveHandle, type Waker } from '../schema.js';
 import { displayName } from '../document/order.js';
 import { displayUrl, formatLocation, type LocationStyle } from './location.js';
-import { awaitsIndex } from '../awaits/await-edges.js';
+import { awaitsByPositionOf, nodesById } from '../awaits/await-edges.js';
 import { formatDuration } from '../units.js';
 import { generalise } from '../document/wakeup-document.js';
 import { observerSteps } from '../document/observers.js';
@@ -54,27 +54,72 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
   return text;
 }
 
+const NOTHING_GROUPED = { has: () => false };
+
 /**
  * Nodes drawn for a group of identical sibling subtrees (`× N`, the document's `groups`): the
- * members and everything below them.
+ * members and everything below them, down to (not including) a node the group's chains meet at.
+ * Answered for the nodes asked about (the ones drawn), up their awaiters.
  */
-export function groupedNodeIds(doc: AwaitGraphDocument): Set<number> {
-  const out = new Set<number>();
-  if (!doc.groups || doc.groups.length === 0) return out;
-  const awaits = awaitsIndex(doc.nodes);
-  const observed = observerSteps(doc.nodes);
-  const work = doc.groups.flatMap((group) => group.members);
-  while (work.length > 0) {
-    const id = work.pop()!;
-    if (out.has(id)) continue;
-    out.add(id);
-    // A node the group's chains meet at is one node: its wakers are its own, not generalised
-    // (a step that only observes a promise does not make it shared).
-    for (const awaited of awaits.get(id) ?? []) {
-      if (awaited.awaitedBy.length - (observed.get(awaited.id)?.length ?? 0) <= 1) work.push(awaited.id);
+export function groupedNodeIds(doc: AwaitGraphDocument): { has(id: number): boolean } {
+  if (!doc.groups || doc.groups.length === 0) return NOTHING_GROUPED;
+  const nodes = doc.nodes;
+  const { position } = awaitsByPositionOf(nodes);
+  const observed = observerSteps(nodes);
+  // A node the group's chains meet at is one node: its wakers are its own, not generalised
+  // (a step that only observes a promise does not make it shared).
+  const single = (at: number) => nodes[at].awaitedBy.length - (observed.size === 0 ? 0 : (observed.get(nodes[at].id)?.length ?? 0)) <= 1;
+  const member = new Uint8Array(nodes.length);
+  // Members the list does not hold (a view cut out of a document keeps its groups).
+  const absent = new Set<number>();
+  for (const group of doc.groups) {
+    for (const id of group.members) {
+      const at = position.get(id);
+      if (at === -1) absent.add(id);
+      else member[at] = 1;
     }
   }
-  return out;
+  const UNKNOWN = 0;
+  const YES = 1;
+  const NO = 2;
+  const ON_PATH = 3;
+  const state = new Uint8Array(nodes.length);
+  // A node below a member is in when it is single and an awaiter is in. A single node has at
+  // most one awaiter that is not an observer step, and observer steps (and other roots) are in
+  // only as members: so the question goes up one chain of awaiters.
+  const grouped = (start: number): boolean => {
+    const path: number[] = [];
+    let result = false;
+    for (let at = start; ; ) {
+      if (state[at] === YES || state[at] === NO) {
+        result = state[at] === YES;
+        break;
+      }
+      if (state[at] === ON_PATH || (member[at] === 0 && !single(at))) break; // a loop of awaiters, or a meeting point
+      path.push(at);
+      state[at] = ON_PATH;
+      if (member[at] === 1) {
+        result = true;
+        break;
+      }
+      let next = -1;
+      for (const id of nodes[at].awaitedBy) {
+        const awaiter = position.get(id);
+        if (awaiter === -1 ? absent.has(id) : nodes[awaiter].awaitedBy.length === 0 && member[awaiter] === 1) result = true;
+        else if (awaiter !== -1 && nodes[awaiter].awaitedBy.length > 0) next = awaiter;
+      }
+      if (result || next === -1) break;
+      at = next;
+    }
+    for (const at of path) state[at] = result ? YES : NO;
+    return result;
+  };
+  return {
+    has(id) {
+      const at = position.get(id);
+      return at === -1 ? absent.has(id) : grouped(at);
+    },
+  };
 }
 
 /**
@@ -82,7 +127,7 @@ export function groupedNodeIds(doc: AwaitGraphDocument): Set<number> {
  * of user code (through combinators, `.then` steps and Node's own frames); the direct awaiters
  * when there is none.
  */
-export function wokenFrames(leafId: number, byId: Map<number, AwaitNode>): AwaitNode[] {
+export function wokenFrames(leafId: number, byId: { get(id: number): AwaitNode | undefined }): AwaitNode[] {
   const leaf = byId.get(leafId);
   if (!leaf) return [];
   const found: AwaitNode[] = [];
@@ -127,9 +172,9 @@ export function keepAliveLines(doc: AwaitGraphDocument, paint: ChalkInstance, st
   lines.push(paint.bold(active.length > 0 ? 'keeping the event loop alive:' : 'nothing keeps the event loop alive'));
   // A view's filters may have hidden what a handle wakes: named from the whole capture when it is
   // at hand, marked either way, never a bare `?`.
-  const shown = new Set(doc.nodes.map((node) => node.id));
-  const byId = new Map((unfiltered ?? doc).nodes.map((node) => [node.id, node]));
-  const nameOf = (node: AwaitNode) => displayName(node) + (shown.has(node.id) ? '' : ' (filtered out)');
+  const shown = nodesById(doc.nodes);
+  const byId = nodesById((unfiltered ?? doc).nodes);
+  const nameOf = (node: AwaitNode) => displayName(node) + (shown.get(node.id) ? '' : ' (filtered out)');
   // Handles that read the same once their own port is left out (200 sockets of one client to one
   // upstream, three MessagePorts) are one line with a count, in the place of the first.
   const merged = new Map<string, { text: string; internal: boolean; names: string[]; count: number }>();
