@@ -3,8 +3,8 @@
 // A development aid for issue 7 (docs/performance.md), not part of the tool.
 //
 // Usage: node --expose-gc scripts/profile-stages.js FILE.heapsnapshot [SCRIPT_ID=PATH ...] [--out FILE.json]
-// Each SCRIPT_ID=PATH gives the source of a script for inference (the ids with the most frames
-// are printed at the end).
+// Each SCRIPT_ID=PATH gives the source of a script for the wake-up analysis's scope check and
+// for inference (the ids with the most frames are printed at the end).
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { SnapshotParser } from '../dist/snapshot/snapshot-parser.js';
@@ -54,16 +54,9 @@ stage('heap graph');
 const trace = newAwaitGraphTrace();
 const nodes = findAwaitGraph(heap, trace);
 stage(`await graph`);
-const wakeups = findHeapWakeups(heap, nodes, trace);
-stage('wake-ups');
-// The snapshot names scripts by id only (the CLI learns URLs from Debugger.scriptParsed).
-const framesByScript = new Map();
-for (const node of nodes) {
-  const id = node.definition?.scriptId;
-  if (id !== undefined) framesByScript.set(String(id), (framesByScript.get(String(id)) ?? 0) + 1);
-}
-const scriptUrls = new Map();
+// The sources given tell the scope check which names closures use, as the CLI's fetched sources do.
 const sources = new Map();
+const scriptUrls = new Map();
 for (const arg of sourceArgs) {
   const [id, path] = arg.split('=');
   if (!id || !path) {
@@ -72,6 +65,14 @@ for (const arg of sourceArgs) {
   }
   sources.set(id, readFileSync(path, 'utf8'));
   scriptUrls.set(id, `file://${path}`);
+}
+const wakeups = findHeapWakeups(heap, nodes, trace, sourceArgs.length > 0 ? sources : undefined);
+stage('wake-ups');
+// The snapshot names scripts by id only (the CLI learns URLs from Debugger.scriptParsed).
+const framesByScript = new Map();
+for (const node of nodes) {
+  const id = node.definition?.scriptId;
+  if (id !== undefined) framesByScript.set(String(id), (framesByScript.get(String(id)) ?? 0) + 1);
 }
 const inferred = inferLocations(nodes, new Map(), sources);
 stage('inference');

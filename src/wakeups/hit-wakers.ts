@@ -100,11 +100,10 @@ export class HitWakers {
     };
   }
 
-  /** The event of the listener an emitter hit's path goes through (`_events.NAME`), unless 'error'. */
-  listenerEvent(steps: PathStep[]): string | undefined {
-    const step = steps[1];
-    if (!step || this.heap.edgeType(step.edge) !== this.reader.propertyEdge) return undefined;
-    const name = this.heap.edgeName(step.edge);
+  /** The event of the listener an emitter hit's path goes through (`_events.NAME`, the path's second edge), unless 'error'. */
+  listenerEventOf(edge: number | undefined): string | undefined {
+    if (edge === undefined || this.heap.edgeType(edge) !== this.reader.propertyEdge) return undefined;
+    const name = this.heap.edgeName(edge);
     return typeof name === 'string' && name !== 'error' ? name : undefined;
   }
 

@@ -8,7 +8,7 @@ import { MAX_SEARCH_DEPTH, pathDown, type PathStep } from './holder-path.js';
 import type { HeapNodeFacts } from './node-facts.js';
 import type { ScopeReach } from './scope-reach.js';
 import { SearchTree, type StepsUp } from './search-tree.js';
-import { aliasKey, compareFound, dedupe, wakerKey, withoutAliases, type WeighedHit } from './waker-order.js';
+import { aliasKey, compareFound, dedupe, hasAlias, wakerKey, withoutAliases, type WeighedHit } from './waker-order.js';
 
 // Who holds a leaf's resolving functions: a breadth-first search up the heap's retainers from
 // them, for resources, emitters and variables (src/wakeups/hit-kinds.ts), within a node limit per
@@ -31,7 +31,8 @@ export interface LeafWakers {
 
 /** A hit weighed for the report: its waker and the path it holds the resolver by. */
 interface WeighedPath extends WeighedHit {
-  steps: PathStep[];
+  /** Walked only where needed (a shared waker needs no path until it is reported). */
+  steps: PathStep[] | undefined;
   alias: string;
 }
 
@@ -49,6 +50,13 @@ export class HolderSearch {
    * asks first (a fetch's leaf meets hundreds of other requests' emitters at one distance).
    */
   private readonly settledWakers = new Map<number, FoundWaker | null>();
+  /**
+   * The same for every leaf: a resource's waker by its node, an emitter's by its node and the
+   * event its listener is under. Depends on nothing else, so worked out once per capture, not once
+   * per leaf that meets it (200 stuck fetches each meet every other request's socket and emitter).
+   */
+  private readonly resourceWakers = new Map<number, FoundWaker | null>();
+  private readonly listenerWakers = new Map<number, Map<string, FoundWaker | null>>();
 
   constructor(
     reader: HeapReader,
@@ -155,13 +163,17 @@ export class HolderSearch {
 
   /** The first maxWakers wakers of the hits, in compareFound's order, aliases and repeats left out, with their definitions. */
   private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {
-    const found = best
-      .map((hit) => {
-        const steps = pathDown(hit.node, parent);
-        const settled = this.settledWakers.get(hit.node);
-        return { hit, steps, waker: settled !== undefined ? settled : this.hitWakers.hitWaker(hit, steps, seen), alias: aliasKey(this.heap, hit, steps) };
-      })
-      .filter((entry): entry is WeighedPath => entry.waker !== null);
+    const found: WeighedPath[] = [];
+    for (const hit of best) {
+      // A fetch's leaf weighs hundreds of other requests' resources and emitters: their wakers are
+      // shared, and their paths are only walked for the few reported.
+      let steps: PathStep[] | undefined;
+      let waker = this.settledWakers.get(hit.node) ?? this.sharedWaker(hit, parent);
+      if (waker === undefined) waker = this.hitWakers.hitWaker(hit, (steps = pathDown(hit.node, parent)), seen);
+      if (waker === null) continue;
+      const alias = hasAlias(hit) ? aliasKey(this.heap, hit, (steps ??= pathDown(hit.node, parent))) : '';
+      found.push({ hit, steps, waker, alias });
+    }
     // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
     found.sort(compareFound);
     // Two variables holding the same object (`held` in a module and `globalThis.held`) are one holder.
@@ -169,8 +181,31 @@ export class HolderSearch {
     // At most maxWakers lookups in `found`: cheaper than a map of every weighed hit, per leaf.
     return unique.slice(0, this.maxWakers).map((waker) => {
       const { hit, steps } = found.find((entry) => entry.waker === waker)!;
-      return this.hitWakers.withPathDefinitions(hit.kind, waker, steps);
+      return this.hitWakers.withPathDefinitions(hit.kind, waker, steps ?? pathDown(hit.node, parent));
     });
+  }
+
+  /**
+   * A resource's waker, or an emitter's whose path names its event (not 'error'): the same for
+   * every leaf that meets the hit (resourceWakers). Undefined for any other hit: its waker depends
+   * on what the search visited.
+   */
+  private sharedWaker(hit: Hit, parent: StepsUp): FoundWaker | null | undefined {
+    if (hit.kind === 'resource') {
+      let waker = this.resourceWakers.get(hit.node);
+      if (waker === undefined) this.resourceWakers.set(hit.node, (waker = this.hitWakers.hitWaker(hit, pathDown(hit.node, parent), () => false)));
+      return waker;
+    }
+    if (hit.kind !== 'emitter') return undefined;
+    // emitter --_events--> events --NAME--> listener: the second step names the event.
+    const intoEvents = parent.get(hit.node);
+    const event = intoEvents && this.hitWakers.listenerEventOf(parent.get(intoEvents.child)?.edge);
+    if (event === undefined) return undefined;
+    let byEvent = this.listenerWakers.get(hit.node);
+    if (byEvent === undefined) this.listenerWakers.set(hit.node, (byEvent = new Map()));
+    let waker = byEvent.get(event);
+    if (waker === undefined) byEvent.set(event, (waker = this.hitWakers.hitWaker(hit, pathDown(hit.node, parent), () => false)));
+    return waker;
   }
 
   /**
@@ -196,9 +231,8 @@ export class HolderSearch {
       }
       let waker = this.settledWakers.get(hit.node);
       if (waker === undefined) {
-        const steps = pathDown(hit.node, parent);
-        if (hit.kind === 'emitter' && this.hitWakers.listenerEvent(steps) === undefined) return false;
-        waker = this.hitWakers.hitWaker(hit, steps, () => false);
+        waker = this.sharedWaker(hit, parent);
+        if (waker === undefined) return false;
         this.settledWakers.set(hit.node, waker);
       }
       if (waker) found.push({ hit, waker });

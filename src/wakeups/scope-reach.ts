@@ -19,6 +19,8 @@ export class ScopeReach {
   private readonly heap: HeapGraph;
   /** closureUses answers by closure and variable. */
   private readonly usesCache = new Map<number, Map<string, boolean>>();
+  /** The string index of `context`: the check runs for every retainer edge a search weighs. */
+  private readonly contextName: number;
 
   constructor(
     private readonly reader: HeapReader,
@@ -26,6 +28,7 @@ export class ScopeReach {
     private readonly closureNames: ClosureNames | undefined,
   ) {
     this.heap = reader.heap;
+    this.contextName = reader.str('context');
   }
 
   /**
@@ -38,7 +41,7 @@ export class ScopeReach {
   reachesThroughScope(from: number, edge: number, context: number, parent: StepsUp): boolean {
     const heap = this.heap;
     const reader = this.reader;
-    if (!this.closureNames || heap.edgeType(edge) !== reader.internalEdge || heap.edgeNameIndex(edge) !== reader.str('context')) return true;
+    if (!this.closureNames || heap.edgeNameIndex(edge) !== this.contextName || heap.edgeType(edge) !== reader.internalEdge) return true;
     const closure = reader.isClosure(from) ? from : this.facts.isGenerator(from) ? reader.get(from, 'function') : -1;
     if (closure < 0 || reader.builtinName(closure) !== null) return true;
     const variable = this.variableBelow(context, parent);

@@ -56,12 +56,17 @@ export function dedupe(wakers: FoundWaker[]): FoundWaker[] {
  * `exports.held` through require's cache) name one holder. '' for other hits.
  */
 export function aliasKey(heap: HeapGraph, hit: Hit, steps: PathStep[]): string {
-  if (hit.kind !== 'variable' && hit.kind !== 'global' && hit.kind !== 'scope') return '';
+  if (!hasAlias(hit)) return '';
   for (let i = steps.length - 1; i >= 0; i--) {
     const type = heap.typeName(steps[i].from);
     if (type === 'object' && heap.nameOf(steps[i].from) !== 'system / Context') return `o${steps[i].from}`;
   }
   return '';
+}
+
+/** Whether a hit can have an alias key (aliasKey): variables, globals, scope variables. */
+export function hasAlias(hit: Hit): boolean {
+  return hit.kind === 'variable' || hit.kind === 'global' || hit.kind === 'scope';
 }
 
 /** Wakers with an alias key already met left out: two variables holding one object are one holder. */
