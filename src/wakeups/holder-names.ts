@@ -45,21 +45,25 @@ export class HolderNames {
     let frontier = [node];
     let visited = 1;
     let frame: number | undefined;
+    // A plain loop over the retainer index, as the leaves' search does: a callback per node cost a
+    // closure each, and a fetch's leaves meet hundreds of emitters (each named once).
+    const retainers = this.heap.retainerLists();
+    const retainerFirst = retainers.first;
     for (let distance = 1; frontier.length > 0 && distance <= HOLDER_SEARCH_DEPTH && visited < HOLDER_SEARCH_LIMIT; distance++) {
       const next: number[] = [];
       for (const child of frontier) {
-        let found: number | undefined;
-        this.heap.forEachRetainer(child, (from, edge) => {
-          if (from === node || parent.has(from) || !this.filter.follows(from, edge)) return false;
+        for (let i = retainerFirst[child], end = retainerFirst[child + 1]; i < end; i++) {
+          const from = retainers.from[i];
+          const edge = retainers.edges[i];
+          if (from === node || parent.has(from) || !this.filter.follows(from, edge)) continue;
           parent.set(from, edge, child);
           visited++;
           const kind = this.classifier.hitKind(from, edge);
-          if (kind === 'variable' || kind === 'global') found = from;
-          else if (kind === 'frame') frame ??= from;
+          if (kind === 'variable' || kind === 'global') return this.variableName(from, parent);
+          if (kind === 'frame') frame ??= from;
           else if (!kind) next.push(from);
-          return found !== undefined || visited >= HOLDER_SEARCH_LIMIT;
-        });
-        if (found !== undefined) return this.variableName(found, parent);
+          if (visited >= HOLDER_SEARCH_LIMIT) break;
+        }
       }
       frontier = next;
     }
