@@ -36,10 +36,7 @@ export class ParsedScript {
 
   /** 0-based line/column → offset; null outside the text. */
   offsetOf(position: ScriptPosition): number | null {
-    const start = this.lineStarts[position.line];
-    if (start === undefined || position.column < 0) return null;
-    const offset = start + position.column;
-    return offset <= this.text.length ? offset : null;
+    return offsetIn(this.text, this.lineStarts, position);
   }
 
   /** Offset → 0-based line/column. */
@@ -232,7 +229,16 @@ function isPropertyName(node: AnyNode, parent: AnyNode | null): boolean {
   }
 }
 
-function lineStarts(text: string): number[] {
+/** 0-based line/column → offset in `text` (lines from lineStarts); null outside the text. */
+export function offsetIn(text: string, starts: readonly number[], position: ScriptPosition): number | null {
+  const start = starts[position.line];
+  if (start === undefined || position.column < 0) return null;
+  const offset = start + position.column;
+  return offset <= text.length ? offset : null;
+}
+
+/** Offsets where each line starts (V8's line terminators: \n, \r\n, \r, U+2028, U+2029). */
+export function lineStarts(text: string): number[] {
   const starts = [0];
   const breaks = /\r\n?|[\n\u2028\u2029]/g;
   for (let match = breaks.exec(text); match; match = breaks.exec(text)) starts.push(match.index + match[0].length);

@@ -6,7 +6,8 @@
 //
 // Pure: the caller fetches sources (Debugger.getScriptSource) for the scripts asked for.
 
-import { parsedScript, type ScriptParses, type ScriptPosition } from '../locations/parsed-script.js';
+import { namesUsedByTokens } from '../locations/function-tokens.js';
+import { lineStarts, offsetIn, parsedScript, type ScriptParses, type ScriptPosition } from '../locations/parsed-script.js';
 
 /** A closure's definition as the heap snapshot has it. */
 export interface ClosureDefinition extends ScriptPosition {
@@ -20,6 +21,7 @@ export class ClosureNames {
   /** Scripts whose source was asked for but cannot be had. */
   private readonly unavailable = new Set<number>();
   private readonly names = new Map<string, ReadonlySet<string> | null>();
+  private readonly lineStarts = new Map<number, number[]>();
   /** Scripts asked for since the caller last took them (takeMissing). */
   private readonly missing = new Set<number>();
   /** How many answers were `missing` so far: a search that raised it needs to run again. */
@@ -47,20 +49,30 @@ export class ClosureNames {
 
   namesUsedBy(definition: ClosureDefinition): NamesAnswer {
     if (this.unavailable.has(definition.scriptId)) return 'unknown';
-    const script = parsedScript(String(definition.scriptId), this.sources, this.parsed);
-    if (script === undefined) {
+    const text = this.sources.get(String(definition.scriptId));
+    if (text === undefined) {
       this.missing.add(definition.scriptId);
       this.missingAsked++;
       return 'missing';
     }
-    if (script === null) return 'unknown';
     const key = `${definition.scriptId}:${definition.line}:${definition.column}`;
     let names = this.names.get(key);
     if (names === undefined) {
-      names = script.namesUsedBy(definition);
+      names = this.readNames(definition, text);
       this.names.set(key, names);
     }
     return names ?? 'unknown';
+  }
+
+  /** The function's names from its tokens (function-tokens.ts); from a parse of its script when they do not read. */
+  private readNames(definition: ClosureDefinition, text: string): ReadonlySet<string> | null {
+    let starts = this.lineStarts.get(definition.scriptId);
+    if (starts === undefined) this.lineStarts.set(definition.scriptId, (starts = lineStarts(text)));
+    const offset = offsetIn(text, starts, definition);
+    const read = offset === null ? 'unreadable' : namesUsedByTokens(text, offset);
+    if (read === 'dynamic' || read === 'not-a-function') return null;
+    if (read !== 'unreadable') return read;
+    return parsedScript(String(definition.scriptId), this.sources, this.parsed)?.namesUsedBy(definition) ?? null;
   }
 
   /** The scripts asked for and not given since the last call. */
