@@ -1,5 +1,5 @@
 import type { FoundNode } from '../awaits/await-graph.js';
-import type { HeapWakeups } from '../wakeups/wakers.js';
+import { PRIMED, type HeapWakeups } from '../wakeups/wakers.js';
 import { ClosureNames } from '../wakeups/closure-names.js';
 import { analyzeSnapshot, type AnalysisOptions, type ScriptInfo, type SnapshotAnalysis } from '../document/snapshot-to-document.js';
 import { inferLocations, scriptsToInfer, type ExactPoint, type NodePoints } from '../locations/infer-await.js';
@@ -226,17 +226,24 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     };
     if (inferFirst) inferred = await infer(new Map());
     // The target works on the lookups while this process analyses the heap: their times overlap.
-    const lookingUp = lookupExactLocations(session, nodes, {
-      ...lookupOptions,
-      first: candidates.filter((ids) => ids.length > 0),
-      ...(inferFirst ? { placed: (id: number) => inferred!.has(id) } : {}),
-    });
-    lookingUp.catch(() => {});
-    const wakeups = await abortable(finishAnalysis(analysis, session, signal, notes), signal);
+    // They start once the analysis has the sources its first leaves asked for (finishAnalysis):
+    // asked for later, a source waits in the target behind a lookup's heap scan.
+    let lookingUp: ReturnType<typeof lookupExactLocations> | undefined;
+    const startLookups = () => {
+      if (lookingUp) return;
+      lookingUp = lookupExactLocations(session, nodes, {
+        ...lookupOptions,
+        first: candidates.filter((ids) => ids.length > 0),
+        ...(inferFirst ? { placed: (id: number) => inferred!.has(id) } : {}),
+      });
+      lookingUp.catch(() => {});
+    };
+    const wakeups = await abortable(finishAnalysis(analysis, session, { signal, notes, onPrimed: startLookups }), signal);
     // The snapshot's arrays are garbage from here on.
     analysis = undefined;
+    startLookups();
     collectGarbage();
-    const lookup = await abortable(lookingUp, signal);
+    const lookup = await abortable(lookingUp!, signal);
     if (lookup.note) notes.push(lookup.note);
     if (!inferFirst) inferred = await infer(lookup.exact);
     const execution = samples
@@ -358,12 +365,14 @@ function startAnalysis(parser: SnapshotParser, scripts: ReadonlyMap<string, Scri
   return analyzeSnapshot(raw, scripts, options);
 }
 
-/** Runs the wake-up analysis in slices, so the session's replies (the lookups) are handled meanwhile. */
+/**
+ * Runs the wake-up analysis in slices, so the session's replies (the lookups) are handled
+ * meanwhile; `onPrimed` once the first leaf of each kind is settled (wakers.ts, PRIMED).
+ */
 async function finishAnalysis(
   analysis: SnapshotAnalysis,
   session: CdpSession,
-  signal: AbortSignal | undefined,
-  notes: string[],
+  { signal, notes, onPrimed }: { signal: AbortSignal | undefined; notes: string[]; onPrimed: () => void },
 ): Promise<HeapWakeups | undefined> {
   const steps = analysis.wakeups;
   let sliceEnd = performance.now() + ANALYSIS_SLICE_MS;
@@ -374,6 +383,10 @@ async function finishAnalysis(
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    if (step.value === PRIMED) {
+      onPrimed();
+      continue;
+    }
     if (step.value && step.value.length > 0) {
       // A source that does not come makes the closures of that script count as using every name.
       const ids = step.value.map(String);

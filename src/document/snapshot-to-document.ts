@@ -12,7 +12,7 @@ import { HeapGraph } from '../snapshot/heap-graph.js';
 import type { RawSnapshot } from '../snapshot/snapshot-types.js';
 import type { AwaitGraphDocument } from '../schema.js';
 import { ClosureNames } from '../wakeups/closure-names.js';
-import { heapWakeupSteps, newAwaitGraphTrace, runWakeupSteps, type HeapWakeups } from '../wakeups/wakers.js';
+import { heapWakeupSteps, newAwaitGraphTrace, runWakeupSteps, type HeapWakeups, type WakeupStep } from '../wakeups/wakers.js';
 import { buildDocument, isInternalUrl, type DocumentInput } from './document.js';
 import type { WakeupInput } from './wakeup-document.js';
 
@@ -26,8 +26,8 @@ export interface ScriptInfo {
 export interface SnapshotAnalysis {
   nodes: FoundNode[];
   heapNodes: number;
-  /** Each step may yield script ids whose sources `closureNames` wants before the next step. */
-  wakeups: Generator<number[] | undefined, HeapWakeups | undefined>;
+  /** Each step may yield script ids whose sources `closureNames` wants before the next step (wakers.ts). */
+  wakeups: Generator<WakeupStep, HeapWakeups | undefined>;
   closureNames: ClosureNames | undefined;
 }
 

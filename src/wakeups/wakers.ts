@@ -12,6 +12,7 @@ import { HolderSearch } from './holder-search.js';
 import { findKeepAlive } from './keep-alive.js';
 import { LeafSettlements } from './leaf-settlement.js';
 import { HeapNodeFacts } from './node-facts.js';
+import { primingLeaves } from './priming-leaves.js';
 import { PromiseHolderIndex } from './promise-holders.js';
 import { ScopeReach } from './scope-reach.js';
 
@@ -93,6 +94,13 @@ export interface WakeupOptions {
   bystanderScripts?: ReadonlySet<number>;
 }
 
+/**
+ * A step of the analysis: script ids whose sources it wants before the next, PRIMED once the first
+ * leaf of each kind is settled (a capture starts its lookups then), or nothing (a pause).
+ */
+export type WakeupStep = number[] | typeof PRIMED | undefined;
+export const PRIMED = 'primed';
+
 /** Leaves settled between two pauses of the analysis (a leaf takes a few microseconds). */
 const LEAVES_PER_STEP = 64;
 
@@ -127,28 +135,48 @@ class WakeupAnalyzer {
   /**
    * The analysis, pausing every few leaves so a caller can interleave other work. A pause that
    * yields script ids asks for their sources (closureNames.addSource) before it goes on: the leaf
-   * whose search needed them is then settled again.
+   * whose search needed them is then settled again. The first leaf of each kind is settled first
+   * (priming-leaves.ts); then a pause yields PRIMED.
    */
-  *steps(): Generator<number[] | undefined, WakeupAnalysis> {
-    const settlements = new Map<number, FoundSettlement>();
+  *steps(): Generator<WakeupStep, WakeupAnalysis> {
+    const leaves = this.nodes.filter((node) => node.kind === 'promise');
+    const first = primingLeaves(leaves, this.nodes);
+    const order = settleOrder(leaves.length, first);
+    const settled: FoundSettlement[] = new Array(leaves.length);
     let sinceYield = 0;
-    for (const node of this.nodes) {
-      if (node.kind !== 'promise') continue;
-      let settlement = this.leaves.settle(node.heapNode);
+    for (let k = 0; k < order.length; k++) {
+      if (k === first.length) yield PRIMED;
+      const leaf = leaves[order[k]];
+      let settlement = this.leaves.settle(leaf.heapNode);
       for (let missing = this.closureNames?.takeMissing() ?? []; missing.length > 0; missing = this.closureNames!.takeMissing()) {
         yield missing;
-        settlement = this.leaves.settle(node.heapNode);
+        settlement = this.leaves.settle(leaf.heapNode);
       }
-      this.graph.noteLeafVerdict(node.heapNode, settlement.verdict);
-      settlements.set(node.id, settlement);
+      this.graph.noteLeafVerdict(leaf.heapNode, settlement.verdict);
+      settled[order[k]] = settlement;
       if (++sinceYield === LEAVES_PER_STEP) {
         sinceYield = 0;
         yield;
       }
     }
+    if (first.length === order.length) yield PRIMED;
     yield;
+    // In the graph's order, as if the first leaves had not been taken out of it.
+    const settlements = new Map<number, FoundSettlement>();
+    for (let at = 0; at < leaves.length; at++) settlements.set(leaves[at].id, settled[at]);
     return { settlements, neverSettles: this.graph.neverSettling() };
   }
+}
+
+/** Positions 0 … count - 1, `first` (ascending) before the rest. */
+function settleOrder(count: number, first: readonly number[]): Int32Array {
+  const order = new Int32Array(count);
+  order.set(first);
+  for (let at = 0, next = 0, k = first.length; at < count; at++) {
+    if (at === first[next]) next++;
+    else order[k++] = at;
+  }
+  return order;
 }
 
 /** An empty trace to pass to findAwaitGraph. */
@@ -174,13 +202,14 @@ export function findHeapWakeups(
 
 /** Runs heapWakeupSteps to the end, giving each script asked for its source from `sources` (none: null). */
 export function runWakeupSteps(
-  steps: Generator<number[] | undefined, HeapWakeups | undefined>,
+  steps: Generator<WakeupStep, HeapWakeups | undefined>,
   closureNames: ClosureNames | undefined,
   sources: ReadonlyMap<string, string> | undefined,
 ): HeapWakeups | undefined {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
+    if (step.value === PRIMED) continue;
     for (const scriptId of step.value ?? []) closureNames?.addSource(scriptId, sources?.get(String(scriptId)) ?? null);
   }
 }
@@ -195,7 +224,7 @@ export function* heapWakeupSteps(
   trace: AwaitGraphTrace,
   closureNames?: ClosureNames,
   scripts: Pick<WakeupOptions, 'internalScripts' | 'bystanderScripts'> = {},
-): Generator<number[] | undefined, HeapWakeups | undefined> {
+): Generator<WakeupStep, HeapWakeups | undefined> {
   try {
     const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames, ...scripts }).steps();
     yield;
