@@ -230,7 +230,8 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // asked for later, a source waits in the target behind a lookup's heap scan.
     let lookingUp: ReturnType<typeof lookupExactLocations> | undefined;
     const startLookups = () => {
-      if (lookingUp) return;
+      // Not after a stop (SIGINT): the capture is being undone.
+      if (lookingUp || signal?.aborted) return;
       lookingUp = lookupExactLocations(session, nodes, {
         ...lookupOptions,
         first: candidates.filter((ids) => ids.length > 0),
@@ -242,8 +243,9 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // The snapshot's arrays are garbage from here on.
     analysis = undefined;
     startLookups();
+    if (!lookingUp) throw abortError(signal!);
     collectGarbage();
-    const lookup = await abortable(lookingUp!, signal);
+    const lookup = await abortable(lookingUp, signal);
     if (lookup.note) notes.push(lookup.note);
     if (!inferFirst) inferred = await infer(lookup.exact);
     const execution = samples
