@@ -56,6 +56,10 @@ export class HolderSearch {
    * per leaf that meets it (200 stuck fetches each meet every other request's socket and emitter).
    */
   private readonly resourceWakers = new Map<number, FoundWaker | null>();
+  /** The current search's hits `answered` has weighed (the first answerWeighed), and whether one was undecided. */
+  private answerFound: WeighedHit[] = [];
+  private answerWeighed = 0;
+  private answerUndecided = false;
   private readonly listenerWakers = new Map<number, Map<string, FoundWaker | null>>();
 
   constructor(
@@ -99,6 +103,9 @@ export class HolderSearch {
     const parent = this.searchTree;
     parent.clear();
     this.settledWakers.clear();
+    this.answerFound = [];
+    this.answerWeighed = 0;
+    this.answerUndecided = false;
     const hits: Hit[] = [];
     let frontier = [...resolvers];
     let visited = frontier.length;
@@ -219,24 +226,33 @@ export class HolderSearch {
    * 'error' listener. Same answer as the whole search, less of the node budget spent.
    */
   private answered(hits: Hit[], parent: StepsUp): boolean {
-    const found: WeighedHit[] = [];
-    for (const hit of hits) {
+    // Hits only grow during a search, and a hit's waker never changes: the hits weighed by the
+    // last call are kept (answerFound), and one undecided hit keeps the answer "no" to the end.
+    if (this.answerUndecided) return false;
+    const found = this.answerFound;
+    for (; this.answerWeighed < hits.length; this.answerWeighed++) {
+      const hit = hits[this.answerWeighed];
       if (HIT_RANK[hit.kind] !== RANK_RESOURCE) continue;
       if (hit.kind === 'event-target') {
         // An AbortSignal sorts after every other resource (compareFound), so it cannot be among
         // the first wakers decided below (a fetch's leaf meets its request's signal first). Any
         // other EventTarget's event is read from what the whole search visits: undecided.
         if (this.facts.isAbortSignal(hit.node)) continue;
+        this.answerUndecided = true;
         return false;
       }
       let waker = this.settledWakers.get(hit.node);
       if (waker === undefined) {
         waker = this.sharedWaker(hit, parent);
-        if (waker === undefined) return false;
+        if (waker === undefined) {
+          this.answerUndecided = true;
+          return false;
+        }
         this.settledWakers.set(hit.node, waker);
       }
       if (waker) found.push({ hit, waker });
     }
+    // Mostly in order already (the last call's, then the new ones): a merge for the sort.
     found.sort(compareFound);
     const keys = new Set<string>();
     for (const { waker } of found) {
