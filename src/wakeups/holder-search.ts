@@ -45,22 +45,17 @@ export class HolderSearch {
   /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
   private readonly searchTree: SearchTree;
   /**
-   * The current search's wakers of resource and emitter hits that do not depend on what else it
-   * sees (see answered), by hit node: worked out once, whether answered or the end of the search
-   * asks first (a fetch's leaf meets hundreds of other requests' emitters at one distance).
-   */
-  private readonly settledWakers = new Map<number, FoundWaker | null>();
-  /**
-   * The same for every leaf: a resource's waker by its node, an emitter's by its node and the
-   * event its listener is under. Depends on nothing else, so worked out once per capture, not once
-   * per leaf that meets it (200 stuck fetches each meet every other request's socket and emitter).
+   * The wakers of resource and emitter hits that do not depend on what else a search sees (see
+   * sharedWaker): a resource's by its node, an emitter's by its node and the event its listener is
+   * under. The same for every leaf, so worked out once per capture, whether answered or the end of
+   * a search asks first (200 stuck fetches each meet every other request's socket and emitter).
    */
   private readonly resourceWakers = new Map<number, FoundWaker | null>();
+  private readonly listenerWakers = new Map<number, Map<string, FoundWaker | null>>();
   /** The current search's hits `answered` has weighed (the first answerWeighed), and whether one was undecided. */
   private answerFound: WeighedHit[] = [];
   private answerWeighed = 0;
   private answerUndecided = false;
-  private readonly listenerWakers = new Map<number, Map<string, FoundWaker | null>>();
 
   constructor(
     reader: HeapReader,
@@ -102,7 +97,6 @@ export class HolderSearch {
   private searchWakers(resolvers: number[]): LeafWakers {
     const parent = this.searchTree;
     parent.clear();
-    this.settledWakers.clear();
     this.answerFound = [];
     this.answerWeighed = 0;
     this.answerUndecided = false;
@@ -175,7 +169,7 @@ export class HolderSearch {
       // A fetch's leaf weighs hundreds of other requests' resources and emitters: their wakers are
       // shared, and their paths are only walked for the few reported.
       let steps: PathStep[] | undefined;
-      let waker = this.settledWakers.get(hit.node) ?? this.sharedWaker(hit, parent);
+      let waker = this.sharedWaker(hit, parent);
       if (waker === undefined) waker = this.hitWakers.hitWaker(hit, (steps = pathDown(hit.node, parent)), seen);
       if (waker === null) continue;
       const alias = hasAlias(hit) ? aliasKey(this.heap, hit, (steps ??= pathDown(hit.node, parent))) : '';
@@ -194,8 +188,8 @@ export class HolderSearch {
 
   /**
    * A resource's waker, or an emitter's whose path names its event (not 'error'): the same for
-   * every leaf that meets the hit (resourceWakers). Undefined for any other hit: its waker depends
-   * on what the search visited.
+   * every leaf that meets the hit (resourceWakers, listenerWakers). Undefined for any other hit:
+   * its waker depends on what the search visited.
    */
   private sharedWaker(hit: Hit, parent: StepsUp): FoundWaker | null | undefined {
     if (hit.kind === 'resource') {
@@ -241,14 +235,10 @@ export class HolderSearch {
         this.answerUndecided = true;
         return false;
       }
-      let waker = this.settledWakers.get(hit.node);
+      const waker = this.sharedWaker(hit, parent);
       if (waker === undefined) {
-        waker = this.sharedWaker(hit, parent);
-        if (waker === undefined) {
-          this.answerUndecided = true;
-          return false;
-        }
-        this.settledWakers.set(hit.node, waker);
+        this.answerUndecided = true;
+        return false;
       }
       if (waker) found.push({ hit, waker });
     }
