@@ -115,8 +115,9 @@ export class HitWakers {
     // The event whose listener the path goes through; another one only when that is 'error'
     // (events.once listens for it too). Any listener the search saw is not enough: a socket's
     // listeners share their closures' scopes (ioredis prepends its 'data' listener next to 'close').
-    const onPath = steps[1] && heap.edgeType(steps[1].edge) === this.reader.propertyEdge ? heap.edgeName(steps[1].edge) : undefined;
-    if (typeof onPath === 'string' && onPath !== 'error') return [symbolName(onPath)];
+    // listenerEventOf also keys the search's shared wakers (holder-search.ts): one rule for both.
+    const onPath = this.listenerEventOf(steps[1]?.edge);
+    if (onPath !== undefined) return [symbolName(onPath)];
     const names: string[] = [];
     for (let e = heap.firstEdgeOf(events), end = heap.endEdgeOf(events); e < end; e++) {
       if (heap.edgeType(e) !== this.reader.propertyEdge) continue;
