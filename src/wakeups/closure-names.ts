@@ -69,7 +69,9 @@ export class ClosureNames {
     let starts = this.lineStarts.get(definition.scriptId);
     if (starts === undefined) this.lineStarts.set(definition.scriptId, (starts = lineStarts(text)));
     const offset = offsetIn(text, starts, definition);
-    const read = offset === null ? 'unreadable' : namesUsedByTokens(text, offset);
+    // Outside the text: no function there, and a parse would say the same.
+    if (offset === null) return null;
+    const read = namesUsedByTokens(text, offset);
     if (read === 'dynamic' || read === 'not-a-function') return null;
     if (read !== 'unreadable') return read;
     return parsedScript(String(definition.scriptId), this.sources, this.parsed)?.namesUsedBy(definition) ?? null;
