@@ -214,6 +214,8 @@ export interface CaptureStats {
   definitionLocations: number;
   locationBudgetMs: number;
   locationLookupMs: number;
+  /** How many exact lookups those were (absent in documents from before it was counted). */
+  locationLookups?: number;
   /** How long the heap snapshot took, request to answer: the target's thread does nothing else meanwhile. */
   snapshotMs?: number;
 }

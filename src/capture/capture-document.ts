@@ -55,6 +55,7 @@ export function captureToDocument(capture: Capture, options: DocumentOptions): A
       heapNodes: capture.heapNodes,
       locationBudgetMs: options.locationBudgetMs,
       locationLookupMs: Math.round(capture.locationLookupMs),
+      locationLookups: capture.locationLookups,
       snapshotMs: Math.round(capture.snapshotMs),
     },
   });

@@ -2,7 +2,7 @@ import type { FoundNode } from '../awaits/await-graph.js';
 import { PRIMED, type HeapWakeups } from '../wakeups/wakers.js';
 import { ClosureNames } from '../wakeups/closure-names.js';
 import { analyzeSnapshot, type AnalysisOptions, type ScriptInfo, type SnapshotAnalysis } from '../document/snapshot-to-document.js';
-import { inferLocations, scriptsToInfer, type ExactPoint, type NodePoints } from '../locations/infer-await.js';
+import { adoptLookedUpPoints, inferLocations, scriptsToInfer, type ExactPoint, type NodePoints, type PointsByNode } from '../locations/infer-await.js';
 import type { ScriptParses } from '../locations/parsed-script.js';
 import { nameTranspiledFunctions } from '../locations/transpiled-names.js';
 import { fetchScriptSources } from './script-sources.js';
@@ -88,6 +88,8 @@ export interface Capture {
   snapshotBytes: number;
   heapNodes: number;
   locationLookupMs: number;
+  /** How many exact lookups were made (each a scan of the target's heap). */
+  locationLookups: number;
   /** From the snapshot request to its answer: the target's thread did nothing else meanwhile. */
   snapshotMs: number;
   /** Absent when the pause step was skipped (pauseTimeoutMs 0). */
@@ -213,7 +215,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // (a lookup keeps its thread busy for up to a second), so lookups go where it has no answer.
     // Otherwise it comes after, for the frames left without an exact location (if any: a big
     // bundle's source is not even fetched then).
-    let inferred: NodePoints | undefined;
+    let inferred: PointsByNode | undefined;
     const inferFirst = !budgetCoversEveryFrame(nodes, lookupOptions);
     const infer = async (exact: ReadonlyMap<number, ExactPoint>) => {
       const onIncomplete = (reason: string) => notes.push(`script sources: ${reason}, so some frames show where their function is defined instead of an inferred await`);
@@ -235,7 +237,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       lookingUp = lookupExactLocations(session, nodes, {
         ...lookupOptions,
         first: candidates.filter((ids) => ids.length > 0),
-        ...(inferFirst ? { placed: (id: number) => inferred!.has(id) } : {}),
+        ...(inferFirst ? { inferred: { placed: (id: number) => inferred!.has(id), certain: (id: number) => inferred!.isCertain(id) } } : {}),
       });
       lookingUp.catch(() => {});
     };
@@ -248,6 +250,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     const lookup = await abortable(lookingUp, signal);
     if (lookup.note) notes.push(lookup.note);
     if (!inferFirst) inferred = await infer(lookup.exact);
+    else adoptLookedUpPoints(nodes, lookup.exact, inferred!);
     const execution = samples
       ? executionOf(samples, running, { nodes, candidates, candidatesOf, exact: lookup.exact, pauseTimeoutMs, sampleIntervalMs: options.sampleIntervalMs ?? 100 })
       : undefined;
@@ -260,6 +263,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       snapshotBytes: parser.bytesSeen,
       heapNodes,
       locationLookupMs: lookup.elapsedMs,
+      locationLookups: lookup.lookups,
       snapshotMs,
       ...(execution ? { execution } : {}),
       ...(wakeups ? { wakeups } : {}),

@@ -15,12 +15,18 @@ export interface LookupOptions {
   /** Heap size in nodes, to estimate the first lookup before making it. */
   heapNodes?: number;
   /**
-   * Given when the budget cannot cover every frame (see budgetCoversEveryFrame): whether a frame's
-   * suspension point is known without a lookup (inferred from the source). Past the first
-   * instance of each function only frames it says no for are looked up: another instance of the
-   * same function rarely differs, and when it does, inference tells which await.
+   * Given when the budget cannot cover every frame (see budgetCoversEveryFrame): what inference
+   * already knows. The first instance of each function it has no answer for is looked up first,
+   * then the first instance of each it placed by matching the awaited call, then later instances
+   * it has no answer for. Later instances it placed are skipped: another instance of the same
+   * function rarely differs, and when it does, inference tells which await.
    */
-  placed?: (id: number) => boolean;
+  inferred?: {
+    /** Whether inference placed the frame. */
+    placed: (id: number) => boolean;
+    /** Whether its place is certain (its function's only await): a lookup could only confirm it. */
+    certain: (id: number) => boolean;
+  };
 }
 
 // One lookup scans the whole heap: measured 0.37-0.40 µs per heap node on Node 20 (a 2-core
@@ -42,14 +48,15 @@ export async function lookupExactLocations(
   session: CdpSession,
   nodes: FoundNode[],
   options: LookupOptions,
-): Promise<{ exact: Map<number, ExactPoint>; elapsedMs: number; note?: string }> {
+): Promise<{ exact: Map<number, ExactPoint>; elapsedMs: number; lookups: number; note?: string }> {
   const exact = new Map<number, ExactPoint>();
   let elapsedMs = 0;
+  let lookups = 0;
   // Until a lookup has been timed, the estimate from the heap size stands in for it: a heap too
   // big for even one lookup within the budget gets none (inferred locations cover it).
   const estimatedMs = (options.heapNodes ?? 0) * LOOKUP_MS_PER_HEAP_NODE;
   let slowestMs = estimatedMs;
-  if (options.budgetMs <= 0 || estimatedMs > options.budgetMs) return { exact, elapsedMs };
+  if (options.budgetMs <= 0 || estimatedMs > options.budgetMs) return { exact, elapsedMs, lookups };
   const byId = new Map(nodes.map((node) => [node.id, node]));
   const firstGroups = (options.first ?? []).map((ids) => ids.flatMap((id) => byId.get(id) ?? []));
   const done = new Set<number>();
@@ -64,15 +71,15 @@ export async function lookupExactLocations(
         if (exact.get(node.id)?.state === 'running') break;
       }
     }
-    for (const { node, firstOfFunction } of lookupPlan(nodes)) {
-      if (done.has(node.id) || (!firstOfFunction && options.placed?.(node.id))) continue;
-      yield node;
+    for (const node of lookupOrder(nodes, options.inferred)) {
+      if (!done.has(node.id)) yield node;
     }
   };
   for (const node of order()) {
     done.add(node.id);
     if (elapsedMs + slowestMs > options.budgetMs) break;
     const started = performance.now();
+    lookups++;
     let objectId: string | undefined;
     const answerMs = Math.max(5000, options.budgetMs * 4, estimatedMs * 10);
     try {
@@ -86,7 +93,7 @@ export async function lookupExactLocations(
       if (error instanceof TargetExitedError) throw error;
       // A target too busy to answer (under load) costs exact locations, never the graph: no more
       // lookups (the one in flight ends in the target by itself), the rest is inferred.
-      if (error instanceof TimeoutError) return { exact, elapsedMs: elapsedMs + (performance.now() - started), note: lookupsStopped('HeapProfiler.getObjectByHeapObjectId', answerMs) };
+      if (error instanceof TimeoutError) return { exact, elapsedMs: elapsedMs + (performance.now() - started), lookups, note: lookupsStopped('HeapProfiler.getObjectByHeapObjectId', answerMs) };
       // Collected since the snapshot (it settled meanwhile): nothing to locate.
     }
     const lookupMs = performance.now() - started;
@@ -98,12 +105,12 @@ export async function lookupExactLocations(
       location = await readGeneratorLocation(session, objectId, answerMs);
     } catch (error) {
       if (error instanceof TargetExitedError) throw error;
-      if (error instanceof TimeoutError) return { exact, elapsedMs, note: lookupsStopped('Runtime.getProperties', answerMs) };
+      if (error instanceof TimeoutError) return { exact, elapsedMs, lookups, note: lookupsStopped('Runtime.getProperties', answerMs) };
       // An object released meanwhile: this frame is inferred.
     }
     if (location) exact.set(node.id, location);
   }
-  return { exact, elapsedMs };
+  return { exact, elapsedMs, lookups };
 }
 
 function lookupsStopped(method: string, ms: number): string {
@@ -143,15 +150,12 @@ export function budgetCoversEveryFrame(nodes: readonly FoundNode[], options: Pic
 }
 
 /**
- * Leaves first (the awaits that are actually stuck), and one instance of each distinct
- * function before a second instance of any, so a small budget covers the most code.
+ * The frames to look up, in order: leaves first (the awaits that are actually stuck), and one
+ * instance of each distinct function before a second instance of any, so a small budget covers
+ * the most code. Given what inference knows, frames it left without an answer come first, and
+ * frames it placed for certain, or placed past their function's first instance, are left out.
  */
-export function lookupOrder(nodes: FoundNode[]): FoundNode[] {
-  return lookupPlan(nodes).map(({ node }) => node);
-}
-
-/** lookupOrder, telling the first instance of each function from the others. */
-function lookupPlan(nodes: FoundNode[]): { node: FoundNode; firstOfFunction: boolean }[] {
+export function lookupOrder(nodes: FoundNode[], inferred?: LookupOptions['inferred']): FoundNode[] {
   const byId = new Map(nodes.map((node) => [node.id, node]));
   // A frame awaits a frame when a path of awaitedBy edges joins them, possibly through
   // combinators, .then steps and bare promises.
@@ -170,16 +174,25 @@ function lookupPlan(nodes: FoundNode[]): { node: FoundNode; firstOfFunction: boo
     }
   }
   const seenFunctions = new Set<string>();
-  const ranked = nodes
-    .filter(hasGeneratorLocation)
-    .sort((a, b) => a.id - b.id)
-    .map((node) => {
-      const key = node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`;
-      const firstOfFunction = !seenFunctions.has(key);
-      seenFunctions.add(key);
-      const leaf = !awaitsFrame.has(node.id);
-      return { node, firstOfFunction, rank: (firstOfFunction ? 0 : 2) + (leaf ? 0 : 1) };
-    });
+  const ranked: { node: FoundNode; rank: number }[] = [];
+  for (const node of nodes.filter(hasGeneratorLocation).sort((a, b) => a.id - b.id)) {
+    const key = node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`;
+    const firstOfFunction = !seenFunctions.has(key);
+    seenFunctions.add(key);
+    const leaf = !awaitsFrame.has(node.id);
+    let rank: number;
+    if (!inferred) {
+      rank = firstOfFunction ? 0 : 2;
+    } else if (inferred.certain(node.id)) {
+      continue;
+    } else if (inferred.placed(node.id)) {
+      if (!firstOfFunction) continue;
+      rank = 2;
+    } else {
+      rank = firstOfFunction ? 0 : 4;
+    }
+    ranked.push({ node, rank: rank + (leaf ? 0 : 1) });
+  }
   ranked.sort((a, b) => a.rank - b.rank || a.node.id - b.node.id);
-  return ranked;
+  return ranked.map(({ node }) => node);
 }

@@ -84,7 +84,11 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   // positions are kept, so inferred points are still read by position.
   const found = input.wakeups ? linkHolderFrames(input.nodes, input.wakeups.wakeups.settlements) : input.nodes;
   const nodes = found
-    .map((node, index) => toAwaitNode(node, input, locator, inferredAt ? inferredAt.at(index) : input.inferred?.get(node.id)))
+    .map((node, index) =>
+      inferredAt
+        ? toAwaitNode(node, input, locator, inferredAt.at(index), inferredAt.isCertainAt(index))
+        : toAwaitNode(node, input, locator, input.inferred?.get(node.id), input.inferred?.isCertain?.(node.id) ?? false),
+    )
     .sort(compareNodes);
   // Who awaits whom by position, once for the wake-up fields, cycles and sibling groups.
   const graph = awaitsByPosition(nodes);
@@ -113,7 +117,8 @@ export function buildDocument(input: DocumentInput): AwaitGraphDocument {
   };
 }
 
-function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator, inferredPoint: ExactPoint | undefined): AwaitNode {
+/** `certain`: the inferred point is its function's only await (infer-await.ts), reported as exact. */
+function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator, inferredPoint: ExactPoint | undefined, certain: boolean): AwaitNode {
   let place: Placed | null = null;
   let locationSource: AwaitNode['locationSource'] = 'none';
   let state: string | undefined;
@@ -121,7 +126,7 @@ function toAwaitNode(found: FoundNode, input: DocumentInput, locate: Locator, in
   const inferred = exact ? undefined : inferredPoint;
   const point = exact ?? inferred;
   if (point && (place = locate.point(point))) {
-    locationSource = exact ? 'exact' : 'inferred';
+    locationSource = exact || certain ? 'exact' : 'inferred';
     state = exact?.state;
   } else if (found.definition) {
     place = locate.definition(found.definition);

@@ -9,8 +9,7 @@
 
 import type { FoundNode } from '../awaits/await-graph.js';
 import type { AwaitNodeKind, CombinatorKind, ThenMethod } from '../schema.js';
-import type { IdIndex } from '../snapshot/id-index.js';
-import { awaitsByPosition } from '../awaits/await-edges.js';
+import { awaitsByPosition, type AwaitsByPosition } from '../awaits/await-edges.js';
 import { calleeName, isFunction, memberName, parsedScript, walk, type AnyNode, type ParsedScript, type ScriptParses, type ScriptPosition } from './parsed-script.js';
 import { needsName } from './transpiled-names.js';
 
@@ -51,6 +50,8 @@ interface Candidate {
   expression: AnyNode | null;
   /** `yield` without `*`: where an async generator waits for its consumer's next `next()`. */
   plainYield: boolean;
+  /** A plain `await` (not `for await`, which also awaits its iterator's return() on a break). */
+  plainAwait?: true;
 }
 
 /**
@@ -59,6 +60,15 @@ interface Candidate {
  * function cannot be found or the choice is ambiguous.
  */
 export function inferAwait(script: ParsedScript, query: InferQuery): ScriptPosition | null {
+  return inferSuspension(script, query)?.at ?? null;
+}
+
+/**
+ * inferAwait, saying also whether the answer is certain: an async function whose body has a single
+ * suspension point can only be suspended there (an async function runs to its first await before
+ * anything holds it, unlike a generator, which can sit unstarted at its definition).
+ */
+export function inferSuspension(script: ParsedScript, query: InferQuery): { at: ScriptPosition; sole: boolean } | null {
   let scope: AnyNode | null;
   if (query.kind === 'module') {
     scope = script.root;
@@ -69,7 +79,7 @@ export function inferAwait(script: ParsedScript, query: InferQuery): ScriptPosit
   if (!scope) return null;
   if (query.stateMachine) {
     const at = query.stateMachine.resumeLabel === undefined ? null : stateMachineYield(scope, query.stateMachine.resumeLabel);
-    return at === null ? null : script.positionOf(at);
+    return at === null ? null : { at: script.positionOf(at), sole: false };
   }
   const all = candidatesIn(scope);
   // A frame that awaits something is at an await (or yield*, for await); one awaiting nothing we
@@ -79,9 +89,9 @@ export function inferAwait(script: ParsedScript, query: InferQuery): ScriptPosit
       ? all.filter((candidate) => !candidate.plainYield)
       : all.filter((candidate) => candidate.plainYield);
   const pool = preferred.length > 0 ? preferred : all;
-  if (pool.length === 1) return script.positionOf(pool[0].at);
+  if (pool.length === 1) return { at: script.positionOf(pool[0].at), sole: isSoleAwait(scope, all, query) };
   const matching = pool.filter((candidate) => candidate.expression && query.awaiting.some((thing) => calls(candidate.expression!, thing)));
-  if (matching.length === 1) return script.positionOf(matching[0].at);
+  if (matching.length === 1) return { at: script.positionOf(matching[0].at), sole: false };
   return null;
 }
 
@@ -96,43 +106,95 @@ export function inferLocations(
   parsed: ScriptParses = new Map(),
 ): PointsByNode {
   const points: (ExactPoint | undefined)[] = new Array(nodes.length);
+  const sole = new Uint8Array(nodes.length);
   // Frames of one function awaiting the same kinds of things get the same answer (one shared
   // point): a server's ten thousand stuck requests are inferred once. Frames of one function
   // mostly share their definition object; equal definitions share one table of answers.
-  const answersByDefinition = new Map<object, Map<string, ExactPoint | null>>();
-  const answersByPlace = new Map<string, Map<string, ExactPoint | null>>();
-  const { childStart, childList, position } = awaitsByPosition(nodes);
+  const answersByDefinition = new Map<object, Map<string, InferredPoint | null>>();
+  const answersByPlace = new Map<string, Map<string, InferredPoint | null>>();
+  const graph = awaitsByPosition(nodes);
+  const { childStart, childList } = graph;
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
-    if (node.kind !== 'async-function' && node.kind !== 'async-generator' && node.kind !== 'module') continue;
+    if (!isSuspendable(node)) continue;
     const definition = node.definition;
     if (!definition || exact.has(node.id)) continue;
     let answers = answersByDefinition.get(definition);
     if (!answers) {
-      const place = `${definition.scriptId}:${definition.line}:${definition.column}`;
+      const place = placeOf(definition);
       answers = answersByPlace.get(place);
       if (!answers) answersByPlace.set(place, (answers = new Map()));
       answersByDefinition.set(definition, answers);
     }
-    let key: string = node.stateMachine ? `${node.kind}@${node.stateMachine.resumeLabel}` : node.kind;
-    for (let k = childStart[i]; k < childStart[i + 1]; k++) {
-      const thing = nodes[childList[k]];
-      key += `\u0000${thing.kind}:${thing.name}:${thing.combinator ?? ''}:${thing.thenMethod ?? ''}`;
+    const key = awaitingKey(nodes, graph, i);
+    let answer = answers.get(key);
+    if (answer === undefined) {
+      answer = inferPoint(node, childList.subarray(childStart[i], childStart[i + 1]), nodes, sources, parsed);
+      answers.set(key, answer);
     }
-    let point = answers.get(key);
-    if (point === undefined) {
-      point = inferPoint(node, childList.subarray(childStart[i], childStart[i + 1]), nodes, sources, parsed);
-      answers.set(key, point);
+    if (answer) {
+      points[i] = answer.point;
+      sole[i] = answer.sole ? 1 : 0;
     }
-    if (point) points[i] = point;
   }
-  return new PointsByNode(nodes, position, points);
+  const inferred = new PointsByNode(nodes, graph, points, sole);
+  if (exact.size > 0) adoptLookedUpPoints(nodes, exact, inferred);
+  return inferred;
+}
+
+/**
+ * Frames the source could not place take the point V8 gave another frame of the same function
+ * awaiting the same kinds of things (mainFetch's 200 instances, where undici awaits the same call
+ * at two places), when every such frame looked up was at that one point. Still an inference: a
+ * frame not looked up may sit at the other place.
+ */
+export function adoptLookedUpPoints(nodes: readonly FoundNode[], exact: ReadonlyMap<number, ExactPoint>, inferred: PointsByNode): void {
+  if (exact.size === 0) return;
+  const graph = inferred.awaits;
+  const CONFLICT = null;
+  const found = new Map<string, ExactPoint | typeof CONFLICT>();
+  const keyAt = (i: number) => `${placeOf(nodes[i].definition!)}\u0001${awaitingKey(nodes, graph, i)}`;
+  for (const [id, point] of exact) {
+    const i = graph.position.get(id);
+    if (i === -1 || !isSuspendable(nodes[i]) || !nodes[i].definition || point.state === 'running') continue;
+    const key = keyAt(i);
+    const seen = found.get(key);
+    if (seen === undefined) found.set(key, point);
+    else if (seen && (seen.scriptId !== point.scriptId || seen.lineNumber !== point.lineNumber || seen.columnNumber !== point.columnNumber)) found.set(key, CONFLICT);
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (!isSuspendable(node) || !node.definition || exact.has(node.id) || inferred.at(i)) continue;
+    const point = found.get(keyAt(i));
+    if (point) inferred.adopt(i, { scriptId: point.scriptId, lineNumber: point.lineNumber, columnNumber: point.columnNumber });
+  }
+}
+
+function isSuspendable(node: FoundNode): boolean {
+  return node.kind === 'async-function' || node.kind === 'async-generator' || node.kind === 'module';
+}
+
+function placeOf(definition: { scriptId: number | string; line: number; column: number }): string {
+  return `${definition.scriptId}:${definition.line}:${definition.column}`;
+}
+
+/** What frame i awaits, by kind and name: frames of one function with equal keys get one answer. */
+function awaitingKey(nodes: readonly FoundNode[], graph: AwaitsByPosition, i: number): string {
+  const node = nodes[i];
+  let key: string = node.stateMachine ? `${node.kind}@${node.stateMachine.resumeLabel}` : node.kind;
+  for (let k = graph.childStart[i]; k < graph.childStart[i + 1]; k++) {
+    const thing = nodes[graph.childList[k]];
+    key += `\u0000${thing.kind}:${thing.name}:${thing.combinator ?? ''}:${thing.thenMethod ?? ''}`;
+  }
+  return key;
 }
 
 /** Points by node id, as a Map would give them (get, has, size, entries in node order). */
 export interface NodePoints extends Iterable<[number, ExactPoint]> {
   get(id: number): ExactPoint | undefined;
   has(id: number): boolean;
+  /** Whether the point is certain (its function's only await), as good as an exact one. */
+  isCertain?(id: number): boolean;
   readonly size: number;
 }
 
@@ -142,22 +204,40 @@ export interface NodePoints extends Iterable<[number, ExactPoint]> {
  */
 export class PointsByNode implements NodePoints {
   constructor(
-    readonly nodes: readonly { id: number }[],
-    private readonly position: IdIndex,
-    private readonly points: readonly (ExactPoint | undefined)[],
+    readonly nodes: readonly FoundNode[],
+    /** The nodes' await edges by position, as inference read them. */
+    readonly awaits: AwaitsByPosition,
+    private readonly points: (ExactPoint | undefined)[],
+    /** 1 where the point is certain: the function's only suspension point (inferSuspension). */
+    private readonly sole: Uint8Array = new Uint8Array(points.length),
   ) {}
 
   at(index: number): ExactPoint | undefined {
     return this.points[index];
   }
 
+  /** Fills in a point found after inference (adoptLookedUpPoints). */
+  adopt(index: number, point: ExactPoint): void {
+    this.points[index] = point;
+  }
+
+  isCertainAt(index: number): boolean {
+    return this.sole[index] === 1;
+  }
+
   get(id: number): ExactPoint | undefined {
-    const at = this.position.get(id);
+    const at = this.awaits.position.get(id);
     return at === -1 ? undefined : this.points[at];
   }
 
   has(id: number): boolean {
     return this.get(id) !== undefined;
+  }
+
+  /** Whether the frame can be nowhere else: an exact lookup would only confirm it. */
+  isCertain(id: number): boolean {
+    const at = this.awaits.position.get(id);
+    return at !== -1 && this.sole[at] === 1;
   }
 
   get size(): number {
@@ -181,18 +261,23 @@ function inferPoint(
   nodes: readonly FoundNode[],
   sources: ReadonlyMap<string, string>,
   parsed: ScriptParses,
-): ExactPoint | null {
+): InferredPoint | null {
   const scriptId = String(node.definition!.scriptId);
   const script = parsedScript(scriptId, sources, parsed);
   if (!script) return null;
   const awaiting: AwaitedThing[] = Array.from(children, (at) => nodes[at]);
-  const at = inferAwait(script, {
+  const found = inferSuspension(script, {
     kind: node.kind as InferQuery['kind'],
     definition: node.definition,
     awaiting,
     ...(node.stateMachine ? { stateMachine: node.stateMachine } : {}),
   });
-  return at ? { scriptId, lineNumber: at.line, columnNumber: at.column } : null;
+  return found ? { point: { scriptId, lineNumber: found.at.line, columnNumber: found.at.column }, sole: found.sole } : null;
+}
+
+interface InferredPoint {
+  point: ExactPoint;
+  sole: boolean;
 }
 
 /**
@@ -216,7 +301,7 @@ function candidatesIn(scope: AnyNode): Candidate[] {
   walk(body, isFunction, (node) => {
     switch (node.type) {
       case 'AwaitExpression':
-        found.push({ at: node.start, expression: node.argument as AnyNode, plainYield: false });
+        found.push({ at: node.start, expression: node.argument as AnyNode, plainYield: false, plainAwait: true });
         break;
       case 'YieldExpression':
         found.push({ at: node.start, expression: (node.argument as AnyNode | null) ?? null, plainYield: !node.delegate });
@@ -232,6 +317,20 @@ function candidatesIn(scope: AnyNode): Candidate[] {
     }
   });
   return found.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Whether an async function's one `await` is the only place it can be suspended. Not so for an
+ * `await using` declaration (its disposal is awaited at the block's end, where no `await` is
+ * written) nor for a `for await` (V8 also awaits the iterator's return() when the loop is left).
+ */
+function isSoleAwait(scope: AnyNode, all: readonly Candidate[], query: InferQuery): boolean {
+  if (query.kind !== 'async-function' || all.length !== 1 || !all[0].plainAwait) return false;
+  let disposes = false;
+  walk(scope.body as AnyNode, isFunction, (node) => {
+    if (node.type === 'VariableDeclaration' && node.kind === 'await using') disposes = true;
+  });
+  return !disposes;
 }
 
 /**

@@ -186,7 +186,8 @@ export function locationNote(doc: AwaitGraphDocument): string | undefined {
     .filter(Boolean)
     .join(', ');
   // What the lookups cost so far says what a budget for all of them would be.
-  const perLookup = stats.exactLocations > 0 ? stats.locationLookupMs / stats.exactLocations : 0;
+  const lookups = stats.locationLookups ?? stats.exactLocations;
+  const perLookup = lookups > 0 ? stats.locationLookupMs / lookups : 0;
   const wanted = perLookup > 0 ? Math.ceil((perLookup * total * 1.2) / 500) * 500 : 0;
   // A budget of minutes would stall the target for minutes: past one, no number is offered.
   const buy = wanted > stats.locationBudgetMs && wanted <= MAX_SUGGESTED_BUDGET_MS ? `--location-budget ${wanted}` : 'a larger --location-budget';

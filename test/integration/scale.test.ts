@@ -49,8 +49,7 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
     const target = fixtureForSuite(path, 'libs/service.js');
 
     it('600 requests on three waits: one line per wait, with counts', async () => {
-      // No exact lookups: with a budget, some of undici's mainFetch frames get an exact location and
-      // the rest (inference is ambiguous there) their definition, and the two kinds do not group.
+      // No exact lookups: inference alone (mainFetch, where it is ambiguous, at its definition).
       const run = await runCli(['attach', String(target().pid), '--no-color', '--location-budget', '0'], { timeoutMs: 120_000 });
       const context = describeRun(run);
       expect(run.code, context).toBe(0);
@@ -73,6 +72,34 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       expect(body, context).toMatch(new RegExp(`\\n {2}TCP connection accepted 127\\.0\\.0\\.1:${upstream} → \\?, reading {2}× \\d+\\n`));
       // A screenful.
       expect(run.stdout.split('\n').length, context).toBeLessThan(30);
+      await expectAlive(target());
+    });
+
+    it('with the default budget the lookups go to mainFetch, the one function inference cannot place', async () => {
+      // undici's mainFetch awaits schemeFetch at two places. The first lookup is spent there (not
+      // on the single-await functions, which are placed for certain), and the other 199 frames
+      // take the place V8 gave it: the chains stay one group.
+      const json = await runCli(['attach', String(target().pid), '--json'], { timeoutMs: 120_000 });
+      const doc = parseDocument(json.stdout);
+      const mainFetch = doc.nodes.filter((node) => node.name === 'mainFetch');
+      expect(mainFetch, describeRun(json)).toHaveLength(200);
+      expect(new Set(mainFetch.map((node) => `${node.location?.url.replace(/^.*\/node_modules\//, '')}:${node.location?.line}`)), describeRun(json)).toEqual(
+        new Set(['undici/lib/web/fetch/index.js:596']),
+      );
+      expect(mainFetch.some((node) => node.locationSource === 'exact'), describeRun(json)).toBe(true);
+      // Single-await user functions: exact without a lookup.
+      for (const name of ['getUser', 'withConnection', 'loadFeed', 'placeOrder', 'awaitApproval']) {
+        expect(new Set(doc.nodes.filter((node) => node.name === name).map((node) => node.locationSource)), name).toEqual(new Set(['exact']));
+      }
+      expect(doc.stats?.locationLookups, describeRun(json)).toBeLessThan(10);
+      const run = await runCli(['attach', String(target().pid), '--no-color'], { timeoutMs: 120_000 });
+      const roots = normalize(splitTree(run.stdout).body).split('\n').filter((line) => line.startsWith('└── '));
+      expect(roots, describeRun(run)).toEqual([
+        '└── getUser  fixtures/libs/service.js:30:16  × 200',
+        '└── loadFeed  fixtures/libs/service.js:35:20  × 200',
+        '└── placeOrder  fixtures/libs/service.js:45:20  × 200',
+      ]);
+      expect(run.stdout, describeRun(run)).toMatch(/\n {12}└── mainFetch \(holds its resolve\) {2}undici\/lib\/web\/fetch\/index\.js:596:20/);
       await expectAlive(target());
     });
   });

@@ -5,7 +5,7 @@ import type { CdpSession } from '../../src/session/cdp-session.js';
 import { captureOnSession } from '../../src/capture/capture.js';
 import { PauseGuard } from '../../src/capture/pause-guard.js';
 import { keptBusy, sampleExecution, sleptIdle } from '../../src/capture/running-stack.js';
-import { budgetCoversEveryFrame, lookupExactLocations } from '../../src/capture/locations.js';
+import { budgetCoversEveryFrame, lookupExactLocations, lookupOrder } from '../../src/capture/locations.js';
 import { InterruptedError, TargetExitedError } from '../../src/errors.js';
 
 // The capture's protocol logic against a fake session: what it asks of the target, in which
@@ -484,8 +484,28 @@ describe('lookupExactLocations: where the budget goes', () => {
   it('when it cannot, skips later instances of a function that inference placed', async () => {
     expect(budgetCoversEveryFrame(nodes, { budgetMs: 250, heapNodes: 200_000 })).toBe(false);
     const session = located();
-    const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, placed: (id) => id !== 3 });
+    const inferred = { placed: (id: number) => id !== 3, certain: () => false };
+    const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, inferred });
     expect(lookedUp(session)).toEqual(['1', '3']);
     expect([...exact.keys()]).toEqual([1, 3]);
+  });
+
+  it('spends it first on functions inference has no answer for, never on frames it placed for certain', async () => {
+    // Functions f (frames 1, 2: no answer), g (frames 3, 4: placed by the call they await) and
+    // h (frames 5, 6: its only await). Frame ids sort each function's instances.
+    const at = (line: number) => ({ scriptId: 81, line, column: 0 });
+    const frames = [
+      { id: 3, name: 'g', definition: at(10) },
+      { id: 4, name: 'g', definition: at(10) },
+      { id: 5, name: 'h', definition: at(20) },
+      { id: 6, name: 'h', definition: at(20) },
+      { id: 7, name: 'f', definition: at(3) },
+      { id: 8, name: 'f', definition: at(3) },
+    ].map((frame) => ({ ...frame, heapNode: frame.id, kind: 'async-function' as const, awaitedBy: [] }));
+    const inferred = { placed: (id: number) => id !== 7 && id !== 8, certain: (id: number) => id === 5 || id === 6 };
+    expect(lookupOrder(frames, inferred).map((frame) => frame.id)).toEqual([7, 3, 8]);
+    const session = located();
+    await lookupExactLocations(session, frames, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, inferred });
+    expect(lookedUp(session)).toEqual(['7', '3', '8']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FoundNode } from '../../src/awaits/await-graph.js';
-import { inferAwait, inferLocations, scriptsToInfer, type InferQuery } from '../../src/locations/infer-await.js';
+import { inferAwait, inferLocations, inferSuspension, scriptsToInfer, type InferQuery } from '../../src/locations/infer-await.js';
 import { parseScript, type ParsedScript, type ScriptPosition } from '../../src/locations/parsed-script.js';
 import { nameTranspiledFunctions } from '../../src/locations/transpiled-names.js';
 
@@ -140,6 +140,22 @@ describe('inferAwait', () => {
   });
 });
 
+describe('inferSuspension: when the answer is certain', () => {
+  const sole = (source: string, marker: string, awaiting: InferQuery['awaiting'] = [], kind: InferQuery['kind'] = 'async-function') =>
+    inferSuspension(parsed(source), { kind, definition: at(source, marker), awaiting })?.sole;
+
+  it("an async function's only await, nested functions' awaits aside", () => {
+    expect(sole('async function f(x) {\n  const g = async () => { await h(); };\n  return await g();\n}\n', '(x)')).toBe(true);
+  });
+
+  it('not when the await was picked among several, nor for a generator, a for await or an await using', () => {
+    expect(sole('async function f(x) { await a(); await b(); }', '(x)', [fn('a')])).toBe(false);
+    expect(sole('async function* f(x) { await a(); }', '(x)', [fn('a')], 'async-generator')).toBe(false);
+    expect(sole('async function f(x) { for await (const y of x) use(y); }', '(x)')).toBe(false);
+    expect(sole('async function f(x) { await using lock = take(x); await a(); }', '(x)', [fn('a')])).toBe(false);
+  });
+});
+
 describe('inferLocations', () => {
   const source = 'async function a() { await b(); }\nasync function b() { await new Promise(() => {}); }\n';
   const def = (marker: string) => {
@@ -158,6 +174,25 @@ describe('inferLocations', () => {
     expect(scriptsToInfer(nodes, exact)).toEqual(['3', '9']);
     const inferred = inferLocations(nodes, exact, new Map([['3', source]]));
     expect([...inferred]).toEqual([[1, { scriptId: '3', lineNumber: 0, columnNumber: 21 }]]);
+    // `a` has one await: it can be nowhere else.
+    expect(inferred.isCertain(1)).toBe(true);
+    expect(inferred.isCertain(2)).toBe(false);
+  });
+
+  it("gives a frame the source cannot place the point V8 gave the function's other frames, when they agree", () => {
+    // Two awaits of the same call: the source cannot tell which one a frame is at.
+    const twice = 'async function main(p) {\n  if (p) await step();\n  else await step();\n}\n';
+    const definition = { scriptId: 5, ...at(twice, '(p)') };
+    const frames: FoundNode[] = [1, 2, 3, 4].map((id) => ({ id, heapNode: 0, kind: 'async-function', name: 'main', definition, awaitedBy: [] }));
+    const first = at(twice, 'await step');
+    const second = at(twice, 'await step', 1);
+    const point = ({ line, column }: ScriptPosition) => ({ scriptId: '5', lineNumber: line, columnNumber: column });
+    const agreeing = inferLocations(frames, new Map([[1, point(first)], [2, point(first)]]), new Map([['5', twice]]));
+    expect([...agreeing]).toEqual([[3, point(first)], [4, point(first)]]);
+    expect(agreeing.isCertain(3)).toBe(false);
+    // Looked-up frames at both places: the others stay unplaced.
+    const split = inferLocations(frames, new Map([[1, point(first)], [2, point(second)]]), new Map([['5', twice]]));
+    expect(split.size).toBe(0);
   });
 
   it('needs no source when every frame is exact', () => {
