@@ -93,18 +93,18 @@ describe.each(nodeTargets)('node $major: TypeScript through source maps', ({ pat
         await expectAlive(target());
       });
 
-      it.sequential('with no location budget, infers the same .ts lines from the source', async () => {
+      it.sequential('with no location budget, reads the same .ts lines from the source (each function has one await)', async () => {
         const run = await runCli(['attach', String(target().pid), '--no-color', ...INFERRED]);
         const context = describeRun(run);
         expect(run.code, context).toBe(0);
-        const expected = c.tree.map((line) => line.replace(/(\.ts:\d+:\d+)/, '$1 (inferred)'));
-        expect(forest(run.stdout), context).toBe(treeText(expected));
+        // A single await is the only place its function can be suspended: exact, with no lookup.
+        expect(forest(run.stdout), context).toBe(treeText(c.tree));
         const json = await runCli(['attach', String(target().pid), '--json', ...INFERRED]);
         expect(json.code, describeRun(json)).toBe(0);
         const doc = parseDocument(json.stdout);
-        checkTsDocument(c, doc, 'inferred', describeRun(json));
-        expect(doc.stats?.exactLocations, describeRun(json)).toBe(0);
-        expect(doc.stats?.inferredLocations, describeRun(json)).toBe(doc.nodes.filter((n) => FRAME_KINDS.has(n.kind)).length);
+        checkTsDocument(c, doc, 'exact', describeRun(json));
+        expect(doc.stats?.locationLookups, describeRun(json)).toBe(0);
+        expect(doc.stats?.exactLocations, describeRun(json)).toBe(doc.nodes.filter((n) => FRAME_KINDS.has(n.kind)).length);
         await expectAlive(target());
       });
     });
@@ -124,12 +124,12 @@ describe.runIf(nodeTargets.length > 0)('collapse and formats', () => {
       expect(splitTree(run.stdout).header, context).toMatch(/\b1201 suspended frames, 700 pending promises$/);
       expect(forest(run.stdout), context).toBe(
         treeText([
-          '└── poll  fixtures/collapse.js:20:3 (inferred)  × 200',
+          '└── poll  fixtures/collapse.js:20:3  × 200',
           '    └── Promise <pending>',
-          '└── main  fixtures/collapse.js:26:3 (inferred)',
+          '└── main  fixtures/collapse.js:26:3',
           '    └── Promise.all',
           '        └── handle  fixtures/collapse.js:15:15 (inferred)  × 500',
-          '            └── fetchRow  fixtures/collapse.js:10:15 (inferred)',
+          '            └── fetchRow  fixtures/collapse.js:10:15',
           '                └── Promise <pending>',
         ]),
       );
