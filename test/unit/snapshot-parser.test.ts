@@ -454,6 +454,23 @@ describe('errors', () => {
     }
   });
 
+  it('reads numbers as bytes: a non-ASCII character among them is named at its own offset', () => {
+    // U+0131's low byte is "1", U+0660 is ARABIC-INDIC DIGIT ZERO: neither may pass for a digit.
+    for (const odd of ['\u0131', '\u0660', 'é', '\u{1F600}']) {
+      const text = tinySnapshot().replace('"nodes":[9,', `"nodes":[9,${odd}`);
+      const at = text.indexOf(odd);
+      for (const parse of [() => parseSnapshot(text), () => feed([text.slice(0, at - 3), text.slice(at - 3)]), () => feed(text.split(''))]) {
+        expect(parseError(parse).message).toMatch(new RegExp(`^heap snapshot is malformed: unexpected .* at offset ${at}, `));
+      }
+    }
+  });
+
+  it('reads a number array followed by non-ASCII strings in the same chunk', () => {
+    const text = tinySnapshot().replace('"plain"', '"plain é \u{1F600}"');
+    expectSameAsReference(parseSnapshot(text), text);
+    for (let split = 1; split < text.length; split += 7) expectSameAsReference(feed([text.slice(0, split), text.slice(split)]), text);
+  });
+
   it('rejects malformed JSON', () => {
     const text = tinySnapshot();
     const cases = [
