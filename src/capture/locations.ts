@@ -57,8 +57,8 @@ export async function lookupExactLocations(
   const estimatedMs = (options.heapNodes ?? 0) * LOOKUP_MS_PER_HEAP_NODE;
   let slowestMs = estimatedMs;
   if (options.budgetMs <= 0 || estimatedMs > options.budgetMs) return { exact, elapsedMs, lookups };
-  const byId = new Map(nodes.map((node) => [node.id, node]));
-  const firstGroups = (options.first ?? []).map((ids) => ids.flatMap((id) => byId.get(id) ?? []));
+  const byId = options.first?.length ? new Map(nodes.map((node) => [node.id, node])) : undefined;
+  const firstGroups = (options.first ?? []).map((ids) => ids.flatMap((id) => byId?.get(id) ?? []));
   const done = new Set<number>();
   const order = function* (): Generator<FoundNode> {
     for (const group of firstGroups) {
@@ -156,6 +156,9 @@ export function budgetCoversEveryFrame(nodes: readonly FoundNode[], options: Pic
  * frames it placed for certain, or placed past their function's first instance, are left out.
  */
 export function lookupOrder(nodes: FoundNode[], inferred?: LookupOptions['inferred']): FoundNode[] {
+  // Frames placed for certain are never looked up (all of a function's frames are, or none).
+  const frames = nodes.filter((node) => hasGeneratorLocation(node) && !inferred?.certain(node.id));
+  if (frames.length === 0) return [];
   const byId = new Map(nodes.map((node) => [node.id, node]));
   // A frame awaits a frame when a path of awaitedBy edges joins them, possibly through
   // combinators, .then steps and bare promises.
@@ -175,7 +178,7 @@ export function lookupOrder(nodes: FoundNode[], inferred?: LookupOptions['inferr
   }
   const seenFunctions = new Set<string>();
   const ranked: { node: FoundNode; rank: number }[] = [];
-  for (const node of nodes.filter(hasGeneratorLocation).sort((a, b) => a.id - b.id)) {
+  for (const node of frames.sort((a, b) => a.id - b.id)) {
     const key = node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`;
     const firstOfFunction = !seenFunctions.has(key);
     seenFunctions.add(key);
@@ -183,8 +186,6 @@ export function lookupOrder(nodes: FoundNode[], inferred?: LookupOptions['inferr
     let rank: number;
     if (!inferred) {
       rank = firstOfFunction ? 0 : 2;
-    } else if (inferred.certain(node.id)) {
-      continue;
     } else if (inferred.placed(node.id)) {
       if (!firstOfFunction) continue;
       rank = 2;
