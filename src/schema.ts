@@ -25,9 +25,12 @@ export type TranspiledHelper = '__awaiter' | '__generator' | 'asyncToGenerator' 
 export type ThenMethod = 'then' | 'catch' | 'finally';
 
 /**
- * - exact: the `await`/`yield` the frame is suspended at, read from V8 ([[GeneratorLocation]]);
+ * - exact: the `await`/`yield` the frame is suspended at: read from V8 ([[GeneratorLocation]]), or
+ *   the only `await` of an async function (it can be suspended nowhere else) when no lookup was
+ *   made for it, unless the frame was on the stack the pause round caught;
  * - inferred: no exact lookup was made (the location budget ran out), and the `await`/`yield` was
- *   inferred from the function's source: its only one, or the one calling what the frame awaits;
+ *   inferred: from the function's source (its only one, or the one calling what the frame awaits),
+ *   or where V8 placed the function's other frames awaiting the same kinds of things;
  * - definition: where the function (or `.then` handler) is defined, when no exact lookup was made
  *   and inference found no single candidate;
  * - none: nothing is known (bare promises, combinators).

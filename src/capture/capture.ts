@@ -224,7 +224,10 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       for (const [id, text] of fetched) sources.set(id, text);
       // Names first: inference matches an `await`'s call against the names of what the frame awaits.
       nameTranspiledFunctions(nodes, sources, parses);
-      return inferLocations(nodes, exact, sources, parses);
+      const points = inferLocations(nodes, exact, sources, parses);
+      // The frames of the stack the pause round caught may be running, not at their await.
+      points.doubt(candidates.flat());
+      return points;
     };
     if (inferFirst) inferred = await infer(new Map());
     // The target works on the lookups while this process analyses the heap: their times overlap.

@@ -176,17 +176,20 @@ export function lookupOrder(nodes: FoundNode[], inferred?: LookupOptions['inferr
       }
     }
   }
+  // First instances are counted apart for frames inference placed and frames it did not: a
+  // function's first unplaced frame comes first even when an earlier frame of it was placed.
   const seenFunctions = new Set<string>();
   const ranked: { node: FoundNode; rank: number }[] = [];
   for (const node of frames.sort((a, b) => a.id - b.id)) {
-    const key = node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`;
+    const placed = inferred?.placed(node.id) ?? false;
+    const key = `${placed ? 'placed ' : ''}${node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`}`;
     const firstOfFunction = !seenFunctions.has(key);
     seenFunctions.add(key);
     const leaf = !awaitsFrame.has(node.id);
     let rank: number;
     if (!inferred) {
       rank = firstOfFunction ? 0 : 2;
-    } else if (inferred.placed(node.id)) {
+    } else if (placed) {
       if (!firstOfFunction) continue;
       rank = 2;
     } else {

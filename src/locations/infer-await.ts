@@ -153,10 +153,13 @@ export function adoptLookedUpPoints(nodes: readonly FoundNode[], exact: Readonly
   const graph = inferred.awaits;
   const CONFLICT = null;
   const found = new Map<string, ExactPoint | typeof CONFLICT>();
+  const adopted = new Map<ExactPoint, ExactPoint>();
   const keyAt = (i: number) => `${placeOf(nodes[i].definition!)}\u0001${awaitingKey(nodes, graph, i)}`;
   for (const [id, point] of exact) {
     const i = graph.position.get(id);
-    if (i === -1 || !isSuspendable(nodes[i]) || !nodes[i].definition || point.state === 'running') continue;
+    // Only where V8 says the frame is suspended: a running or closed generator's location is
+    // not an await of its function.
+    if (i === -1 || !isSuspendable(nodes[i]) || !nodes[i].definition || point.state !== 'suspended') continue;
     const key = keyAt(i);
     const seen = found.get(key);
     if (seen === undefined) found.set(key, point);
@@ -166,7 +169,11 @@ export function adoptLookedUpPoints(nodes: readonly FoundNode[], exact: Readonly
     const node = nodes[i];
     if (!isSuspendable(node) || !node.definition || exact.has(node.id) || inferred.at(i)) continue;
     const point = found.get(keyAt(i));
-    if (point) inferred.adopt(i, { scriptId: point.scriptId, lineNumber: point.lineNumber, columnNumber: point.columnNumber });
+    if (!point) continue;
+    // Without the looked-up frame's state: one shared copy per point.
+    let copy = adopted.get(point);
+    if (!copy) adopted.set(point, (copy = { scriptId: point.scriptId, lineNumber: point.lineNumber, columnNumber: point.columnNumber }));
+    inferred.adopt(i, copy);
   }
 }
 
@@ -219,6 +226,17 @@ export class PointsByNode implements NodePoints {
   /** Fills in a point found after inference (adoptLookedUpPoints). */
   adopt(index: number, point: ExactPoint): void {
     this.points[index] = point;
+  }
+
+  /**
+   * Takes the certainty away from frames that may be running rather than suspended (those of the
+   * stack caught by the pause round): a running frame is not at its await.
+   */
+  doubt(ids: Iterable<number>): void {
+    for (const id of ids) {
+      const at = this.awaits.position.get(id);
+      if (at !== -1) this.sole[at] = 0;
+    }
   }
 
   isCertainAt(index: number): boolean {
@@ -297,6 +315,8 @@ export function scriptsToInfer(nodes: readonly FoundNode[], exact: ReadonlyMap<n
 function candidatesIn(scope: AnyNode): Candidate[] {
   const found: Candidate[] = [];
   const body = isFunction(scope) ? (scope.body as AnyNode) : scope;
+  // `async () => async () => { await x }`: the body is itself a function, whose awaits are its own.
+  if (body !== scope && isFunction(body)) return found;
   // walk() visits a nested function's node but not its body: its awaits are its own frame's.
   walk(body, isFunction, (node) => {
     switch (node.type) {

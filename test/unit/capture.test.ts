@@ -486,8 +486,9 @@ describe('lookupExactLocations: where the budget goes', () => {
     const session = located();
     const inferred = { placed: (id: number) => id !== 3, certain: () => false };
     const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, inferred });
-    expect(lookedUp(session)).toEqual(['1', '3']);
-    expect([...exact.keys()]).toEqual([1, 3]);
+    // 3, which inference could not place, first; then 1, the first frame of the function it placed.
+    expect(lookedUp(session)).toEqual(['3', '1']);
+    expect([...exact.keys()]).toEqual([3, 1]);
   });
 
   it('spends it first on functions inference has no answer for, never on frames it placed for certain', async () => {
@@ -507,5 +508,20 @@ describe('lookupExactLocations: where the budget goes', () => {
     const session = located();
     await lookupExactLocations(session, frames, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, inferred });
     expect(lookedUp(session)).toEqual(['7', '3', '8']);
+  });
+
+  it("counts a function's first unplaced frame apart from its placed ones", () => {
+    // f: frame 1 placed (by the call it awaits), 2-4 not; g (5) and h (6) placed.
+    const at = (line: number) => ({ scriptId: 81, line, column: 0 });
+    const frames = [1, 2, 3, 4, 5, 6].map((id) => ({
+      id,
+      heapNode: id,
+      kind: 'async-function' as const,
+      name: id <= 4 ? 'f' : id === 5 ? 'g' : 'h',
+      definition: at(id <= 4 ? 3 : id),
+      awaitedBy: [],
+    }));
+    const inferred = { placed: (id: number) => id === 1 || id >= 5, certain: () => false };
+    expect(lookupOrder(frames, inferred).map((frame) => frame.id)).toEqual([2, 1, 5, 6, 3, 4]);
   });
 });

@@ -148,6 +148,10 @@ describe('inferSuspension: when the answer is certain', () => {
     expect(sole('async function f(x) {\n  const g = async () => { await h(); };\n  return await g();\n}\n', '(x)')).toBe(true);
   });
 
+  it("not for a function whose body is a function: the await is the inner one's", () => {
+    expect(inferSuspension(parsed('const f = async (x) => async () => { await g(); };'), { kind: 'async-function', definition: { line: 0, column: 16 }, awaiting: [] })).toBeNull();
+  });
+
   it('not when the await was picked among several, nor for a generator, a for await or an await using', () => {
     expect(sole('async function f(x) { await a(); await b(); }', '(x)', [fn('a')])).toBe(false);
     expect(sole('async function* f(x) { await a(); }', '(x)', [fn('a')], 'async-generator')).toBe(false);
@@ -174,9 +178,12 @@ describe('inferLocations', () => {
     expect(scriptsToInfer(nodes, exact)).toEqual(['3', '9']);
     const inferred = inferLocations(nodes, exact, new Map([['3', source]]));
     expect([...inferred]).toEqual([[1, { scriptId: '3', lineNumber: 0, columnNumber: 21 }]]);
-    // `a` has one await: it can be nowhere else.
+    // `a` has one await: it can be nowhere else, unless it is running (on the caught stack).
     expect(inferred.isCertain(1)).toBe(true);
     expect(inferred.isCertain(2)).toBe(false);
+    inferred.doubt([1]);
+    expect(inferred.isCertain(1)).toBe(false);
+    expect(inferred.get(1)).toEqual({ scriptId: '3', lineNumber: 0, columnNumber: 21 });
   });
 
   it("gives a frame the source cannot place the point V8 gave the function's other frames, when they agree", () => {
@@ -187,12 +194,17 @@ describe('inferLocations', () => {
     const first = at(twice, 'await step');
     const second = at(twice, 'await step', 1);
     const point = ({ line, column }: ScriptPosition) => ({ scriptId: '5', lineNumber: line, columnNumber: column });
-    const agreeing = inferLocations(frames, new Map([[1, point(first)], [2, point(first)]]), new Map([['5', twice]]));
+    const lookedUp = (at: ScriptPosition, state = 'suspended') => ({ ...point(at), state });
+    const agreeing = inferLocations(frames, new Map([[1, lookedUp(first)], [2, lookedUp(first)]]), new Map([['5', twice]]));
     expect([...agreeing]).toEqual([[3, point(first)], [4, point(first)]]);
     expect(agreeing.isCertain(3)).toBe(false);
     // Looked-up frames at both places: the others stay unplaced.
-    const split = inferLocations(frames, new Map([[1, point(first)], [2, point(second)]]), new Map([['5', twice]]));
+    const split = inferLocations(frames, new Map([[1, lookedUp(first)], [2, lookedUp(second)]]), new Map([['5', twice]]));
     expect(split.size).toBe(0);
+    // A frame V8 says is running or closed is not at an await: nothing to adopt.
+    for (const state of ['running', 'closed']) {
+      expect(inferLocations(frames, new Map([[1, lookedUp(first, state)]]), new Map([['5', twice]])).size).toBe(0);
+    }
   });
 
   it('needs no source when every frame is exact', () => {
