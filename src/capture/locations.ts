@@ -26,6 +26,12 @@ export interface LookupOptions {
     placed: (id: number) => boolean;
     /** Whether its place is certain (its function's only await): a lookup could only confirm it. */
     certain: (id: number) => boolean;
+    /**
+     * What a frame's place depends on (its function and the kinds of things it awaits): once two
+     * frames with the same question were found suspended at one place, the others take that place
+     * (infer-await.ts, adoptLookedUpPoints) and are not looked up.
+     */
+    question?: (id: number) => string | undefined;
   };
 }
 
@@ -60,6 +66,14 @@ export async function lookupExactLocations(
   const byId = options.first?.length ? new Map(nodes.map((node) => [node.id, node])) : undefined;
   const firstGroups = (options.first ?? []).map((ids) => ids.flatMap((id) => byId?.get(id) ?? []));
   const done = new Set<number>();
+  // Per question: the place its looked-up frames agree on and how many did, or null once two differed.
+  const answers = new Map<string, { point: ExactPoint; agreeing: number } | null>();
+  const questionOf = (id: number) => options.inferred?.question?.(id);
+  const answered = (id: number) => {
+    const key = questionOf(id);
+    const answer = key === undefined ? undefined : answers.get(key);
+    return answer !== undefined && answer !== null && answer.agreeing >= AGREEING_LOOKUPS;
+  };
   const order = function* (): Generator<FoundNode> {
     for (const group of firstGroups) {
       for (const node of group) {
@@ -72,7 +86,7 @@ export async function lookupExactLocations(
       }
     }
     for (const node of lookupOrder(nodes, options.inferred)) {
-      if (!done.has(node.id)) yield node;
+      if (!done.has(node.id) && !answered(node.id)) yield node;
     }
   };
   for (const node of order()) {
@@ -108,9 +122,24 @@ export async function lookupExactLocations(
       if (error instanceof TimeoutError) return { exact, elapsedMs, lookups, note: lookupsStopped('Runtime.getProperties', answerMs) };
       // An object released meanwhile: this frame is inferred.
     }
-    if (location) exact.set(node.id, location);
+    if (!location) continue;
+    exact.set(node.id, location);
+    const key = questionOf(node.id);
+    if (key !== undefined && location.state === 'suspended') {
+      const answer = answers.get(key);
+      if (answer === undefined) answers.set(key, { point: location, agreeing: 1 });
+      else if (answer && samePlace(answer.point, location)) answer.agreeing++;
+      else answers.set(key, null);
+    }
   }
   return { exact, elapsedMs, lookups };
+}
+
+/** Frames of one question found at one place this many times: the rest take it without a lookup. */
+const AGREEING_LOOKUPS = 2;
+
+function samePlace(a: ExactPoint, b: ExactPoint): boolean {
+  return a.scriptId === b.scriptId && a.lineNumber === b.lineNumber && a.columnNumber === b.columnNumber;
 }
 
 function lookupsStopped(method: string, ms: number): string {

@@ -154,7 +154,7 @@ export function adoptLookedUpPoints(nodes: readonly FoundNode[], exact: Readonly
   const CONFLICT = null;
   const found = new Map<string, ExactPoint | typeof CONFLICT>();
   const adopted = new Map<ExactPoint, ExactPoint>();
-  const keyAt = (i: number) => `${placeOf(nodes[i].definition!)}\u0001${awaitingKey(nodes, graph, i)}`;
+  const keyAt = (i: number) => questionAt(nodes, graph, i);
   for (const [id, point] of exact) {
     const i = graph.position.get(id);
     // Only where V8 says the frame is suspended: a running or closed generator's location is
@@ -175,6 +175,11 @@ export function adoptLookedUpPoints(nodes: readonly FoundNode[], exact: Readonly
     if (!copy) adopted.set(point, (copy = { scriptId: point.scriptId, lineNumber: point.lineNumber, columnNumber: point.columnNumber }));
     inferred.adopt(i, copy);
   }
+}
+
+/** Frames with equal questions are placed alike: same function, same kinds of things awaited. */
+function questionAt(nodes: readonly FoundNode[], graph: AwaitsByPosition, i: number): string {
+  return `${placeOf(nodes[i].definition!)}\u0001${awaitingKey(nodes, graph, i)}`;
 }
 
 function isSuspendable(node: FoundNode): boolean {
@@ -250,6 +255,13 @@ export class PointsByNode implements NodePoints {
 
   has(id: number): boolean {
     return this.get(id) !== undefined;
+  }
+
+  /** What a frame's place depends on: its function and the kinds of things it awaits. */
+  questionOf(id: number): string | undefined {
+    const at = this.awaits.position.get(id);
+    const node = at === -1 ? undefined : this.nodes[at];
+    return node && isSuspendable(node) && node.definition ? questionAt(this.nodes, this.awaits, at) : undefined;
   }
 
   /** Whether the frame can be nowhere else: an exact lookup would only confirm it. */

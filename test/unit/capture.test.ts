@@ -510,6 +510,31 @@ describe('lookupExactLocations: where the budget goes', () => {
     expect(lookedUp(session)).toEqual(['7', '3', '8']);
   });
 
+  it('stops looking up frames of one question once two were found suspended at one place', async () => {
+    const frames = [1, 2, 3, 4].map((id) => ({ id, heapNode: id, kind: 'async-function' as const, name: 'f', definition, awaitedBy: [] }));
+    const lineOf = new Map([[1, 4], [2, 9], [3, 4], [4, 9]]);
+    const suspended = (line: (id: number) => number) =>
+      new FakeSession({
+        'HeapProfiler.getObjectByHeapObjectId': (params: { objectId: string }) => ({ result: { type: 'object', objectId: `obj-${params.objectId}` } }),
+        'Runtime.getProperties': (params: { objectId: string }) => ({
+          result: [],
+          internalProperties: [
+            { name: '[[GeneratorState]]', value: { type: 'string', value: 'suspended' } },
+            { name: '[[GeneratorLocation]]', value: { type: 'object', value: { scriptId: '81', lineNumber: line(Number(params.objectId.slice(4))), columnNumber: 2 } } },
+          ],
+        }),
+      });
+    const inferred = { placed: () => false, certain: () => false, question: () => 'f awaiting a promise' };
+    const options = { budgetMs: 60_000, objectGroup: 'g', heapNodes: 200_000, inferred };
+    const agreeing = suspended(() => 4);
+    await lookupExactLocations(agreeing, frames, options);
+    expect(lookedUp(agreeing)).toEqual(['1', '2']);
+    // Two places: every frame is looked up.
+    const differing = suspended((id) => lineOf.get(id)!);
+    await lookupExactLocations(differing, frames, options);
+    expect(lookedUp(differing)).toEqual(['1', '2', '3', '4']);
+  });
+
   it("counts a function's first unplaced frame apart from its placed ones", () => {
     // f: frame 1 placed (by the call it awaits), 2-4 not; g (5) and h (6) placed.
     const at = (line: number) => ({ scriptId: 81, line, column: 0 });
