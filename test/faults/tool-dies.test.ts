@@ -15,13 +15,19 @@ import { expectUnharmed, memoryOf, oneLineFailure, spawnFaultTarget, startCli } 
 
 /** A heap big enough that the snapshot takes about a second and each lookup ~0.1 s. */
 const BIG = { objects: 200_000, frames: 300 };
+/**
+ * A budget that covers a lookup of every frame (capture/locations.ts, budgetCoversEveryFrame):
+ * each of the 600 frames is looked up, one at a time, for a minute or more. A smaller one is
+ * spent where inference has no answer, and the fixture's single-await frames need none.
+ */
+const LOOK_UP_EVERY_FRAME = ['--location-budget', '1h'];
 
 // Bounds only turn a hang into a failure: on a loaded machine a 1 s snapshot takes many seconds.
 describe('asyncgraph killed or interrupted mid-capture', () => {
   it('SIGKILL mid-snapshot: the target finishes the snapshot alone and carries on', async () => {
     const target = await spawnFaultTarget(BIG);
     const before = await memoryOf(target);
-    const cli = startCli(['attach', String(target.pid), '--location-budget', '60000']);
+    const cli = startCli(['attach', String(target.pid), ...LOOK_UP_EVERY_FRAME]);
     await cli.reached('taking heap snapshot');
     cli.child.kill('SIGKILL');
     await cli.finished(60_000);
@@ -36,7 +42,7 @@ describe('asyncgraph killed or interrupted mid-capture', () => {
   it('SIGKILL mid-lookups: nothing left queued, the target answers at once', async () => {
     const target = await spawnFaultTarget(BIG);
     const before = await memoryOf(target);
-    const cli = startCli(['attach', String(target.pid), '--location-budget', '60000']);
+    const cli = startCli(['attach', String(target.pid), ...LOOK_UP_EVERY_FRAME]);
     await cli.reached('locating suspended frames', 30_000);
     // A lookup is running: the target's main thread scans its heap (~0.1 s of CPU each).
     await waitForCpuTicks(target.pid, 3);
@@ -49,7 +55,7 @@ describe('asyncgraph killed or interrupted mid-capture', () => {
   it('SIGINT mid-snapshot: exit 130 after cleaning up, inspector closed again', async () => {
     const target = await spawnFaultTarget(BIG);
     const before = await memoryOf(target);
-    const cli = startCli(['attach', String(target.pid), '--location-budget', '60000']);
+    const cli = startCli(['attach', String(target.pid), ...LOOK_UP_EVERY_FRAME]);
     await cli.reached('taking heap snapshot');
     cli.child.kill('SIGINT');
     const result = await cli.finished(60_000);
@@ -85,7 +91,7 @@ describe('asyncgraph killed or interrupted mid-capture', () => {
   it('SIGINT mid-lookups: exit 130 after the lookup in flight, inspector closed again', async () => {
     const target = await spawnFaultTarget(BIG);
     const before = await memoryOf(target);
-    const cli = startCli(['attach', String(target.pid), '--location-budget', '60000']);
+    const cli = startCli(['attach', String(target.pid), ...LOOK_UP_EVERY_FRAME]);
     await cli.reached('locating suspended frames', 30_000);
     await waitForCpuTicks(target.pid, 3);
     cli.child.kill('SIGINT');
@@ -98,7 +104,7 @@ describe('asyncgraph killed or interrupted mid-capture', () => {
 
   it('a second SIGINT stops waiting for the cleanup: exit 130 once the inspector is closed (bounded)', async () => {
     const target = await spawnFaultTarget(BIG);
-    const cli = startCli(['attach', String(target.pid), '--location-budget', '60000']);
+    const cli = startCli(['attach', String(target.pid), ...LOOK_UP_EVERY_FRAME]);
     await cli.reached('taking heap snapshot');
     cli.child.kill('SIGINT');
     await cli.reached('interrupted by SIGINT: undoing what it did to the target');
