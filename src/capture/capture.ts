@@ -240,9 +240,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       lookingUp = lookupExactLocations(session, nodes, {
         ...lookupOptions,
         first: candidates.filter((ids) => ids.length > 0),
-        ...(inferFirst
-          ? { inferred: { placed: (id: number) => inferred!.has(id), certain: (id: number) => inferred!.isCertain(id), question: (id: number) => inferred!.questionOf(id) } }
-          : {}),
+        ...(inferFirst ? { inferred: inferred! } : {}),
       });
       lookingUp.catch(() => {});
     };

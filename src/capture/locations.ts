@@ -1,5 +1,5 @@
 import type { FoundNode } from '../awaits/await-graph.js';
-import type { ExactPoint } from '../locations/infer-await.js';
+import { AgreedPlaces, definitionKey, type ExactPoint, type PointsByNode } from '../locations/infer-await.js';
 import { TargetExitedError, TimeoutError } from '../errors.js';
 import type { CdpSession } from '../session/cdp-session.js';
 import { FRAME_KINDS } from '../schema.js';
@@ -21,19 +21,17 @@ export interface LookupOptions {
    * it has no answer for. Later instances it placed are skipped: another instance of the same
    * function rarely differs, and when it does, inference tells which await.
    */
-  inferred?: {
-    /** Whether inference placed the frame. */
-    placed: (id: number) => boolean;
-    /** Whether its place is certain (its function's only await): a lookup could only confirm it. */
-    certain: (id: number) => boolean;
-    /**
-     * What a frame's place depends on (its function and the kinds of things it awaits): once two
-     * frames with the same question were found suspended at one place, the others take that place
-     * (infer-await.ts, adoptLookedUpPoints) and are not looked up.
-     */
-    question?: (id: number) => string | undefined;
-  };
+  inferred?: InferredPlaces;
 }
+
+/**
+ * What inference knows of a frame (PointsByNode): whether it placed it (`has`), for certain
+ * (`isCertain`: its function's only await, which a lookup could only confirm), and what its place
+ * depends on (`questionOf`: its function and the kinds of things it awaits). Once two frames of
+ * one question were found suspended at one place, the others take that place (infer-await.ts,
+ * adoptLookedUpPoints) and are not looked up.
+ */
+export type InferredPlaces = Pick<PointsByNode, 'has' | 'isCertain' | 'questionOf'>;
 
 // One lookup scans the whole heap: measured 0.37-0.40 µs per heap node on Node 20 (a 2-core
 // VM, docs/performance.md); a little more, so the estimate errs on the side of the target.
@@ -66,13 +64,10 @@ export async function lookupExactLocations(
   const byId = options.first?.length ? new Map(nodes.map((node) => [node.id, node])) : undefined;
   const firstGroups = (options.first ?? []).map((ids) => ids.flatMap((id) => byId?.get(id) ?? []));
   const done = new Set<number>();
-  // Per question: the place its looked-up frames agree on and how many did, or null once two differed.
-  const answers = new Map<string, { point: ExactPoint; agreeing: number } | null>();
-  const questionOf = (id: number) => options.inferred?.question?.(id);
+  const places = new AgreedPlaces();
   const answered = (id: number) => {
-    const key = questionOf(id);
-    const answer = key === undefined ? undefined : answers.get(key);
-    return answer !== undefined && answer !== null && answer.agreeing >= AGREEING_LOOKUPS;
+    const question = options.inferred?.questionOf(id);
+    return question !== undefined && (places.get(question)?.agreeing ?? 0) >= AGREEING_LOOKUPS;
   };
   const order = function* (): Generator<FoundNode> {
     for (const group of firstGroups) {
@@ -124,23 +119,14 @@ export async function lookupExactLocations(
     }
     if (!location) continue;
     exact.set(node.id, location);
-    const key = questionOf(node.id);
-    if (key !== undefined && location.state === 'suspended') {
-      const answer = answers.get(key);
-      if (answer === undefined) answers.set(key, { point: location, agreeing: 1 });
-      else if (answer && samePlace(answer.point, location)) answer.agreeing++;
-      else answers.set(key, null);
-    }
+    const question = options.inferred?.questionOf(node.id);
+    if (question !== undefined) places.add(question, location);
   }
   return { exact, elapsedMs, lookups };
 }
 
 /** Frames of one question found at one place this many times: the rest take it without a lookup. */
 const AGREEING_LOOKUPS = 2;
-
-function samePlace(a: ExactPoint, b: ExactPoint): boolean {
-  return a.scriptId === b.scriptId && a.lineNumber === b.lineNumber && a.columnNumber === b.columnNumber;
-}
 
 function lookupsStopped(method: string, ms: number): string {
   return `exact locations: ${method} did not answer within ${ms} ms (the target is busy), so the remaining frames' locations are inferred from their source`;
@@ -186,7 +172,7 @@ export function budgetCoversEveryFrame(nodes: readonly FoundNode[], options: Pic
  */
 export function lookupOrder(nodes: FoundNode[], inferred?: LookupOptions['inferred']): FoundNode[] {
   // Frames placed for certain are never looked up (all of a function's frames are, or none).
-  const frames = nodes.filter((node) => hasGeneratorLocation(node) && !inferred?.certain(node.id));
+  const frames = nodes.filter((node) => hasGeneratorLocation(node) && !inferred?.isCertain(node.id));
   if (frames.length === 0) return [];
   const byId = new Map(nodes.map((node) => [node.id, node]));
   // A frame awaits a frame when a path of awaitedBy edges joins them, possibly through
@@ -210,8 +196,8 @@ export function lookupOrder(nodes: FoundNode[], inferred?: LookupOptions['inferr
   const seenFunctions = new Set<string>();
   const ranked: { node: FoundNode; rank: number }[] = [];
   for (const node of frames.sort((a, b) => a.id - b.id)) {
-    const placed = inferred?.placed(node.id) ?? false;
-    const key = `${placed ? 'placed ' : ''}${node.definition ? `${node.definition.scriptId}:${node.definition.line}:${node.definition.column}` : `#${node.id}`}`;
+    const placed = inferred?.has(node.id) ?? false;
+    const key = `${placed ? 'placed ' : ''}${node.definition ? definitionKey(node.definition) : `#${node.id}`}`;
     const firstOfFunction = !seenFunctions.has(key);
     seenFunctions.add(key);
     const leaf = !awaitsFrame.has(node.id);

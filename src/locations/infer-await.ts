@@ -121,7 +121,7 @@ export function inferLocations(
     if (!definition || exact.has(node.id)) continue;
     let answers = answersByDefinition.get(definition);
     if (!answers) {
-      const place = placeOf(definition);
+      const place = definitionKey(definition);
       answers = answersByPlace.get(place);
       if (!answers) answersByPlace.set(place, (answers = new Map()));
       answersByDefinition.set(definition, answers);
@@ -150,43 +150,56 @@ export function inferLocations(
  */
 export function adoptLookedUpPoints(nodes: readonly FoundNode[], exact: ReadonlyMap<number, ExactPoint>, inferred: PointsByNode): void {
   if (exact.size === 0) return;
-  const graph = inferred.awaits;
-  const CONFLICT = null;
-  const found = new Map<string, ExactPoint | typeof CONFLICT>();
-  const adopted = new Map<ExactPoint, ExactPoint>();
-  const keyAt = (i: number) => questionAt(nodes, graph, i);
+  const places = new AgreedPlaces();
   for (const [id, point] of exact) {
-    const i = graph.position.get(id);
-    // Only where V8 says the frame is suspended: a running or closed generator's location is
-    // not an await of its function.
-    if (i === -1 || !isSuspendable(nodes[i]) || !nodes[i].definition || point.state !== 'suspended') continue;
-    const key = keyAt(i);
-    const seen = found.get(key);
-    if (seen === undefined) found.set(key, point);
-    else if (seen && (seen.scriptId !== point.scriptId || seen.lineNumber !== point.lineNumber || seen.columnNumber !== point.columnNumber)) found.set(key, CONFLICT);
+    const question = inferred.questionOf(id);
+    if (question !== undefined) places.add(question, point);
   }
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
     if (!isSuspendable(node) || !node.definition || exact.has(node.id) || inferred.at(i)) continue;
-    const point = found.get(keyAt(i));
-    if (!point) continue;
-    // Without the looked-up frame's state: one shared copy per point.
-    let copy = adopted.get(point);
-    if (!copy) adopted.set(point, (copy = { scriptId: point.scriptId, lineNumber: point.lineNumber, columnNumber: point.columnNumber }));
-    inferred.adopt(i, copy);
+    const agreed = places.get(questionAt(nodes, inferred.awaits, i));
+    if (agreed) inferred.adopt(i, agreed.point);
+  }
+}
+
+/**
+ * The places V8 gave looked-up frames, by question (PointsByNode.questionOf): the place while
+ * they all agree, with how many do, or null once two differ.
+ */
+export class AgreedPlaces {
+  private readonly byQuestion = new Map<string, { point: ExactPoint; agreeing: number } | null>();
+
+  /** Counts a looked-up point. Only where V8 says the frame is suspended: a running or closed generator's location is not an await. */
+  add(question: string, point: ExactPoint): void {
+    if (point.state !== 'suspended') return;
+    const agreed = this.byQuestion.get(question);
+    if (agreed === undefined) {
+      // Without the frame's state: one copy shared by the frames that adopt it.
+      this.byQuestion.set(question, { point: { scriptId: point.scriptId, lineNumber: point.lineNumber, columnNumber: point.columnNumber }, agreeing: 1 });
+    } else if (agreed && agreed.point.scriptId === point.scriptId && agreed.point.lineNumber === point.lineNumber && agreed.point.columnNumber === point.columnNumber) {
+      agreed.agreeing++;
+    } else {
+      this.byQuestion.set(question, null);
+    }
+  }
+
+  get(question: string): { readonly point: ExactPoint; readonly agreeing: number } | null | undefined {
+    return this.byQuestion.get(question);
   }
 }
 
 /** Frames with equal questions are placed alike: same function, same kinds of things awaited. */
 function questionAt(nodes: readonly FoundNode[], graph: AwaitsByPosition, i: number): string {
-  return `${placeOf(nodes[i].definition!)}\u0001${awaitingKey(nodes, graph, i)}`;
+  return `${definitionKey(nodes[i].definition!)}\u0001${awaitingKey(nodes, graph, i)}`;
 }
 
 function isSuspendable(node: FoundNode): boolean {
   return node.kind === 'async-function' || node.kind === 'async-generator' || node.kind === 'module';
 }
 
-function placeOf(definition: { scriptId: number | string; line: number; column: number }): string {
+/** A function's definition as a key: its frames share it. */
+export function definitionKey(definition: { scriptId: number | string; line: number; column: number }): string {
   return `${definition.scriptId}:${definition.line}:${definition.column}`;
 }
 

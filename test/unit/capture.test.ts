@@ -484,7 +484,7 @@ describe('lookupExactLocations: where the budget goes', () => {
   it('when it cannot, skips later instances of a function that inference placed', async () => {
     expect(budgetCoversEveryFrame(nodes, { budgetMs: 250, heapNodes: 200_000 })).toBe(false);
     const session = located();
-    const inferred = { placed: (id: number) => id !== 3, certain: () => false };
+    const inferred = { has: (id: number) => id !== 3, isCertain: () => false, questionOf: () => undefined };
     const { exact } = await lookupExactLocations(session, nodes, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, inferred });
     // 3, which inference could not place, first; then 1, the first frame of the function it placed.
     expect(lookedUp(session)).toEqual(['3', '1']);
@@ -503,7 +503,7 @@ describe('lookupExactLocations: where the budget goes', () => {
       { id: 7, name: 'f', definition: at(3) },
       { id: 8, name: 'f', definition: at(3) },
     ].map((frame) => ({ ...frame, heapNode: frame.id, kind: 'async-function' as const, awaitedBy: [] }));
-    const inferred = { placed: (id: number) => id !== 7 && id !== 8, certain: (id: number) => id === 5 || id === 6 };
+    const inferred = { has: (id: number) => id !== 7 && id !== 8, isCertain: (id: number) => id === 5 || id === 6, questionOf: () => undefined };
     expect(lookupOrder(frames, inferred).map((frame) => frame.id)).toEqual([7, 3, 8]);
     const session = located();
     await lookupExactLocations(session, frames, { budgetMs: 250, objectGroup: 'g', heapNodes: 200_000, inferred });
@@ -524,7 +524,7 @@ describe('lookupExactLocations: where the budget goes', () => {
           ],
         }),
       });
-    const inferred = { placed: () => false, certain: () => false, question: () => 'f awaiting a promise' };
+    const inferred = { has: () => false, isCertain: () => false, questionOf: () => 'f awaiting a promise' };
     const options = { budgetMs: 60_000, objectGroup: 'g', heapNodes: 200_000, inferred };
     const agreeing = suspended(() => 4);
     await lookupExactLocations(agreeing, frames, options);
@@ -546,7 +546,7 @@ describe('lookupExactLocations: where the budget goes', () => {
       definition: at(id <= 4 ? 3 : id),
       awaitedBy: [],
     }));
-    const inferred = { placed: (id: number) => id === 1 || id >= 5, certain: () => false };
+    const inferred = { has: (id: number) => id === 1 || id >= 5, isCertain: () => false, questionOf: () => undefined };
     expect(lookupOrder(frames, inferred).map((frame) => frame.id)).toEqual([2, 1, 5, 6, 3, 4]);
   });
 });
