@@ -48,7 +48,7 @@ describe('the npm package', () => {
   it('ships the built CLI, the preload and the LICENSE; no source maps, sources or tests', () => {
     const listed = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
     const files = listed.map((path) => path.replace(/^package\//, ''));
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/asyncgraph.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/preload/inspect-port.cjs']) {
+    for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/asyncgraph.js', 'dist/cli/asyncgraph.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/preload/inspect-port.cjs']) {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((file) => /\.map$|^src\/|^test\/|^fixtures\//.test(file))).toEqual([]);
