@@ -1,9 +1,8 @@
-// First: ws's UTF-8 check is replaced before chrome-remote-interface loads ws.
-import './native-utf8-check.js';
-import CDP from 'chrome-remote-interface';
+import type CDP from 'chrome-remote-interface';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 import { AsyncgraphError, ExitCode, InspectorUnavailableError, NotAnInspectorError, TargetExitedError, TimeoutError } from '../errors.js';
 import { hardenClient, installEarlyHardening } from './harden-client.js';
+import { chromeRemoteInterface } from './native-utf8-check.js';
 
 type Commands = ProtocolMapping.Commands;
 type Events = ProtocolMapping.Events;
@@ -47,8 +46,10 @@ const NO_SHORTHANDS: CDP.Protocol = { version: { major: '1', minor: '3' }, domai
 /** Opens one websocket session to an inspector target (`ws://host:port/uuid`). */
 export async function connectCdp(webSocketDebuggerUrl: string, options: ConnectOptions): Promise<CdpSession> {
   let timer: NodeJS.Timeout | undefined;
+  // Loaded first: the hardening loads its websocket module, ws's too (native-utf8-check.ts).
+  const cdp = chromeRemoteInterface();
   installEarlyHardening();
-  const connecting = CDP({ target: webSocketDebuggerUrl, protocol: NO_SHORTHANDS });
+  const connecting = cdp({ target: webSocketDebuggerUrl, protocol: NO_SHORTHANDS });
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new TimeoutError(`the inspector at ${webSocketDebuggerUrl} did not accept a connection within ${options.timeoutMs} ms`)),

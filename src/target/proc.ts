@@ -292,23 +292,25 @@ export function parseNetTcp(text: string, family: 4 | 6, littleEndian = hostIsLi
 }
 
 /**
- * How many times the TCP tables are read. /proc/net/tcp is a seq_file that the kernel fills one
- * page per read() and resumes by (hash bucket, offset in the bucket) (net/ipv4/tcp_ipv4.c,
- * tcp_seek_last_pos): while sockets come and go in a bucket, a row of it can show twice or not at
- * all. Measured in a namespace with 128 hash buckets (net.ipv4.tcp_child_ehash_entries) and 600
- * connections opening and closing: 414 of 847 reads had a row twice, 3 missed one. Rows are
- * therefore keyed by inode, and a second read fills what the first missed.
+ * /proc/net/tcp is a seq_file that the kernel fills one page per read() and resumes by (hash
+ * bucket, offset in the bucket) (net/ipv4/tcp_ipv4.c, tcp_seek_last_pos): while connections come
+ * and go in a bucket, a row of it can show twice or not at all. Measured in a namespace with 128
+ * hash buckets (net.ipv4.tcp_child_ehash_entries) and 600 connections opening and closing: 414 of
+ * 847 reads had a row twice, 3 missed one. Rows are therefore keyed by inode, and where a missed
+ * connection matters the tables are read twice, the second read filling what the first missed.
+ * LISTEN rows come first, from the listeners' own hash, which connections do not churn; and each
+ * read() walks the whole hash (about 2.3 ms per call on a 24 GiB host), so they are read once.
  */
-const TCP_TABLE_READS = 2;
+const CONNECTION_TABLE_READS = 2;
 
 /**
  * Every TCP socket of the network namespace that `pid` lives in that some process holds (inode
- * not 0), each once, IPv4 then IPv6. No tcp6 file when IPv6 is disabled is no IPv6 rows; any
- * other failure throws (procError).
+ * not 0), each once, IPv4 then IPv6, from `times` reads of the tables. No tcp6 file when IPv6 is
+ * disabled is no IPv6 rows; any other failure throws (procError).
  */
-export function namespaceTcpRows(pid: number): NamespaceTcpRow[] {
+export function namespaceTcpRows(pid: number, times = 1): NamespaceTcpRow[] {
   const reads: TcpTableRead[] = [];
-  for (let read = 0; read < TCP_TABLE_READS; read++) {
+  for (let read = 0; read < times; read++) {
     for (const family of [4, 6] as const) {
       try {
         reads.push({ family, text: readFileSync(`/proc/${pid}/net/${family === 4 ? 'tcp' : 'tcp6'}`, 'utf8') });
@@ -372,7 +374,7 @@ export function socketInodes(pid: number): Set<string> {
  */
 export function ownTcpSockets(pid: number): NamespaceTcpRow[] {
   const mine = socketInodes(pid);
-  return namespaceTcpRows(pid).filter((row) => mine.has(row.inode));
+  return namespaceTcpRows(pid, CONNECTION_TABLE_READS).filter((row) => mine.has(row.inode));
 }
 
 /** TCP sockets in LISTEN state owned by `pid`, from its own network namespace. */

@@ -75,7 +75,7 @@ describe('parseNetTcp (IPv4)', () => {
 
 describe('mergeTcpReads', () => {
   // The kernel fills /proc/net/tcp a page per read() and resumes by bucket and offset, so under
-  // churn one read can show a row twice and another miss it (see TCP_TABLE_READS).
+  // churn one read can show a row twice and another miss it (see CONNECTION_TABLE_READS in proc.ts).
   const [header, listen, otherListen, timeWait, established] = TCP.split('\n');
   const closeWait = established.replace(' 01 ', ' 08 ');
 
