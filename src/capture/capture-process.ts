@@ -65,9 +65,14 @@ export async function captureProcess(pid: number | string, options: CaptureProce
           ...(memory ? { memory } : {}),
         });
       const memoryOptions = memoryCheckOptions(options, { pid: target.pid, webSocketDebuggerUrl: target.webSocketDebuggerUrl });
-      const main = await withMemoryCheck(session, memoryOptions, () => captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid }));
       // /proc facts (timers' time left, TCP addresses) are the main thread's: not for workers.
-      const result: ProcessCapture = { pid: target.pid, argv: target.argv, main: toDocument(main.result, main.memory, readProcessFacts(target.pid)), workers: [] };
+      // Read while V8 builds the snapshot, when this process would wait idle.
+      let facts: ProcessFacts | undefined;
+      const readFacts = () => (facts ??= readProcessFacts(target.pid));
+      const main = await withMemoryCheck(session, memoryOptions, () =>
+        captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid, whileSnapshotBuilds: readFacts }),
+      );
+      const result: ProcessCapture = { pid: target.pid, argv: target.argv, main: toDocument(main.result, main.memory, readFacts()), workers: [] };
       if (options.workers === false) return result;
       await captureWorkers(session, result, captureOptions, memoryOptions, toDocument, guard);
       return result;
