@@ -33,6 +33,7 @@ export interface CaptureOptions {
   /**
    * Called once the snapshot is asked for: work that needs no snapshot done while V8 builds it
    * (this process waits idle for its first chunk: 0.3 s on a small heap, seconds on a large one).
+   * Must not throw: the snapshot is under way.
    */
   whileSnapshotBuilds?: () => void;
   /**
