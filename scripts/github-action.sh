@@ -12,7 +12,7 @@ if [[ -z "${INPUT_COMMAND:-}" ]]; then
 fi
 
 # A checkout of the action's repository has no dist/: build it once (a published package has it).
-if [[ ! -f "$action_dir/dist/cli/main.js" ]]; then
+if [[ ! -f "$action_dir/dist/cli/asyncgraph.js" ]]; then
   echo "::group::asyncgraph: npm ci && npm run build"
   (cd "$action_dir" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent) >&2
   echo "::endgroup::"

@@ -33,7 +33,6 @@ export interface CaptureOptions {
   /**
    * Called once the snapshot is asked for: work that needs no snapshot done while V8 builds it
    * (this process waits idle for its first chunk: 0.3 s on a small heap, seconds on a large one).
-   * Must not throw: the snapshot is under way.
    */
   whileSnapshotBuilds?: () => void;
   /**
@@ -185,7 +184,12 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // snapshot in the pause, and is resumed as usual; an idle one cancels the request as usual.
     // Its wait ends with the snapshot: a pause landing later is resumed by the guard all the same.
     if (samples && !guard.foreignPause) kick = pauseOnce(session, guard, { pauseTimeoutMs, signal, until: snapshotTaken }).catch(() => undefined);
-    options.whileSnapshotBuilds?.();
+    try {
+      options.whileSnapshotBuilds?.();
+    } catch (error) {
+      // The snapshot is under way and its promise is awaited below: a failing hook costs a note.
+      notes.push(`work done while the snapshot was built failed: ${(error as Error).message}`);
+    }
     await abortable(snapshotTaken, signal).catch((error: unknown) => {
       if (error instanceof TimeoutError) {
         throw new TimeoutError(
@@ -436,10 +440,11 @@ const SOURCES_NOTE = 'script sources for the wake-up analysis';
 let fullCollections = false;
 
 /**
- * Below this snapshot size the full collection is not worth its time: it frees a few MB of
- * arrays, and without lookups in flight to hide behind it took 17 ms of a 1 s capture at 4.5 MB.
+ * Below this snapshot size (a few thousand chains) the full collection is not worth its time: it
+ * frees a few MB of arrays, and without lookups in flight to hide behind it took 17 ms of a 1 s
+ * capture at 4.5 MB.
  */
-const FULL_COLLECTION_MIN_BYTES = 64 * 1024 * 1024;
+const FULL_COLLECTION_MIN_BYTES = 16 * 1024 * 1024;
 
 /**
  * The CLI's opt-in to one full collection per capture (a library user's process is not collected

@@ -38,8 +38,9 @@ export interface ConnectOptions {
 /**
  * The protocol description chrome-remote-interface builds its `client.Domain.method` shorthands
  * from. Sessions only use `send` and `on` by method name, so none are built: with `local: true`
- * it read its 1.2 MB protocol.json and built every domain's, about 30 ms per connection
- * (chrome-remote-interface lib/chrome.js `_fetchProtocol`, lib/api.js `prepare`).
+ * it loaded its 1.2 MB protocol.json (once per process) and built every domain's methods at each
+ * connection, about 30 ms of a run (chrome-remote-interface lib/chrome.js `_fetchProtocol`,
+ * lib/api.js `prepare`).
  */
 const NO_SHORTHANDS: CDP.Protocol = { version: { major: '1', minor: '3' }, domains: [] };
 

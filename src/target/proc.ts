@@ -328,11 +328,17 @@ export interface TcpTableRead {
   text: string;
 }
 
-/** The rows of several reads of the TCP tables, once per inode (not 0); a later read's row wins, its state being the newer. */
+/**
+ * The rows of several reads of the TCP tables, once per inode (not 0), IPv4 then IPv6; a later
+ * read's row wins, its state being the newer.
+ */
 export function mergeTcpReads(reads: readonly TcpTableRead[]): NamespaceTcpRow[] {
   const byInode = new Map<string, NamespaceTcpRow>();
-  for (const { family, text } of reads) {
-    for (const row of parseNetTcp(text, family)) if (row.inode !== '0') byInode.set(row.inode, { ...row, family });
+  for (const family of [4, 6] as const) {
+    for (const read of reads) {
+      if (read.family !== family) continue;
+      for (const row of parseNetTcp(read.text, family)) if (row.inode !== '0') byInode.set(row.inode, { ...row, family });
+    }
   }
   return [...byInode.values()];
 }

@@ -92,6 +92,16 @@ describe('mergeTcpReads', () => {
       ['1062', '0A', 4],
     ]);
   });
+
+  it('lists IPv4 rows before IPv6 ones, whichever read found them', () => {
+    const rows = mergeTcpReads([
+      { family: 4, text: [header, listen].join('\n') },
+      { family: 6, text: TCP6 },
+      { family: 4, text: [header, listen, otherListen].join('\n') },
+    ]);
+    expect(rows.map((row) => row.family)).toEqual([4, 4, 6, 6, 6, 6]);
+    expect(rows[1].inode).toBe('1062');
+  });
 });
 
 describe('parseNetTcp (IPv6)', () => {
