@@ -3,7 +3,6 @@ import { captureToDocument, targetInfo } from './capture-document.js';
 import type { AwaitGraphDocument } from '../schema.js';
 import { UsageError } from '../errors.js';
 import { captureOnSession, type CaptureOptions } from './capture.js';
-import { readProcessFacts, type ProcessFacts } from '../target/proc-facts.js';
 import { takeWatchLooks } from './watch.js';
 import { DEFAULT_MAX_SNAPSHOT_MB } from '../session/guarded-session.js';
 import { checkDebuggerUrl, checkUserAddress, isLoopbackHost, type RemotePolicy } from '../target/remote-policy.js';
@@ -109,9 +108,6 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
   return withTargetSession(
     () => resolveEndpoint(spec, connectTimeoutMs, { allowRemote: options.allowRemote, onWarning }, options.activationTimeoutMs),
     async ({ endpoint, session }) => {
-      // /proc facts (timers' time left, TCP addresses), read while V8 builds the snapshot.
-      let facts: ProcessFacts | undefined;
-      const readFacts = () => (facts ??= readProcessFacts(endpoint.pid!));
       // Before the first snapshot (a --watch look's, or the capture's own): would it fit?
       const { result, memory } = await withMemoryCheck(session, memoryCheckOptions(options, endpoint), async () => {
         const looks = options.watch
@@ -119,7 +115,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
           : undefined;
         const capture = await captureOnSession(session, {
           ...sessionCaptureOptions(options),
-          ...(endpoint.pid !== null ? { mainThreadOf: endpoint.pid, whileSnapshotBuilds: readFacts } : {}),
+          ...(endpoint.pid !== null ? { mainThreadOf: endpoint.pid } : {}),
         });
         return { looks, capture };
       });
@@ -128,7 +124,7 @@ export async function captureGraph(spec: TargetSpec, options: CaptureGraphOption
         target: targetInfo(endpoint.pid ?? inspectorOwner(endpoint.webSocketDebuggerUrl), endpoint.nodeVersion, endpoint.webSocketDebuggerUrl),
         toolVersion: TOOL_VERSION,
         locationBudgetMs: options.locationBudgetMs ?? DEFAULT_LOCATION_BUDGET_MS,
-        ...(endpoint.pid !== null ? { processFacts: readFacts() } : {}),
+        ...(capture.processFacts ? { processFacts: capture.processFacts } : {}),
         ...(looks ? { watch: looks } : {}),
         ...(memory ? { memory } : {}),
       });

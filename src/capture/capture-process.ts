@@ -9,7 +9,7 @@ import { attachToWorkers } from '../session/node-worker.js';
 import type { NodeWorkerInfo } from '../session/worker-info.js';
 import { checkDebuggerUrl } from '../target/remote-policy.js';
 import { withTargetSession } from '../session/session-lifecycle.js';
-import { readProcessFacts, type ProcessFacts } from '../target/proc-facts.js';
+import type { ProcessFacts } from '../target/proc-facts.js';
 import { withMemoryCheck, type MemoryCheckOptions } from './snapshot-memory.js';
 
 export interface CaptureProcessOptions extends CaptureGraphOptions {
@@ -65,14 +65,9 @@ export async function captureProcess(pid: number | string, options: CaptureProce
           ...(memory ? { memory } : {}),
         });
       const memoryOptions = memoryCheckOptions(options, { pid: target.pid, webSocketDebuggerUrl: target.webSocketDebuggerUrl });
+      const main = await withMemoryCheck(session, memoryOptions, () => captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid }));
       // /proc facts (timers' time left, TCP addresses) are the main thread's: not for workers.
-      // Read while V8 builds the snapshot, when this process would wait idle.
-      let facts: ProcessFacts | undefined;
-      const readFacts = () => (facts ??= readProcessFacts(target.pid));
-      const main = await withMemoryCheck(session, memoryOptions, () =>
-        captureOnSession(session, { ...captureOptions, mainThreadOf: target.pid, whileSnapshotBuilds: readFacts }),
-      );
-      const result: ProcessCapture = { pid: target.pid, argv: target.argv, main: toDocument(main.result, main.memory, readFacts()), workers: [] };
+      const result: ProcessCapture = { pid: target.pid, argv: target.argv, main: toDocument(main.result, main.memory, main.result.processFacts), workers: [] };
       if (options.workers === false) return result;
       await captureWorkers(session, result, captureOptions, memoryOptions, toDocument, guard);
       return result;

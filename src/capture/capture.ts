@@ -11,6 +11,7 @@ import { AsyncgraphError, ExitCode, TargetExitedError, TimeoutError } from '../e
 import type { CdpSession } from '../session/cdp-session.js';
 import { budgetCoversEveryFrame, lookupExactLocations } from './locations.js';
 import { threadActivity } from '../target/proc.js';
+import { readProcessFacts, type ProcessFacts } from '../target/proc-facts.js';
 import { runInNewContext } from 'node:vm';
 import type { ExecutionInput, RawFrame } from '../document/document.js';
 import type { ExecutionState } from '../schema.js';
@@ -31,11 +32,6 @@ export interface CaptureOptions {
   maxSnapshotBytes: number;
   onProgress?: (message: string) => void;
   /**
-   * Called once the snapshot is asked for: work that needs no snapshot done while V8 builds it
-   * (this process waits idle for its first chunk: 0.3 s on a small heap, seconds on a large one).
-   */
-  whileSnapshotBuilds?: () => void;
-  /**
    * Bound on each pause request that finds out whether the target runs JavaScript (default 300
    * ms); 0 skips that step (no pause is ever requested).
    */
@@ -46,7 +42,10 @@ export interface CaptureOptions {
   sampleIntervalMs?: number;
   /** Cancels the capture; everything the capture did to the target is undone first. */
   signal?: AbortSignal;
-  /** The local pid whose main thread this session inspects (for its CPU clock); not for workers. */
+  /**
+   * The local pid whose main thread this session inspects: for its CPU clock, and its /proc facts
+   * (timers' time left, TCP addresses); not for workers.
+   */
   mainThreadOf?: number;
   /**
    * A heap snapshot already taken, read instead of asking the session for one: a thread capturing
@@ -103,6 +102,8 @@ export interface Capture {
   wakeups?: HeapWakeups;
   /** Optional steps that failed or ran out of time, each said once: that part of the answer is less precise. */
   notes: string[];
+  /** /proc facts of `mainThreadOf`, read while V8 built the snapshot. */
+  processFacts?: ProcessFacts;
 }
 
 const OBJECT_GROUP = 'asyncgraph';
@@ -184,12 +185,9 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
     // snapshot in the pause, and is resumed as usual; an idle one cancels the request as usual.
     // Its wait ends with the snapshot: a pause landing later is resumed by the guard all the same.
     if (samples && !guard.foreignPause) kick = pauseOnce(session, guard, { pauseTimeoutMs, signal, until: snapshotTaken }).catch(() => undefined);
-    try {
-      options.whileSnapshotBuilds?.();
-    } catch (error) {
-      // The snapshot is under way and its promise is awaited below: a failing hook costs a note.
-      notes.push(`work done while the snapshot was built failed: ${(error as Error).message}`);
-    }
+    // Read while V8 builds the snapshot, when this process waits idle for its first chunk (0.3 s on
+    // a small heap, seconds on a large one). It never throws: a fact it cannot read is a problem noted.
+    const processFacts = options.mainThreadOf !== undefined ? readProcessFacts(options.mainThreadOf) : undefined;
     await abortable(snapshotTaken, signal).catch((error: unknown) => {
       if (error instanceof TimeoutError) {
         throw new TimeoutError(
@@ -282,6 +280,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
       ...(execution ? { execution } : {}),
       ...(wakeups ? { wakeups } : {}),
       notes,
+      ...(processFacts ? { processFacts } : {}),
     };
   } finally {
     // A pause round still waiting (the snapshot failed) ends within its bound; then undo.
