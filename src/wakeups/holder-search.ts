@@ -7,8 +7,9 @@ import type { HitWakers, Visited } from './hit-wakers.js';
 import { MAX_SEARCH_DEPTH, pathDown, type PathStep } from './holder-path.js';
 import type { HeapNodeFacts } from './node-facts.js';
 import type { ScopeReach } from './scope-reach.js';
+import { CLIMBED_SCOPE, FIRST_HIT, hitKindOf, PATH_CHECKED, RetainerVerdicts, SKIPPED } from './retainer-verdicts.js';
 import { SearchTree, type StepsUp } from './search-tree.js';
-import { aliasKey, compareFound, dedupe, hasAlias, wakerKey, withoutAliases, type WeighedHit } from './waker-order.js';
+import { AliasKeys, compareFound, dedupe, wakerKey, withoutAliases, type WeighedHit } from './waker-order.js';
 
 // Who holds a leaf's resolving functions: a breadth-first search up the heap's retainers from
 // them, for resources, emitters and variables (src/wakeups/hit-kinds.ts), within a node limit per
@@ -56,6 +57,8 @@ export class HolderSearch {
   private answerFound: WeighedHit[] = [];
   private answerWeighed = 0;
   private answerUndecided = false;
+  /** What each retainer edge means to a search (made with the heap's retainer index, on the first search). */
+  private verdicts: RetainerVerdicts | undefined;
 
   constructor(
     reader: HeapReader,
@@ -107,6 +110,8 @@ export class HolderSearch {
     let resourceHitsChecked = 0;
     const retainers = this.heap.retainerLists();
     const retainerFirst = retainers.first;
+    this.verdicts ??= new RetainerVerdicts(retainers.from.length, this.filter, this.classifier, this.scopeReach);
+    const verdicts = this.verdicts.verdicts;
     for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
         resourceHitsChecked = resourceHits;
@@ -117,21 +122,25 @@ export class HolderSearch {
         // A plain loop over the retainer index: a callback per child cost a closure per node visited.
         for (let i = retainerFirst[child], end = retainerFirst[child + 1]; i < end; i++) {
           const from = retainers.from[i];
-          const edge = retainers.edges[i];
+          let verdict = verdicts[i];
+          if (verdict === 0) verdict = this.verdicts.weigh(i, from, retainers.edges[i], child);
           // The resolvers (one or two) are where the search starts.
-          if (parent.has(from) || resolvers.includes(from) || !this.filter.follows(from, edge)) continue;
-          if (!this.scopeReach.reachesThroughScope(from, edge, child, parent)) continue;
-          parent.set(from, edge, child);
+          if (verdict === SKIPPED || parent.has(from) || resolvers.includes(from)) continue;
+          if (verdict & PATH_CHECKED) {
+            if (!this.scopeReach.closureReaches(this.verdicts.checkedClosure(i), child, parent)) continue;
+            verdict &= ~PATH_CHECKED;
+          }
+          parent.set(from, retainers.edges[i], child);
           visited++;
           this.visitedTotal++;
-          const kind = this.classifier.hitKind(from, edge);
-          if (kind) {
+          if (verdict >= FIRST_HIT) {
+            const kind = hitKindOf(verdict);
             hits.push({ kind, node: from, distance });
             if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
           } else {
             // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
             // names the holder too, while the search goes on to what can reach that scope.
-            if (this.classifier.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
+            if (verdict === CLIMBED_SCOPE) hits.push({ kind: 'scope', node: from, distance });
             next.push(from);
           }
           if (visited >= this.searchLimit) break;
@@ -162,21 +171,53 @@ export class HolderSearch {
       : [...new Set(frameHits.map((hit) => this.heap.idOf(hit.node)))];
   }
 
-  /** The first maxWakers wakers of the hits, in compareFound's order, aliases and repeats left out, with their definitions. */
+  /**
+   * The first maxWakers wakers of the hits (`best`, sorted by rank and distance), in compareFound's
+   * order, aliases and repeats left out, with their definitions. Resources and listeners are all
+   * weighed (an AbortSignal's sorts after every other, whatever its distance); the rest one
+   * distance at a time, until enough wakers are decided: a waiter deep in generic-pool's queue
+   * meets a scope variable per list node, each named by a path hundreds of steps long.
+   */
   private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {
     const found: WeighedPath[] = [];
-    for (const hit of best) {
-      // A fetch's leaf weighs hundreds of other requests' resources and emitters: their wakers are
-      // shared, and their paths are only walked for the few reported.
-      let steps: PathStep[] | undefined;
-      let waker = this.sharedWaker(hit, parent);
-      if (waker === undefined) waker = this.hitWakers.hitWaker(hit, (steps = pathDown(hit.node, parent)), seen);
-      if (waker === null) continue;
-      const alias = hasAlias(hit) ? aliasKey(this.heap, hit, (steps ??= pathDown(hit.node, parent))) : '';
-      found.push({ hit, steps, waker, alias });
+    const aliases = new Set<string>();
+    const keys = new Set<string>();
+    const aliasKeys = new AliasKeys(this.heap, parent);
+    let end = 0;
+    while (end < best.length && HIT_RANK[best[end].kind] === RANK_RESOURCE) end++;
+    for (let at = 0; ; ) {
+      const group: WeighedPath[] = [];
+      for (; at < end; at++) {
+        const hit = best[at];
+        const alias = aliasKeys.keyOf(hit);
+        // Another variable nearer (an earlier group) names the same object: withoutAliases drops it.
+        if (alias && aliases.has(alias)) continue;
+        // A fetch's leaf weighs hundreds of other requests' resources and emitters: their wakers are
+        // shared, and their paths are only walked for the few reported.
+        let steps: PathStep[] | undefined;
+        let waker = this.sharedWaker(hit, parent);
+        if (waker === undefined) waker = this.hitWakers.hitWaker(hit, (steps = pathDown(hit.node, parent)), seen);
+        if (waker === null) continue;
+        group.push({ hit, steps, waker, alias });
+      }
+      // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
+      group.sort(compareFound);
+      for (const entry of group) {
+        found.push(entry);
+        // As withoutAliases and dedupe below count them; a later waker only replaces an emitter's
+        // 'error' listener (dedupe), and those are all weighed in the first group.
+        if (entry.alias) {
+          if (aliases.has(entry.alias)) continue;
+          aliases.add(entry.alias);
+        }
+        keys.add(wakerKey(entry.waker));
+      }
+      if (at >= best.length || keys.size >= this.maxWakers) break;
+      const rank = HIT_RANK[best[at].kind];
+      const distance = best[at].distance;
+      end = at + 1;
+      while (end < best.length && HIT_RANK[best[end].kind] === rank && best[end].distance === distance) end++;
     }
-    // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
-    found.sort(compareFound);
     // Two variables holding the same object (`held` in a module and `globalThis.held`) are one holder.
     const unique = dedupe(withoutAliases(found).map(({ waker }) => waker));
     // At most maxWakers lookups in `found`: cheaper than a map of every weighed hit, per leaf.

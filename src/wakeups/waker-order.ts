@@ -1,7 +1,7 @@
 import type { HeapGraph } from '../snapshot/heap-graph.js';
 import type { FoundWaker } from './found-wakers.js';
 import { HIT_RANK, type Hit } from './hit-kinds.js';
-import type { PathStep } from './holder-path.js';
+import type { StepsUp } from './search-tree.js';
 
 // The order of a leaf's wakers and which of them are one: the same order on every Node version
 // (rank, then nearer first, then a variable before globalThis, then by text), one entry per
@@ -53,15 +53,48 @@ export function dedupe(wakers: FoundWaker[]): FoundWaker[] {
 /**
  * For a variable or global: the object that holds the resolving function itself. Paths from
  * different variables to one such object (`held` in a module, `globalThis.held`, the module's
- * `exports.held` through require's cache) name one holder. '' for other hits.
+ * `exports.held` through require's cache) name one holder. '' for other hits. Kept per node for
+ * one search: the scope variables of a linked list's nodes (generic-pool's queue, thousands of
+ * waiters) share the lower part of their paths.
  */
-export function aliasKey(heap: HeapGraph, hit: Hit, steps: PathStep[]): string {
-  if (!hasAlias(hit)) return '';
-  for (let i = steps.length - 1; i >= 0; i--) {
-    const type = heap.typeName(steps[i].from);
-    if (type === 'object' && heap.nameOf(steps[i].from) !== 'system / Context') return `o${steps[i].from}`;
+export class AliasKeys {
+  /** Per node the search reached: the object aliasKey names below it, or -1. */
+  private readonly below = new Map<number, number>();
+
+  constructor(
+    private readonly heap: HeapGraph,
+    private readonly parent: StepsUp,
+  ) {}
+
+  keyOf(hit: Hit): string {
+    if (!hasAlias(hit)) return '';
+    const object = this.objectBelow(hit.node);
+    return object >= 0 ? `o${object}` : '';
   }
-  return '';
+
+  /** The object nearest the resolving function on the path down from `top` (`top` included), not a scope. */
+  private objectBelow(top: number): number {
+    const chain: number[] = [];
+    let object = -1;
+    for (let at = top; ; ) {
+      const known = this.below.get(at);
+      if (known !== undefined) {
+        object = known;
+        break;
+      }
+      const step = this.parent.get(at);
+      // `at` is a resolving function: the path ends above it.
+      if (!step) break;
+      chain.push(at);
+      at = step.child;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const node = chain[i];
+      if (object < 0 && this.heap.typeName(node) === 'object' && this.heap.nameOf(node) !== 'system / Context') object = node;
+      this.below.set(node, object);
+    }
+    return object;
+  }
 }
 
 /** Whether a hit can have an alias key (aliasKey): variables, globals, scope variables. */
