@@ -20,9 +20,18 @@ export interface SearchLimits {
   searchLimit: number;
   /** Wakers reported per leaf. */
   maxWakers: number;
-  /** Heap nodes visited by all leaves' searches together; then the rest get no wakers named. */
+  /**
+   * Heap nodes visited by all leaves' searches together; then the rest get no wakers named. Shared
+   * fairly: a leaf's search visits at most its share of what is left (leavesLeft).
+   */
   totalSearchLimit: number;
 }
+
+/**
+ * A leaf's share of the total budget, at least (a few hundred nodes: a fetch's socket and
+ * listeners are within 30). Below it, the leaves settled last get none.
+ */
+const MIN_LEAF_SHARE = 256;
 
 /** A leaf's wakers, and the heap ids of suspended functions holding its resolvers nearest. */
 export interface LeafWakers {
@@ -43,6 +52,8 @@ export class HolderSearch {
   private readonly maxWakers: number;
   private totalBudget: number;
   private visitedTotal = 0;
+  /** Leaves still to search, this one included (set by the caller): the budget's share of each. */
+  leavesLeft = 1;
   /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
   private readonly searchTree: SearchTree;
   /**
@@ -82,8 +93,11 @@ export class HolderSearch {
       return { wakers: [{ kind: 'holder', description: 'held by something not traced (the search budget went to other leaves)' }], frames: [] };
     }
     const before = this.visitedTotal;
+    // 6000 stuck requests on one pool and one upstream: in leaf order, the first 500 used the whole
+    // budget, walking the pool's clients, and the rest had no holder named.
+    const share = Math.max(MIN_LEAF_SHARE, Math.floor(this.totalBudget / Math.max(1, this.leavesLeft)));
     try {
-      return this.searchWakers(resolvers);
+      return this.searchWakers(resolvers, Math.min(this.searchLimit, share));
     } finally {
       this.totalBudget -= this.visitedTotal - before;
     }
@@ -97,7 +111,7 @@ export class HolderSearch {
    * the search's pieces three times as often, and the first analysis of a 30k-leaf snapshot took
    * 10-25% more CPU time (scripts/bench-target.js, 30000 chains).
    */
-  private searchWakers(resolvers: number[]): LeafWakers {
+  private searchWakers(resolvers: number[], searchLimit: number): LeafWakers {
     const parent = this.searchTree;
     parent.clear();
     this.answerFound = [];
@@ -112,7 +126,7 @@ export class HolderSearch {
     const retainerFirst = retainers.first;
     this.verdicts ??= new RetainerVerdicts(retainers.from.length, this.filter, this.classifier, this.scopeReach);
     const verdicts = this.verdicts.verdicts;
-    for (let distance = 1; frontier.length > 0 && visited < this.searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
+    for (let distance = 1; frontier.length > 0 && visited < searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
         resourceHitsChecked = resourceHits;
         if (this.answered(hits, parent)) break;
@@ -143,9 +157,9 @@ export class HolderSearch {
             if (verdict === CLIMBED_SCOPE) hits.push({ kind: 'scope', node: from, distance });
             next.push(from);
           }
-          if (visited >= this.searchLimit) break;
+          if (visited >= searchLimit) break;
         }
-        if (visited >= this.searchLimit) break;
+        if (visited >= searchLimit) break;
       }
       frontier = next;
     }

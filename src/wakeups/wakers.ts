@@ -106,6 +106,7 @@ const LEAVES_PER_STEP = 64;
 
 class WakeupAnalyzer {
   private readonly leaves: LeafSettlements;
+  private readonly search: HolderSearch;
   private readonly graph: GraphNeverSettles;
   private readonly closureNames: ClosureNames | undefined;
 
@@ -123,11 +124,11 @@ class WakeupAnalyzer {
     const filter = new RetainerFilter(reader, facts, options.bystanderScripts ?? new Set());
     const classifier = new HitClassifier(reader, facts, options.internalScripts ?? new Set());
     const hitWakers = new HitWakers(reader, facts, new HolderNames(reader, filter, classifier));
-    const search = new HolderSearch(reader, facts, filter, classifier, new ScopeReach(reader, facts, options.closureNames), hitWakers, {
+    const search = (this.search = new HolderSearch(reader, facts, filter, classifier, new ScopeReach(reader, facts, options.closureNames), hitWakers, {
       searchLimit: options.searchLimit ?? 4000,
       maxWakers,
       totalSearchLimit: options.totalSearchLimit ?? 2_000_000,
-    });
+    }));
     this.leaves = new LeafSettlements(heap, holderIndex, search, hitWakers, maxWakers);
     this.graph = new GraphNeverSettles(reader, holderIndex, nodes, trace);
   }
@@ -147,6 +148,7 @@ class WakeupAnalyzer {
     for (let k = 0; k < order.length; k++) {
       if (k === first.length) yield PRIMED;
       const leaf = leaves[order[k]];
+      this.search.leavesLeft = order.length - k;
       let settlement = this.leaves.settle(leaf.heapNode);
       for (let missing = this.closureNames?.takeMissing() ?? []; missing.length > 0; missing = this.closureNames!.takeMissing()) {
         yield missing;
