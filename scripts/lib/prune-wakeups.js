@@ -43,6 +43,22 @@ class RecordingHeap extends HeapGraph {
       return visit(from, edge);
     });
   }
+  /** The holder search reads the index's arrays in a plain loop: each retainer it reads is recorded. */
+  retainerLists() {
+    const lists = super.retainerLists();
+    if (!this.recording)
+      return lists;
+    const touched = this.touched;
+    const from = new Proxy(lists.from, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (typeof key === 'string' && /^\d+$/.test(key))
+          touched.add(value);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { first: lists.first, edges: lists.edges, from };
+  }
   closureLocation(node) {
     if (this.recording)
       this.touched.add(node);

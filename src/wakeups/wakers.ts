@@ -225,10 +225,10 @@ export function* heapWakeupSteps(
   nodes: FoundNode[],
   trace: AwaitGraphTrace,
   closureNames?: ClosureNames,
-  scripts: Pick<WakeupOptions, 'internalScripts' | 'bystanderScripts'> = {},
+  options: Omit<WakeupOptions, 'closureNames'> = {},
 ): Generator<WakeupStep, HeapWakeups | undefined> {
   try {
-    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames, ...scripts }).steps();
+    const { settlements, neverSettles } = yield* new WakeupAnalyzer(heap, nodes, trace, { closureNames, ...options }).steps();
     yield;
     return { settlements, neverSettles, keepAlive: findKeepAlive(heap) };
   } catch {

@@ -11,7 +11,11 @@ import { renderTree } from '../../src/render/tree.js';
 import { failOnExitCode, hasDeadlock } from '../../src/cli/wakeup-options.js';
 import { loopNowAt } from '../../src/target/proc-facts.js';
 import { leafVerdicts } from '../helpers/documents.js';
-import { recordedDocument } from '../helpers/recorded.js';
+import { recordedDocument, recordedSnapshotText } from '../helpers/recorded.js';
+import { SnapshotParser } from '../../src/snapshot/snapshot-parser.js';
+import { HeapGraph } from '../../src/snapshot/heap-graph.js';
+import { findAwaitGraph } from '../../src/awaits/await-graph.js';
+import { heapWakeupSteps, newAwaitGraphTrace, runWakeupSteps } from '../../src/wakeups/wakers.js';
 
 function documentOf(program: string, major: number, loopNowMs?: number): AwaitGraphDocument {
   return recordedDocument(program, major, loopNowMs !== undefined ? { loopNowMs } : {});
@@ -281,5 +285,39 @@ describe('small pieces', () => {
     });
     expect(wakeupKey(leaf('held in pool.waiters[0]', 'can-settle'))).toBe(wakeupKey(leaf('held in pool.waiters[7]', 'can-settle')));
     expect(wakeupKey(leaf('held in pool.waiters[0]', 'can-settle'))).not.toBe(wakeupKey(leaf('', 'never')));
+  });
+});
+
+describe('the search budget, shared by the leaves (recorded wake-queue.js from Node 20)', () => {
+  // 700 waiters in one linked queue, each search hundreds of nodes, then 100 approvals a few steps
+  // from their emitter. Together they need about 400,000 nodes; half of that is given.
+  const raw = (() => {
+    const text = recordedSnapshotText('wake-queue', 20);
+    const parser = new SnapshotParser();
+    parser.write(text);
+    return parser.end();
+  })();
+
+  function wakersByLeaf(totalSearchLimit: number): string[] {
+    const heap = new HeapGraph(raw);
+    const trace = newAwaitGraphTrace();
+    const nodes = findAwaitGraph(heap, trace);
+    const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit }), undefined, undefined);
+    return [...wakeups!.settlements.values()].map(({ wakers }) => wakers.map((waker) => waker.description).join(' | '));
+  }
+
+  it('names every approval after the queue has had its share, and leaves no leaf without a search', () => {
+    const halfBudget = wakersByLeaf(200_000);
+    const approvals = halfBudget.filter((wakers) => wakers.includes("listener on EventEmitter (approvals)"));
+    expect(approvals).toHaveLength(100);
+    expect(halfBudget.filter((wakers) => wakers.includes('the search budget went to other leaves'))).toEqual([]);
+    // The queue's waiters nearest its ends are named through it with a share of ~250 nodes.
+    expect(halfBudget.filter((wakers) => /^held in queue\.(head|tail)/.test(wakers)).length).toBeGreaterThan(100);
+  });
+
+  it('with the whole budget, every waiter names the queue', () => {
+    const whole = wakersByLeaf(2_000_000);
+    expect(whole.filter((wakers) => /^held in queue\.(head|tail)/.test(wakers))).toHaveLength(700);
+    expect(whole).toContain('held in queue.head.next×303.data.resolve');
   });
 });
