@@ -19,6 +19,8 @@ export class ScopeReach {
   private readonly heap: HeapGraph;
   /** closureUses answers by closure and variable. */
   private readonly usesCache = new Map<number, Map<string, boolean>>();
+  /** scopeOf's answers by context. */
+  private readonly scopes = new Map<number, ScopeVariables>();
   /** The string index of `context`: the check runs for every retainer edge a search weighs. */
   private readonly contextName: number;
 
@@ -100,14 +102,39 @@ export class ScopeReach {
     if (index < 0) return -1;
     let at = context;
     for (let guard = 0; guard < MAX_SCOPE_CHAIN && at >= 0 && !this.reader.isNativeContext(at); guard++) {
-      for (let e = this.heap.firstEdgeOf(at), end = this.heap.endEdgeOf(at); e < end; e++) {
-        if (this.heap.edgeType(e) === this.reader.contextEdge && this.heap.edgeNameIndex(e) === index) {
-          const target = this.heap.edgeTo(e);
-          return this.reader.isClosure(target) ? target : -1;
-        }
-      }
-      at = this.reader.get(at, 'previous');
+      const scope = this.scopeOf(at);
+      const fn = scope.functions.get(index);
+      if (fn !== undefined) return fn;
+      at = scope.previous;
     }
     return -1;
   }
+
+  /**
+   * A context's variables by name (the first of each name: a function, or -1 for any other value)
+   * and its outer context. Read once per context: each of 2000 requests' closures asks its scope
+   * chain for every name its code uses.
+   */
+  private scopeOf(context: number): ScopeVariables {
+    let scope = this.scopes.get(context);
+    if (scope === undefined) {
+      const heap = this.heap;
+      const functions = new Map<number, number>();
+      for (let e = heap.firstEdgeOf(context), end = heap.endEdgeOf(context); e < end; e++) {
+        if (heap.edgeType(e) !== this.reader.contextEdge) continue;
+        const name = heap.edgeNameIndex(e);
+        if (functions.has(name)) continue;
+        const target = heap.edgeTo(e);
+        functions.set(name, this.reader.isClosure(target) ? target : -1);
+      }
+      scope = { functions, previous: this.reader.get(context, 'previous') };
+      this.scopes.set(context, scope);
+    }
+    return scope;
+  }
+}
+
+interface ScopeVariables {
+  functions: Map<number, number>;
+  previous: number;
 }
