@@ -6,6 +6,9 @@ describe('generalise: what differs between the members of a group in a waker tex
     ['held in held[12345]', 'held in held[…]'],
     ["held in cache.get('user:7')._resolve", 'held in cache.get(…)._resolve'],
     ['held in pool._waitingClientsQueue._slots[0]._list.head.next×28.data._resolve', 'held in pool._waitingClientsQueue._slots[…]._list[…].data._resolve'],
+    // p-limit's yocto-queue: private ends.
+    ['held in limit → queue.#head.next×12.value.reject', 'held in limit → queue[…].value.reject'],
+    ['held in limit → queue.#tail.value.reject', 'held in limit → queue[…].value.reject'],
     ["'approved:74' listener on EventEmitter (approvals)", "'approved:…' listener on EventEmitter (approvals)"],
     ['held by a local of mainFetch (a local of mainFetch)', 'held by a local of mainFetch (a local of …)'],
     // A quoted text with an index inside: the index first, so the quote keeps its closing bracket.
