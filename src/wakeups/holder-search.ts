@@ -7,9 +7,8 @@ import type { HitWakers, Visited } from './hit-wakers.js';
 import { MAX_SEARCH_DEPTH, pathDown, type PathStep } from './holder-path.js';
 import type { HeapNodeFacts } from './node-facts.js';
 import type { ScopeReach } from './scope-reach.js';
-import { CLIMBED_SCOPE, FIRST_HIT, hitKindOf, PATH_CHECKED, RetainerVerdicts, SKIPPED } from './retainer-verdicts.js';
 import { SearchTree, type StepsUp } from './search-tree.js';
-import { AliasKeys, compareFound, dedupe, wakerKey, withoutAliases, type WeighedHit } from './waker-order.js';
+import { AliasKeys, compareFound, dedupe, hasAlias, wakerKey, withoutAliases, type WeighedHit } from './waker-order.js';
 
 // Who holds a leaf's resolving functions: a breadth-first search up the heap's retainers from
 // them, for resources, emitters and variables (src/wakeups/hit-kinds.ts), within a node limit per
@@ -68,8 +67,6 @@ export class HolderSearch {
   private answerFound: WeighedHit[] = [];
   private answerWeighed = 0;
   private answerUndecided = false;
-  /** What each retainer edge means to a search (made with the heap's retainer index, on the first search). */
-  private verdicts: RetainerVerdicts | undefined;
 
   constructor(
     reader: HeapReader,
@@ -124,8 +121,6 @@ export class HolderSearch {
     let resourceHitsChecked = 0;
     const retainers = this.heap.retainerLists();
     const retainerFirst = retainers.first;
-    this.verdicts ??= new RetainerVerdicts(retainers.from.length, this.filter, this.classifier, this.scopeReach);
-    const verdicts = this.verdicts.verdicts;
     for (let distance = 1; frontier.length > 0 && visited < searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
         resourceHitsChecked = resourceHits;
@@ -136,25 +131,21 @@ export class HolderSearch {
         // A plain loop over the retainer index: a callback per child cost a closure per node visited.
         for (let i = retainerFirst[child], end = retainerFirst[child + 1]; i < end; i++) {
           const from = retainers.from[i];
-          let verdict = verdicts[i];
-          if (verdict === 0) verdict = this.verdicts.weigh(i, from, retainers.edges[i], child);
+          const edge = retainers.edges[i];
           // The resolvers (one or two) are where the search starts.
-          if (verdict === SKIPPED || parent.has(from) || resolvers.includes(from)) continue;
-          if (verdict & PATH_CHECKED) {
-            if (!this.scopeReach.closureReaches(this.verdicts.checkedClosure(i), child, parent)) continue;
-            verdict &= ~PATH_CHECKED;
-          }
-          parent.set(from, retainers.edges[i], child);
+          if (parent.has(from) || resolvers.includes(from) || !this.filter.follows(from, edge)) continue;
+          if (!this.scopeReach.reachesThroughScope(from, edge, child, parent)) continue;
+          parent.set(from, edge, child);
           visited++;
           this.visitedTotal++;
-          if (verdict >= FIRST_HIT) {
-            const kind = hitKindOf(verdict);
+          const kind = this.classifier.hitKind(from, edge);
+          if (kind) {
             hits.push({ kind, node: from, distance });
             if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
           } else {
             // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
             // names the holder too, while the search goes on to what can reach that scope.
-            if (verdict === CLIMBED_SCOPE) hits.push({ kind: 'scope', node: from, distance });
+            if (this.classifier.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
             next.push(from);
           }
           if (visited >= searchLimit) break;
@@ -196,14 +187,14 @@ export class HolderSearch {
     const found: WeighedPath[] = [];
     const aliases = new Set<string>();
     const keys = new Set<string>();
-    const aliasKeys = new AliasKeys(this.heap, parent);
+    let aliasKeys: AliasKeys | undefined;
     let end = 0;
     while (end < best.length && HIT_RANK[best[end].kind] === RANK_RESOURCE) end++;
     for (let at = 0; ; ) {
       const group: WeighedPath[] = [];
       for (; at < end; at++) {
         const hit = best[at];
-        const alias = aliasKeys.keyOf(hit);
+        const alias = hasAlias(hit) ? (aliasKeys ??= new AliasKeys(this.heap, parent)).keyOf(hit) : '';
         // Another variable nearer (an earlier group) names the same object: withoutAliases drops it.
         if (alias && aliases.has(alias)) continue;
         // A fetch's leaf weighs hundreds of other requests' resources and emitters: their wakers are
@@ -216,17 +207,18 @@ export class HolderSearch {
       }
       // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
       group.sort(compareFound);
-      for (const entry of group) {
-        found.push(entry);
-        // As withoutAliases and dedupe below count them; a later waker only replaces an emitter's
-        // 'error' listener (dedupe), and those are all weighed in the first group.
-        if (entry.alias) {
-          if (aliases.has(entry.alias)) continue;
-          aliases.add(entry.alias);
+      for (const entry of group) found.push(entry);
+      if (at >= best.length) break;
+      // Counted as withoutAliases and dedupe below count them; a later waker only replaces an
+      // emitter's 'error' listener (dedupe), and those are all weighed in the first group.
+      for (const { alias, waker } of group) {
+        if (alias) {
+          if (aliases.has(alias)) continue;
+          aliases.add(alias);
         }
-        keys.add(wakerKey(entry.waker));
+        keys.add(wakerKey(waker));
       }
-      if (at >= best.length || keys.size >= this.maxWakers) break;
+      if (keys.size >= this.maxWakers) break;
       const rank = HIT_RANK[best[at].kind];
       const distance = best[at].distance;
       end = at + 1;

@@ -34,25 +34,18 @@ export class ScopeReach {
   }
 
   /**
-   * The closure whose code decides whether a retainer edge into `context` is climbed
-   * (closureReaches): a function (a closure, or a suspended async function through its closure)
-   * whose scope is that context. -1 when the edge is climbed whatever the path (no scope edge,
-   * builtin code, no sources). Depends on the edge alone: the search keeps it (retainer-verdicts.ts).
+   * Whether a function (a closure, or a suspended async function through its closure) whose scope
+   * is `context` can reach what the search came up through: the scope's variable the path starts
+   * with must be named in its code, or in that of a function of the scope it names (a timer
+   * callback `() => flush()`). Anything else (no variable on the path, builtin code, no source)
+   * is followed as before.
    */
-  checkedClosure(from: number, edge: number): number {
+  reachesThroughScope(from: number, edge: number, context: number, parent: StepsUp): boolean {
     const heap = this.heap;
     const reader = this.reader;
-    if (!this.closureNames || heap.edgeNameIndex(edge) !== this.contextName || heap.edgeType(edge) !== reader.internalEdge) return -1;
+    if (!this.closureNames || heap.edgeNameIndex(edge) !== this.contextName || heap.edgeType(edge) !== reader.internalEdge) return true;
     const closure = reader.isClosure(from) ? from : this.facts.isGenerator(from) ? reader.get(from, 'function') : -1;
-    return closure < 0 || reader.builtinName(closure) !== null ? -1 : closure;
-  }
-
-  /**
-   * Whether `closure` can reach what the search came up through: the scope's variable the path
-   * starts with must be named in its code, or in that of a function of the scope it names (a
-   * timer callback `() => flush()`). No variable on the path, or no source: it can.
-   */
-  closureReaches(closure: number, context: number, parent: StepsUp): boolean {
+    if (closure < 0 || reader.builtinName(closure) !== null) return true;
     const variable = this.variableBelow(context, parent);
     return variable === null || this.closureUses(closure, variable, context, 0);
   }
