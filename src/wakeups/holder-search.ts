@@ -19,6 +19,8 @@ export interface SearchLimits {
   searchLimit: number;
   /** Wakers reported per leaf. */
   maxWakers: number;
+  /** A leaf's share of the total, at least (default MIN_LEAF_SHARE). */
+  minLeafShare?: number;
   /**
    * Heap nodes visited by all leaves' searches together; then the rest get no wakers named. Shared
    * fairly: a leaf's search visits at most its share of what is left (leavesLeft).
@@ -30,7 +32,7 @@ export interface SearchLimits {
  * A leaf's share of the total budget, at least (a few hundred nodes: a fetch's socket and
  * listeners are within 30). Below it, the leaves settled last get none.
  */
-const MIN_LEAF_SHARE = 256;
+export const MIN_LEAF_SHARE = 256;
 
 /** A leaf's wakers, and the heap ids of suspended functions holding its resolvers nearest. */
 export interface LeafWakers {
@@ -50,9 +52,17 @@ export class HolderSearch {
   private readonly searchLimit: number;
   private readonly maxWakers: number;
   private totalBudget: number;
+  private readonly minLeafShare: number;
   private visitedTotal = 0;
   /** Leaves still to search, this one included (set by the caller): the budget's share of each. */
   leavesLeft = 1;
+  /**
+   * The share the last search stopped at, when that share was below the node limit per leaf;
+   * else 0. The caller searches such a leaf again if budget is left at the end (leafShare).
+   */
+  lastCutShortAt = 0;
+  /** Whether the last search stopped at its node limit. */
+  private stoppedAtLimit = false;
   /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
   private readonly searchTree: SearchTree;
   /**
@@ -81,23 +91,35 @@ export class HolderSearch {
     this.searchLimit = limits.searchLimit;
     this.maxWakers = limits.maxWakers;
     this.totalBudget = limits.totalSearchLimit;
+    this.minLeafShare = limits.minLeafShare ?? MIN_LEAF_SHARE;
     this.searchTree = new SearchTree(this.searchLimit);
   }
 
   /** Who holds the resolving functions: a search up the retainers for resources and variables. */
   wakersOf(resolvers: number[]): LeafWakers {
+    this.lastCutShortAt = 0;
     if (this.totalBudget <= 0) {
       return { wakers: [{ kind: 'holder', description: 'held by something not traced (the search budget went to other leaves)' }], frames: [] };
     }
     const before = this.visitedTotal;
-    // 6000 stuck requests on one pool and one upstream: in leaf order, the first 500 used the whole
-    // budget, walking the pool's clients, and the rest had no holder named.
-    const share = Math.max(MIN_LEAF_SHARE, Math.floor(this.totalBudget / Math.max(1, this.leavesLeft)));
+    const limit = this.leafShare();
     try {
-      return this.searchWakers(resolvers, Math.min(this.searchLimit, share));
+      const found = this.searchWakers(resolvers, limit);
+      if (this.stoppedAtLimit && limit < this.searchLimit) this.lastCutShortAt = limit;
+      return found;
     } finally {
       this.totalBudget -= this.visitedTotal - before;
     }
+  }
+
+  /**
+   * The nodes the next leaf's search may visit: its share of the budget left (leavesLeft), at
+   * least MIN_LEAF_SHARE, at most the limit per leaf. 6000 stuck requests on one pool and one
+   * upstream: in leaf order, the first 500 used the whole budget walking the pool's clients, and
+   * the rest had no holder named.
+   */
+  leafShare(): number {
+    return Math.min(this.searchLimit, Math.max(this.minLeafShare, Math.floor(this.totalBudget / Math.max(1, this.leavesLeft))));
   }
 
   /**
@@ -154,6 +176,7 @@ export class HolderSearch {
       }
       frontier = next;
     }
+    this.stoppedAtLimit = visited >= searchLimit;
     // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
     hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
     const frames = this.holderFrames(hits);

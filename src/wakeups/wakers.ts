@@ -78,6 +78,8 @@ export interface WakeupOptions {
   maxWakers?: number;
   /** Heap nodes visited by all leaves' searches together (default 2 million). */
   totalSearchLimit?: number;
+  /** A leaf's share of that total, at least (holder-search.ts, MIN_LEAF_SHARE). */
+  minLeafShare?: number;
   /**
    * The names closures use, from their sources: a closure that shares a scope with a resolving
    * function but never names it does not hold it (src/wakeups/closure-names.ts). Without it, every
@@ -128,6 +130,7 @@ class WakeupAnalyzer {
       searchLimit: options.searchLimit ?? 4000,
       maxWakers,
       totalSearchLimit: options.totalSearchLimit ?? 2_000_000,
+      ...(options.minLeafShare !== undefined ? { minLeafShare: options.minLeafShare } : {}),
     }));
     this.leaves = new LeafSettlements(heap, holderIndex, search, hitWakers, maxWakers);
     this.graph = new GraphNeverSettles(reader, holderIndex, nodes, trace);
@@ -144,29 +147,48 @@ class WakeupAnalyzer {
     const first = primingLeaves(leaves, this.nodes);
     const order = settleOrder(leaves.length, first);
     const settled: FoundSettlement[] = new Array(leaves.length);
+    // Leaves whose search stopped at its share of the budget, and that share.
+    const cutShort: { at: number; share: number }[] = [];
     let sinceYield = 0;
     for (let k = 0; k < order.length; k++) {
       if (k === first.length) yield PRIMED;
-      const leaf = leaves[order[k]];
       this.search.leavesLeft = order.length - k;
-      let settlement = this.leaves.settle(leaf.heapNode);
-      for (let missing = this.closureNames?.takeMissing() ?? []; missing.length > 0; missing = this.closureNames!.takeMissing()) {
-        yield missing;
-        settlement = this.leaves.settle(leaf.heapNode);
-      }
-      this.graph.noteLeafVerdict(leaf.heapNode, settlement.verdict);
-      settled[order[k]] = settlement;
+      settled[order[k]] = yield* this.settle(leaves[order[k]]);
+      if (this.search.lastCutShortAt > 0) cutShort.push({ at: order[k], share: this.search.lastCutShortAt });
       if (++sinceYield === LEAVES_PER_STEP) {
         sinceYield = 0;
         yield;
       }
     }
     if (first.length === order.length) yield PRIMED;
+    // What the cheap leaves left of the budget goes to those cut short, when it buys them more: a
+    // pool's waiter settled first gets its share of thousands of leaves, most of them a few steps
+    // from their emitter.
+    for (let k = 0; k < cutShort.length; k++) {
+      this.search.leavesLeft = cutShort.length - k;
+      if (this.search.leafShare() <= cutShort[k].share) continue;
+      settled[cutShort[k].at] = yield* this.settle(leaves[cutShort[k].at]);
+      if (++sinceYield === LEAVES_PER_STEP) {
+        sinceYield = 0;
+        yield;
+      }
+    }
     yield;
     // In the graph's order, as if the first leaves had not been taken out of it.
     const settlements = new Map<number, FoundSettlement>();
     for (let at = 0; at < leaves.length; at++) settlements.set(leaves[at].id, settled[at]);
     return { settlements, neverSettles: this.graph.neverSettling() };
+  }
+
+  /** A leaf's settlement; a step that yields script ids asks for their sources, and the leaf is settled again. */
+  private *settle(leaf: FoundNode): Generator<WakeupStep, FoundSettlement> {
+    let settlement = this.leaves.settle(leaf.heapNode);
+    for (let missing = this.closureNames?.takeMissing() ?? []; missing.length > 0; missing = this.closureNames!.takeMissing()) {
+      yield missing;
+      settlement = this.leaves.settle(leaf.heapNode);
+    }
+    this.graph.noteLeafVerdict(leaf.heapNode, settlement.verdict);
+    return settlement;
   }
 }
 

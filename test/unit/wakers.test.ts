@@ -288,27 +288,23 @@ describe('small pieces', () => {
   });
 });
 
-describe('the search budget, shared by the leaves (recorded wake-queue.js from Node 20)', () => {
-  // 700 waiters in one linked queue, each search hundreds of nodes, then 100 approvals a few steps
-  // from their emitter. Together they need about 400,000 nodes; half of that is given.
-  const raw = (() => {
-    const text = recordedSnapshotText('wake-queue', 20);
+describe('the search budget, shared by the leaves (recorded programs from Node 20)', () => {
+  // The budget is the tool's, not V8's: one Node version is enough.
+  function wakersByLeaf(program: string, totalSearchLimit: number): string[] {
     const parser = new SnapshotParser();
-    parser.write(text);
-    return parser.end();
-  })();
-
-  function wakersByLeaf(totalSearchLimit: number): string[] {
-    const heap = new HeapGraph(raw);
+    parser.write(recordedSnapshotText(program, 20));
+    const heap = new HeapGraph(parser.end());
     const trace = newAwaitGraphTrace();
     const nodes = findAwaitGraph(heap, trace);
     const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit }), undefined, undefined);
     return [...wakeups!.settlements.values()].map(({ wakers }) => wakers.map((waker) => waker.description).join(' | '));
   }
 
+  // wake-queue.js: 700 waiters in one linked queue, each search hundreds of nodes, then 100
+  // approvals a few steps from their emitter. Together they need about 400,000 nodes.
   it('names every approval after the queue has had its share, and leaves no leaf without a search', () => {
-    const halfBudget = wakersByLeaf(200_000);
-    const approvals = halfBudget.filter((wakers) => wakers.includes("listener on EventEmitter (approvals)"));
+    const halfBudget = wakersByLeaf('wake-queue', 200_000);
+    const approvals = halfBudget.filter((wakers) => wakers.includes('listener on EventEmitter (approvals)'));
     expect(approvals).toHaveLength(100);
     expect(halfBudget.filter((wakers) => wakers.includes('the search budget went to other leaves'))).toEqual([]);
     // The queue's waiters nearest its ends are named through it with a share of ~250 nodes.
@@ -316,8 +312,17 @@ describe('the search budget, shared by the leaves (recorded wake-queue.js from N
   });
 
   it('with the whole budget, every waiter names the queue', () => {
-    const whole = wakersByLeaf(2_000_000);
+    const whole = wakersByLeaf('wake-queue', 2_000_000);
     expect(whole.filter((wakers) => /^held in queue\.(head|tail)/.test(wakers))).toHaveLength(700);
     expect(whole).toContain('held in queue.head.next×303.data.resolve');
+  });
+
+  // wake-deep-one.js: one waiter 300 nodes down a list, settled first, then 1000 approvals. Its
+  // share of 100,000 nodes among 1001 leaves is the minimum, 256; what the approvals leave is
+  // then given to it.
+  it('gives what the cheap leaves leave to the leaf its share cut short', () => {
+    const wakers = wakersByLeaf('wake-deep-one', 100_000);
+    expect(wakers.filter((text) => !text.includes('approved'))).toEqual(['held in list.head.next×299.resolve']);
+    expect(wakers.filter((text) => /^'approved:\d+' listener on EventEmitter \(approvals\)$/.test(text))).toHaveLength(1000);
   });
 });
