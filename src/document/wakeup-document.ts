@@ -346,7 +346,7 @@ export function generalise(text: string): string {
   if (text.includes('[')) text = text.replace(/\[\d+\]/g, '[…]');
   if (text.includes('.get(')) text = text.replace(/\.get\('[^']*'\)/g, '.get(…)');
   // A list's ends may be private fields: p-limit's yocto-queue keeps `#head` and `#tail`.
-  if (text.includes('head') || text.includes('tail')) text = text.replace(/\.#?(?:head|tail)(?:\.(?:next|prev)(?:×\d+)?)*(?=\.)/g, '[…]');
+  if (text.includes('.head') || text.includes('.tail') || text.includes('.#')) text = text.replace(/\.#?(?:head|tail)(?:\.(?:next|prev)(?:×\d+)?)*(?=\.)/g, '[…]');
   if (text.includes("'")) text = text.replace(/'([^'\d]*)\d[^']*'/g, "'$1…'");
   if (text.includes('(a local of ')) text = text.replace(/\(a local of [^)]*\)/g, '(a local of …)');
   return text;

@@ -15,7 +15,7 @@ import { AliasKeys, compareFound, dedupe, hasAlias, wakerKey, withoutAliases, ty
 // leaf and a budget for all leaves together; then the few wakers it reports, in a fixed order.
 
 export interface SearchLimits {
-  /** Heap nodes visited per leaf. */
+  /** Heap nodes visited per leaf, at most (a leaf may get less: its share of totalSearchLimit). */
   searchLimit: number;
   /** Wakers reported per leaf. */
   maxWakers: number;
@@ -176,7 +176,8 @@ export class HolderSearch {
       }
       frontier = next;
     }
-    this.stoppedAtLimit = visited >= searchLimit;
+    // Stopped with nodes still to climb from (not when the last node it could reach was the last allowed).
+    this.stoppedAtLimit = visited >= searchLimit && frontier.length > 0;
     // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
     hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
     const frames = this.holderFrames(hits);
@@ -202,8 +203,8 @@ export class HolderSearch {
   /**
    * The first maxWakers wakers of the hits (`best`, sorted by rank and distance), in compareFound's
    * order, aliases and repeats left out, with their definitions. Resources and listeners are all
-   * weighed (an AbortSignal's sorts after every other, whatever its distance); the rest one
-   * distance at a time, until enough wakers are decided: a waiter deep in generic-pool's queue
+   * weighed (an AbortSignal's sorts after every other, whatever its distance); the rest one group
+   * of equal rank and distance at a time, until enough wakers are decided: a waiter deep in generic-pool's queue
    * meets a scope variable per list node, each named by a path hundreds of steps long.
    */
   private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {

@@ -58,7 +58,7 @@ export function dedupe(wakers: FoundWaker[]): FoundWaker[] {
  * waiters) share the lower part of their paths.
  */
 export class AliasKeys {
-  /** Per node the search reached: the object aliasKey names below it, or -1. */
+  /** Per node the search reached: the object keyOf names below it, or -1. */
   private readonly below = new Map<number, number>();
 
   constructor(
@@ -97,7 +97,7 @@ export class AliasKeys {
   }
 }
 
-/** Whether a hit can have an alias key (aliasKey): variables, globals, scope variables. */
+/** Whether a hit can have an alias key (AliasKeys): variables, globals, scope variables. */
 export function hasAlias(hit: Hit): boolean {
   return hit.kind === 'variable' || hit.kind === 'global' || hit.kind === 'scope';
 }

@@ -182,6 +182,8 @@ class WakeupAnalyzer {
 
   /** A leaf's settlement; a step that yields script ids asks for their sources, and the leaf is settled again. */
   private *settle(leaf: FoundNode): Generator<WakeupStep, FoundSettlement> {
+    // A leaf without resolving functions is not searched: it must not keep the last search's mark.
+    this.search.lastCutShortAt = 0;
     let settlement = this.leaves.settle(leaf.heapNode);
     for (let missing = this.closureNames?.takeMissing() ?? []; missing.length > 0; missing = this.closureNames!.takeMissing()) {
       yield missing;

@@ -290,13 +290,13 @@ describe('small pieces', () => {
 
 describe('the search budget, shared by the leaves (recorded programs from Node 20)', () => {
   // The budget is the tool's, not V8's: one Node version is enough.
-  function wakersByLeaf(program: string, totalSearchLimit: number): string[] {
+  function wakersByLeaf(program: string, totalSearchLimit: number, minLeafShare?: number): string[] {
     const parser = new SnapshotParser();
     parser.write(recordedSnapshotText(program, 20));
     const heap = new HeapGraph(parser.end());
     const trace = newAwaitGraphTrace();
     const nodes = findAwaitGraph(heap, trace);
-    const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit }), undefined, undefined);
+    const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit, ...(minLeafShare ? { minLeafShare } : {}) }), undefined, undefined);
     return [...wakeups!.settlements.values()].map(({ wakers }) => wakers.map((waker) => waker.description).join(' | '));
   }
 
@@ -324,5 +324,14 @@ describe('the search budget, shared by the leaves (recorded programs from Node 2
     const wakers = wakersByLeaf('wake-deep-one', 100_000);
     expect(wakers.filter((text) => !text.includes('approved'))).toEqual(['held in list.head.next×299.resolve']);
     expect(wakers.filter((text) => /^'approved:\d+' listener on EventEmitter \(approvals\)$/.test(text))).toHaveLength(1000);
+  });
+
+  // wake-lists.js: 20 waiters, each 200 nodes down its own list, between 20 awaits that never
+  // settle (not searched). Only the waiters cut short are searched again: with 6000 nodes and a
+  // minimum share of 50, the leftover covers all of them.
+  it('searches again only the leaves cut short, not the ones that were not searched', () => {
+    const wakers = wakersByLeaf('wake-lists', 6000, 50);
+    expect(wakers.filter((text) => /^held in lists\[\d+\]\.head\.next×199\.resolve$/.test(text))).toHaveLength(20);
+    expect(wakers.filter((text) => text === '')).toHaveLength(20);
   });
 });
