@@ -72,11 +72,10 @@ const LIMITERS: LibraryCase = {
     '└── run  p-queue/dist/index.js:406:36',
     '    └── stuckTask  fixtures/libs/limiters.mjs:18:3',
     '        └── Promise <pending>  ← held in stalled[0].resolve (fixtures/libs/limiters.mjs)',
-    // p-limit settles the caller's promise from `.then(run.bind(…))` on its queue entry's promise.
-    '└── .then(bound run)  (defined at p-limit/index.js:32:14)',
-    `    └── Promise <pending>  ← held in limit → queue.#head.value.run, ${P_LIMIT}`,
-    '└── .then(bound run)  (defined at p-limit/index.js:32:14)',
-    `    └── Promise <pending>  ← held in limit → queue.#tail.value.run, ${P_LIMIT}`,
+    // p-limit settles the caller's promise from `.then(run.bind(…))` on its queue entry's promise:
+    // the two differ only by their place in the queue (#head, #tail), so they print once.
+    '└── .then(bound run)  (defined at p-limit/index.js:32:14)  × 2',
+    `    └── Promise <pending>  ← held in limit → queue[…].value.run, ${P_LIMIT}`,
   ],
   keepAlive: ['  stdin, reading', ...HEARTBEAT_AND_SIGNALS('fixtures/libs/limiters.mjs', 48)],
 };
@@ -110,7 +109,7 @@ const BUNDLE: LibraryCase = {
 };
 
 /**
- * Root subtrees in text order. Roots with the same label and no location (two `.then(bound run)`)
+ * Root subtrees in text order. Roots with the same label and no location (two `.then(…)` steps)
  * are ordered by heap id, which differs between Node versions; everything below a root is exact.
  */
 function sortRoots(lines: string[]): string[] {
