@@ -204,8 +204,9 @@ export class HolderSearch {
    * The first maxWakers wakers of the hits (`best`, sorted by rank and distance), in compareFound's
    * order, aliases and repeats left out, with their definitions. Resources and listeners are all
    * weighed (an AbortSignal's sorts after every other, whatever its distance); the rest one group
-   * of equal rank and distance at a time, until enough wakers are decided: a waiter deep in generic-pool's queue
-   * meets a scope variable per list node, each named by a path hundreds of steps long.
+   * of equal rank and distance at a time, until enough wakers are decided: a waiter deep in
+   * generic-pool's queue meets a scope variable per list node, each named by a path hundreds of
+   * steps long.
    */
   private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {
     const found: WeighedPath[] = [];
