@@ -32,7 +32,7 @@ export interface SearchLimits {
  * A leaf's share of the total budget, at least (a few hundred nodes: a fetch's socket and
  * listeners are within 30). Below it, the leaves settled last get none.
  */
-export const MIN_LEAF_SHARE = 256;
+const MIN_LEAF_SHARE = 256;
 
 /** A leaf's wakers, and the heap ids of suspended functions holding its resolvers nearest. */
 export interface LeafWakers {

@@ -111,6 +111,7 @@ class WakeupAnalyzer {
   private readonly search: HolderSearch;
   private readonly graph: GraphNeverSettles;
   private readonly closureNames: ClosureNames | undefined;
+  private settledSinceYield = 0;
 
   constructor(
     heap: HeapGraph,
@@ -126,13 +127,13 @@ class WakeupAnalyzer {
     const filter = new RetainerFilter(reader, facts, options.bystanderScripts ?? new Set());
     const classifier = new HitClassifier(reader, facts, options.internalScripts ?? new Set());
     const hitWakers = new HitWakers(reader, facts, new HolderNames(reader, filter, classifier));
-    const search = (this.search = new HolderSearch(reader, facts, filter, classifier, new ScopeReach(reader, facts, options.closureNames), hitWakers, {
+    this.search = new HolderSearch(reader, facts, filter, classifier, new ScopeReach(reader, facts, options.closureNames), hitWakers, {
       searchLimit: options.searchLimit ?? 4000,
       maxWakers,
       totalSearchLimit: options.totalSearchLimit ?? 2_000_000,
       ...(options.minLeafShare !== undefined ? { minLeafShare: options.minLeafShare } : {}),
-    }));
-    this.leaves = new LeafSettlements(heap, holderIndex, search, hitWakers, maxWakers);
+    });
+    this.leaves = new LeafSettlements(heap, holderIndex, this.search, hitWakers, maxWakers);
     this.graph = new GraphNeverSettles(reader, holderIndex, nodes, trace);
   }
 
@@ -149,16 +150,12 @@ class WakeupAnalyzer {
     const settled: FoundSettlement[] = new Array(leaves.length);
     // Leaves whose search stopped at its share of the budget, and that share.
     const cutShort: { at: number; share: number }[] = [];
-    let sinceYield = 0;
     for (let k = 0; k < order.length; k++) {
       if (k === first.length) yield PRIMED;
       this.search.leavesLeft = order.length - k;
       settled[order[k]] = yield* this.settle(leaves[order[k]]);
       if (this.search.lastCutShortAt > 0) cutShort.push({ at: order[k], share: this.search.lastCutShortAt });
-      if (++sinceYield === LEAVES_PER_STEP) {
-        sinceYield = 0;
-        yield;
-      }
+      yield* this.paced();
     }
     if (first.length === order.length) yield PRIMED;
     // What the cheap leaves left of the budget goes to those cut short, when it buys them more: a
@@ -168,16 +165,21 @@ class WakeupAnalyzer {
       this.search.leavesLeft = cutShort.length - k;
       if (this.search.leafShare() <= cutShort[k].share) continue;
       settled[cutShort[k].at] = yield* this.settle(leaves[cutShort[k].at]);
-      if (++sinceYield === LEAVES_PER_STEP) {
-        sinceYield = 0;
-        yield;
-      }
+      yield* this.paced();
     }
     yield;
     // In the graph's order, as if the first leaves had not been taken out of it.
     const settlements = new Map<number, FoundSettlement>();
     for (let at = 0; at < leaves.length; at++) settlements.set(leaves[at].id, settled[at]);
     return { settlements, neverSettles: this.graph.neverSettling() };
+  }
+
+  /** A pause after every LEAVES_PER_STEP leaves settled, in either pass. */
+  private *paced(): Generator<WakeupStep, void> {
+    if (++this.settledSinceYield === LEAVES_PER_STEP) {
+      this.settledSinceYield = 0;
+      yield;
+    }
   }
 
   /** A leaf's settlement; a step that yields script ids asks for their sources, and the leaf is settled again. */
