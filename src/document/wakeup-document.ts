@@ -323,7 +323,8 @@ function describeMatched(handle: HandleDraft): string {
 /**
  * What must be equal, of the wake-up fields, for sibling subtrees to be printed once (`× N`,
  * src/document/sibling-groups.ts): the verdict and what kind of thing wakes the leaf, with array indexes
- * and Map keys generalised (the waiters of one pool differ only by their index), but not times.
+ * and Map keys generalised (the waiters of one pool differ only by their index), whether other
+ * wakers follow, but not times.
  */
 export function wakeupKey(node: AwaitNode): string {
   const settlement = node.settlement;
@@ -331,7 +332,9 @@ export function wakeupKey(node: AwaitNode): string {
   if (settlement) {
     parts.push(settlement.verdict);
     const first = settlement.wakers[0];
-    if (first) parts.push(first.kind, generalise(first.description), String(settlement.wakers.length));
+    // Whether there are more, not how many: the third and fourth holders a search meets vary
+    // between requests that wait the same way (which undici function's local holds the signal).
+    if (first) parts.push(first.kind, generalise(first.description), settlement.wakers.length > 1 ? '+' : '');
   }
   return parts.join('\u0001');
 }

@@ -44,9 +44,10 @@ export function wakeupSuffix(node: AwaitNode, paint: ChalkInstance, style: Locat
       text += paint.dim(`  ? ${settlement.reason}`);
     } else if (settlement.wakers.length > 0) {
       const [first, ...rest] = settlement.wakers;
-      // A leaf printed for a group of identical subtrees stands for all of them: `pool.waiters[…]`.
+      // A leaf printed for a group of identical subtrees stands for all of them: `pool.waiters[…]`,
+      // and `+more` (how many more differs between them: src/document/wakeup-document.ts, wakeupKey).
       const phrase = inGroup ? generalise(wakerText(first, style)) : wakerText(first, style);
-      text += paint.green(`  ← ${phrase}`) + (rest.length > 0 ? paint.dim(` (+${rest.length} more)`) : '');
+      text += paint.green(`  ← ${phrase}`) + (rest.length > 0 ? paint.dim(inGroup ? ' (+more)' : ` (+${rest.length} more)`) : '');
     }
     return text;
   }

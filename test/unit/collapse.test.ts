@@ -64,6 +64,28 @@ pid 42, node v20.0.0 — 9 suspended frames, 0 pending promises
 `);
   });
 
+  it('groups leaves that name the same first waker and more, however many more: `(+more)`', () => {
+    const socket = { kind: 'socket' as const, description: 'TCP socket' };
+    const more = (k: number) => ({ kind: 'variable' as const, description: `held in handlers[${k}]` });
+    const nodes = [1, 2, 3].flatMap((request) => [
+      node({ id: request * 10, kind: 'async-function', name: 'loadFeed', at: 'feed.js:3:20' }),
+      node({
+        id: request * 10 + 1,
+        kind: 'promise',
+        name: 'Promise',
+        by: [request * 10],
+        settlement: { verdict: 'can-settle', reason: '', wakers: [socket, ...[1, 2, request === 3 ? 0 : 3].filter(Boolean).map(more)] },
+      }),
+    ]);
+    expect(tree(nodes)).toBe(`\
+pid 42, node v20.0.0 — 3 suspended frames, 3 pending promises
+└── loadFeed  feed.js:3:20  × 3
+    └── Promise <pending>  ← TCP socket (+more)
+`);
+    // Drawn alone, a leaf says how many.
+    expect(tree(nodes.slice(4))).toContain('← TCP socket (+2 more)');
+  });
+
   it('tells apart subtrees that differ anywhere below, and never groups a shared node with another, nor cycles', () => {
     const nodes = [
       node({ id: 1, kind: 'combinator', name: 'Promise.all', combinator: 'all' }),

@@ -286,6 +286,25 @@ describe('small pieces', () => {
     expect(wakeupKey(leaf('held in pool.waiters[0]', 'can-settle'))).toBe(wakeupKey(leaf('held in pool.waiters[7]', 'can-settle')));
     expect(wakeupKey(leaf('held in pool.waiters[0]', 'can-settle'))).not.toBe(wakeupKey(leaf('', 'never')));
   });
+
+  it('groups leaves whatever the number of wakers after the first, not a leaf with one and a leaf with more', () => {
+    const leaf = (more: number): AwaitNode => ({
+      id: 1,
+      kind: 'promise',
+      name: 'Promise',
+      location: null,
+      locationSource: 'none',
+      awaitedBy: [],
+      settlement: {
+        verdict: 'can-settle',
+        reason: '',
+        wakers: [{ kind: 'socket', description: 'TCP socket' }, ...Array.from({ length: more }, (_, k) => ({ kind: 'variable' as const, description: `held in x${k}` }))],
+      },
+    });
+    // Two fetches' third and fourth holders differ with the undici function holding the signal.
+    expect(wakeupKey(leaf(2))).toBe(wakeupKey(leaf(3)));
+    expect(wakeupKey(leaf(0))).not.toBe(wakeupKey(leaf(1)));
+  });
 });
 
 describe('the search budget, shared by the leaves (recorded programs from Node 20)', () => {
