@@ -10,6 +10,8 @@ export interface PathStep {
   from: number;
   edge: number;
   to: number;
+  /** The edge taken this many times in a row, down a linked list (list-links.ts); else 1. */
+  repeat: number;
 }
 
 /** Retainer steps from a resolving function to its holder, at most. */
@@ -22,7 +24,7 @@ export function pathDown(top: number, parent: StepsUp): PathStep[] {
   for (let guard = 0; guard < MAX_SEARCH_DEPTH; guard++) {
     const step = parent.get(at);
     if (!step) break;
-    steps.push({ from: at, edge: step.edge, to: step.child });
+    steps.push({ from: at, edge: step.edge, to: step.child, repeat: step.repeat });
     at = step.child;
   }
   return steps;
@@ -50,7 +52,7 @@ export function describePath(reader: HeapReader, steps: PathStep[]): string {
     } else if (type === reader.propertyEdge) {
       const key = String(name);
       if (key === '_events' && i === 0) continue;
-      text += propertyText(key, text === '');
+      text += linkRun(propertyText(key, text === ''), propertyText(key, false), steps[i].repeat);
     } else if (name === 'table') {
       // Map/Set: the next step is a slot of the table.
       const slot = steps[i + 1];
@@ -84,6 +86,16 @@ export function describePath(reader: HeapReader, steps: PathStep[]): string {
  */
 export function shortPath(path: string): string {
   return path.replace(/((\.[A-Za-z_$#][\w$]*)\2{2,})/g, (run: string, _all: string, step: string) => `${step}×${run.length / step.length}`);
+}
+
+/**
+ * A property taken `times` times in a row (a list's link): whole, as every other path is, up to the depth a search
+ * reached before it climbed lists in one step; beyond, with its count (`.next×1999`), so 2000
+ * waiters of one queue do not add megabytes of `.next` to the JSON (docs/json-schema.md).
+ */
+function linkRun(first: string, link: string, times: number): string {
+  if (times === 1) return first;
+  return times < MAX_SEARCH_DEPTH ? first + link.repeat(times - 1) : `${first}×${times}`;
 }
 
 /** A symbol-named property as the snapshot names it (`<symbol kEvents>`) in source terms: `Symbol(kEvents)`. */

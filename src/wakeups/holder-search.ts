@@ -5,6 +5,7 @@ import type { RetainerFilter } from './followed-retainers.js';
 import { HIT_RANK, RANK_RESOURCE, RANK_SCOPE, RANK_VARIABLE, type Hit, type HitClassifier } from './hit-kinds.js';
 import type { HitWakers, Visited } from './hit-wakers.js';
 import { MAX_SEARCH_DEPTH, pathDown, type PathStep } from './holder-path.js';
+import { ListLinks } from './list-links.js';
 import type { HeapNodeFacts } from './node-facts.js';
 import type { ScopeReach } from './scope-reach.js';
 import { SearchTree, type StepsUp } from './search-tree.js';
@@ -65,6 +66,8 @@ export class HolderSearch {
   private stoppedAtLimit = false;
   /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
   private readonly searchTree: SearchTree;
+  /** Where each linked list's run of plain links ends, for every leaf that climbs it. */
+  private readonly links: ListLinks;
   /**
    * The wakers of resource and emitter hits that do not depend on what else a search sees (see
    * sharedWaker): a resource's by its node, an emitter's by its node and the event its listener is
@@ -93,6 +96,7 @@ export class HolderSearch {
     this.totalBudget = limits.totalSearchLimit;
     this.minLeafShare = limits.minLeafShare ?? MIN_LEAF_SHARE;
     this.searchTree = new SearchTree(this.searchLimit);
+    this.links = new ListLinks(reader, facts, filter);
   }
 
   /** Who holds the resolving functions: a search up the retainers for resources and variables. */
@@ -124,9 +128,8 @@ export class HolderSearch {
 
   /**
    * The search itself, level by level (every holder met, with its kind and distance; `parent`
-   * records how each node was reached), then the wakers it reports. Deep enough for a linked list
-   * of a few hundred waiters (generic-pool's queue): the node limit, not the depth, bounds the
-   * work. The loop stays in this function: with it split out, Node 20 deoptimized and recompiled
+   * records how each node was reached), then the wakers it reports. A linked list's run of plain
+   * links is one level (list-links.ts): the node limit, not the depth, bounds the work. The loop stays in this function: with it split out, Node 20 deoptimized and recompiled
    * the search's pieces three times as often, and the first analysis of a 30k-leaf snapshot took
    * 10-25% more CPU time (scripts/bench-target.js, 30000 chains).
    */
@@ -143,13 +146,20 @@ export class HolderSearch {
     let resourceHitsChecked = 0;
     const retainers = this.heap.retainerLists();
     const retainerFirst = retainers.first;
+    const links = this.links;
+    let listEndsLeft = false;
     for (let distance = 1; frontier.length > 0 && visited < searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
         resourceHitsChecked = resourceHits;
         if (this.answered(hits, parent)) break;
       }
       const next: number[] = [];
+      // A linked list's run of plain links is climbed in one step (list-links.ts): the node where
+      // it ends is met at this level, as near as the first link. Four numbers each: that node, its
+      // link's edge, the node the run was entered from, the links.
+      const listEnds: number[] = [];
       for (const child of frontier) {
+        if (visited >= searchLimit) break;
         // A plain loop over the retainer index: a callback per child cost a closure per node visited.
         for (let i = retainerFirst[child], end = retainerFirst[child + 1]; i < end; i++) {
           const from = retainers.from[i];
@@ -157,6 +167,11 @@ export class HolderSearch {
           // The resolvers (one or two) are where the search starts.
           if (parent.has(from) || resolvers.includes(from) || !this.filter.follows(from, edge)) continue;
           if (!this.scopeReach.reachesThroughScope(from, edge, child, parent)) continue;
+          const listEnd = links.farEnd(from, edge, child);
+          if (listEnd >= 0) {
+            listEnds.push(listEnd, links.linkEdge(listEnd, this.heap.edgeNameIndex(edge)), child, links.links);
+            continue;
+          }
           parent.set(from, edge, child);
           visited++;
           this.visitedTotal++;
@@ -172,12 +187,31 @@ export class HolderSearch {
           }
           if (visited >= searchLimit) break;
         }
-        if (visited >= searchLimit) break;
+      }
+      // The nearer end first: both ends of a doubly linked list lead to the list.
+      for (const at of listEnds.length > 0 ? byFewestLinks(listEnds) : []) {
+        if (visited >= searchLimit) {
+          listEndsLeft = true;
+          break;
+        }
+        const end = listEnds[at];
+        if (parent.has(end) || resolvers.includes(end)) continue;
+        const edge = listEnds[at + 1];
+        parent.set(end, edge, listEnds[at + 2], listEnds[at + 3]);
+        visited++;
+        this.visitedTotal++;
+        const kind = this.classifier.hitKind(end, edge);
+        if (kind) {
+          hits.push({ kind, node: end, distance });
+          if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
+        } else {
+          next.push(end);
+        }
       }
       frontier = next;
     }
     // Stopped with nodes still to climb from (not when the last node it could reach was the last allowed).
-    this.stoppedAtLimit = visited >= searchLimit && frontier.length > 0;
+    this.stoppedAtLimit = visited >= searchLimit && (frontier.length > 0 || listEndsLeft);
     // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
     hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
     const frames = this.holderFrames(hits);
@@ -336,4 +370,11 @@ function bestHits(hits: Hit[]): Hit[] {
   if (hits.length === 0) return hits;
   const tier = Math.max(RANK_VARIABLE, HIT_RANK[hits[0].kind]);
   return tier <= RANK_SCOPE ? hits.filter((hit) => HIT_RANK[hit.kind] <= tier) : hits;
+}
+
+/** Offsets of the four-number entries of a search's list ends, fewest links first. */
+function byFewestLinks(listEnds: number[]): number[] {
+  const offsets: number[] = [];
+  for (let at = 0; at < listEnds.length; at += 4) offsets.push(at);
+  return offsets.sort((a, b) => listEnds[a + 3] - listEnds[b + 3] || a - b);
 }

@@ -6,6 +6,8 @@
 export interface Step {
   edge: number;
   child: number;
+  /** The edge taken this many times in a row down a linked list's plain links (list-links.ts); else 1. */
+  repeat: number;
 }
 
 /** Where a search reached each node from. */
@@ -23,6 +25,7 @@ export class SearchTree implements StepsUp {
   private readonly stamps: Uint32Array;
   private readonly edges: Int32Array;
   private readonly children: Int32Array;
+  private readonly repeats: Int32Array;
   private readonly shift: number;
   private readonly mask: number;
   private generation = 1;
@@ -35,6 +38,7 @@ export class SearchTree implements StepsUp {
     this.stamps = new Uint32Array(1 << bits);
     this.edges = new Int32Array(1 << bits);
     this.children = new Int32Array(1 << bits);
+    this.repeats = new Int32Array(1 << bits);
     this.shift = 32 - bits;
     this.mask = (1 << bits) - 1;
   }
@@ -52,17 +56,18 @@ export class SearchTree implements StepsUp {
 
   get(node: number): Step | undefined {
     const slot = this.slotOf(node);
-    return slot < 0 ? undefined : { edge: this.edges[slot], child: this.children[slot] };
+    return slot < 0 ? undefined : { edge: this.edges[slot], child: this.children[slot], repeat: this.repeats[slot] };
   }
 
   /** Records how `node` was reached (once: the caller checks `has` first). */
-  set(node: number, edge: number, child: number): void {
+  set(node: number, edge: number, child: number, repeat = 1): void {
     for (let slot = this.hash(node); ; slot = (slot + 1) & this.mask) {
       if (this.stamps[slot] !== this.generation) {
         this.stamps[slot] = this.generation;
         this.keys[slot] = node;
         this.edges[slot] = edge;
         this.children[slot] = child;
+        this.repeats[slot] = repeat;
         return;
       }
     }

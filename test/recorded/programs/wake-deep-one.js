@@ -7,8 +7,20 @@ import { once, EventEmitter } from 'node:events';
 const LENGTH = 300;
 const ORDERS = 1000;
 
+// Nodes of two classes in turn: not a run of plain links of one class, which the search climbs in
+// one step (src/wakeups/list-links.ts). This test is about a search that walks the list.
+class Even {
+  constructor(next) {
+    Object.assign(this, { next, resolve: null });
+  }
+}
+class Odd {
+  constructor(next) {
+    Object.assign(this, { next, resolve: null });
+  }
+}
 const list = { head: null };
-for (let i = 0; i < LENGTH; i++) list.head = { next: list.head, resolve: null };
+for (let i = 0; i < LENGTH; i++) list.head = i % 2 === 0 ? new Even(list.head) : new Odd(list.head);
 
 // Only the list holds the last node: the search climbs all of it to `list`.
 function parkAtTheEnd() {

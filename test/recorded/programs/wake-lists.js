@@ -8,6 +8,19 @@ const LENGTH = 200;
 const lists = [];
 const kept = [];
 
+// Nodes of two classes in turn: not a run of plain links of one class, which the search climbs in
+// one step (src/wakeups/list-links.ts). This test is about searches that walk the lists.
+class Even {
+  constructor(next) {
+    Object.assign(this, { next, resolve: null });
+  }
+}
+class Odd {
+  constructor(next) {
+    Object.assign(this, { next, resolve: null });
+  }
+}
+
 function parkAtTheEndOf(list) {
   let node = list.head;
   while (node.next) node = node.next;
@@ -24,7 +37,7 @@ async function waitForever() {
 
 for (let i = 0; i < LISTS; i++) {
   const list = { head: null };
-  for (let j = 0; j < LENGTH; j++) list.head = { next: list.head, resolve: null };
+  for (let j = 0; j < LENGTH; j++) list.head = j % 2 === 0 ? new Even(list.head) : new Odd(list.head);
   lists.push(list);
   waitAtTheEnd(list);
   waitForever();

@@ -8,8 +8,22 @@ const WAITERS = 700;
 
 const queue = { head: null, tail: null };
 
+// Nodes of two classes in turn: not a run of plain links of one class, which the search climbs in
+// one step (src/wakeups/list-links.ts). These tests are about a search that walks the list.
+class Even {
+  constructor(data, prev) {
+    Object.assign(this, { data, prev, next: null });
+  }
+}
+class Odd {
+  constructor(data, prev) {
+    Object.assign(this, { data, prev, next: null });
+  }
+}
+let enqueued = 0;
+
 function enqueue(data) {
-  const node = { data, prev: queue.tail, next: null };
+  const node = enqueued++ % 2 === 0 ? new Even(data, queue.tail) : new Odd(data, queue.tail);
   if (queue.tail) queue.tail.next = node;
   else queue.head = node;
   queue.tail = node;
