@@ -35,6 +35,21 @@ export interface SearchLimits {
  */
 const MIN_LEAF_SHARE = 256;
 
+/**
+ * Retainers of one node, at most, that a search climbs in their order; a node with more is wide:
+ * the bulk of its holders is climbed last, if at all (wideRetainers).
+ */
+const WIDE = 64;
+
+/** Holders of one kind (class and edge name) a wide node has more of than this are its bulk. */
+const BULK_KIND = 16;
+
+/** A wide node's retainer positions (in the retainer index): its few holders, and its bulk. */
+interface WideRetainers {
+  few: Uint32Array;
+  bulk: Uint32Array;
+}
+
 /** A leaf's wakers, and the heap ids of suspended functions holding its resolvers nearest. */
 export interface LeafWakers {
   wakers: FoundWaker[];
@@ -66,6 +81,8 @@ export class HolderSearch {
   private stoppedAtLimit = false;
   /** The tree of the current leaf's search (reused: one leaf is searched at a time). */
   private readonly searchTree: SearchTree;
+  /** Per wide node met (more than WIDE retainers): its retainers, the few before the bulk. */
+  private readonly wide = new Map<number, WideRetainers>();
   /** Where each linked list's run of plain links ends, for every leaf that climbs it. */
   private readonly links: ListLinks;
   /**
@@ -148,7 +165,11 @@ export class HolderSearch {
     const retainerFirst = retainers.first;
     const links = this.links;
     let listEndsLeft = false;
-    for (let distance = 1; frontier.length > 0 && visited < searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
+    // Wide nodes met whose bulk is still to climb, once nothing else is left, and only if nothing
+    // met so far names a holder (a resource or a variable): the bulk is the other waiters'.
+    const wideNodes: number[] = [];
+    let holderHits = 0;
+    for (let distance = 1; (frontier.length > 0 || (wideNodes.length > 0 && holderHits === 0)) && visited < searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
         resourceHitsChecked = resourceHits;
         if (this.answered(hits, parent)) break;
@@ -158,10 +179,20 @@ export class HolderSearch {
       // it ends is met at this level, as near as the first link. Four numbers each: that node, its
       // link's edge, the node the run was entered from, the links.
       const listEnds: number[] = [];
-      for (const child of frontier) {
+      // Once nothing else is left to climb, the bulk of the wide nodes met (wideRetainers).
+      const bulkLevel = frontier.length === 0;
+      for (const child of bulkLevel ? wideNodes.splice(0) : frontier) {
         if (visited >= searchLimit) break;
+        let order: Uint32Array | undefined;
+        if (bulkLevel) order = this.wideRetainers(child).bulk;
+        else if (retainerFirst[child + 1] - retainerFirst[child] > WIDE) {
+          order = this.wideRetainers(child).few;
+          if (order.length < retainerFirst[child + 1] - retainerFirst[child]) wideNodes.push(child);
+        }
         // A plain loop over the retainer index: a callback per child cost a closure per node visited.
-        for (let i = retainerFirst[child], end = retainerFirst[child + 1]; i < end; i++) {
+        const start = retainerFirst[child];
+        for (let k = 0, count = order ? order.length : retainerFirst[child + 1] - start; k < count; k++) {
+          const i = order ? order[k] : start + k;
           const from = retainers.from[i];
           const edge = retainers.edges[i];
           // The resolvers (one or two) are where the search starts.
@@ -179,6 +210,7 @@ export class HolderSearch {
           if (kind) {
             hits.push({ kind, node: from, distance });
             if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
+            if (HIT_RANK[kind] <= RANK_VARIABLE) holderHits++;
           } else {
             // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
             // names the holder too, while the search goes on to what can reach that scope.
@@ -204,6 +236,7 @@ export class HolderSearch {
         if (kind) {
           hits.push({ kind, node: end, distance });
           if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
+          if (HIT_RANK[kind] <= RANK_VARIABLE) holderHits++;
         } else {
           next.push(end);
         }
@@ -211,7 +244,7 @@ export class HolderSearch {
       frontier = next;
     }
     // Stopped with nodes still to climb from (not when the last node it could reach was the last allowed).
-    this.stoppedAtLimit = visited >= searchLimit && (frontier.length > 0 || listEndsLeft);
+    this.stoppedAtLimit = visited >= searchLimit && (frontier.length > 0 || listEndsLeft || (wideNodes.length > 0 && holderHits === 0));
     // Resources and variables say who holds it; frames, reactions and roots only when nothing does.
     hits.sort((a, b) => HIT_RANK[a.kind] - HIT_RANK[b.kind] || a.distance - b.distance);
     const frames = this.holderFrames(hits);
@@ -219,6 +252,36 @@ export class HolderSearch {
     const wakers = this.reportedWakers(bestHits(hits), parent, seen);
     if (wakers.length === 0) return { wakers: [{ kind: 'holder', description: 'held by something asyncgraph could not trace within its search limit' }], frames };
     return { wakers, frames };
+  }
+
+  /**
+   * A wide node's retainers split by kind (the holder's class and the edge's name): the few, and
+   * the bulk, kinds it has more than BULK_KIND of. A search climbs the bulk once nothing else is
+   * left to climb, farther than anything else it meets. p-limit's `run` is held by every queued
+   * call's bound function and by the scope `limit` reaches it from; generic-pool's Queue by every
+   * waiter's timeout handler and by the pool; undici's Pool by every client's bound listeners.
+   * Those thousands of holders are the other waiters' bookkeeping: climbed first, they took a
+   * leaf's whole share before it met what holds the queue.
+   */
+  private wideRetainers(node: number): WideRetainers {
+    let known = this.wide.get(node);
+    if (known) return known;
+    const heap = this.heap;
+    const { first: retainerFirst, from, edges } = heap.retainerLists();
+    const start = retainerFirst[node];
+    const end = retainerFirst[node + 1];
+    const kindOf = (i: number) => `${heap.nameIndexOf(from[i])}:${heap.edgeType(edges[i])}:${heap.edgeNameIndex(edges[i])}`;
+    const counts = new Map<string, number>();
+    for (let i = start; i < end; i++) {
+      const kind = kindOf(i);
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    const few: number[] = [];
+    const bulk: number[] = [];
+    for (let i = start; i < end; i++) (counts.get(kindOf(i))! > BULK_KIND ? bulk : few).push(i);
+    known = { few: Uint32Array.from(few), bulk: Uint32Array.from(bulk) };
+    this.wide.set(node, known);
+    return known;
   }
 
   /**
