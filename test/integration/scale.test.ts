@@ -2,6 +2,8 @@
 // screenful naming each wait with its count, not a chain per request.
 //  - converge.js: 2000 separate `handle → loadProfile → queryUpstream` roots all awaiting one
 //    pending promise: one chain × 2000, the shared promise once.
+//  - libs/long-queues.mjs: 600 calls queued on p-limit and 600 queries on generic-pool, deeper
+//    than a search that climbed a list one node per level reached: each names its queue.
 //  - libs/service.js: 200 requests on each of three routes: a generic-pool whose only connection
 //    leaked (its per-request .catch is an observer, not a root), an undici fetch to an upstream
 //    that never answers, an events.once approval per order id.
@@ -41,6 +43,38 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
       const doc = parseDocument(json.stdout);
       expect(doc.nodes.filter((node) => node.name === 'handle'), describeRun(json)).toHaveLength(2000);
       expect(doc.groups?.map((group) => group.members.length), describeRun(json)).toEqual([2000]);
+      await expectAlive(target());
+    });
+  });
+
+  describe('libs/long-queues.mjs', () => {
+    const target = fixtureForSuite(path, 'libs/long-queues.mjs');
+
+    it('600 waiters deep in each queue name the variable that holds it', async () => {
+      const run = await runCli(['attach', String(target().pid), '--no-color', ...CAPTURE_FLAGS]);
+      const context = describeRun(run);
+      expect(run.code, context).toBe(0);
+      expect(splitTree(run.stdout).header, context).toMatch(/1201 suspended frames, 1801 pending promises$/);
+      const limited = 'function at p-limit/index.js:66:20';
+      expect(normalize(splitTree(run.stdout).body).trimEnd(), context).toBe(
+        treeText([
+          '└── fetchProfile  fixtures/libs/long-queues.mjs:17:16  × 600',
+          `    └── Promise <pending>  ← held in limit → queue[…].value.reject, ${limited}`,
+          '└── query  fixtures/libs/long-queues.mjs:22:22  × 600',
+          '    └── Promise <pending>  ← held in pool._waitingClientsQueue._slots[…]._list[…].data._resolve (fixtures/libs/long-queues.mjs)  (also observed by .catch((anonymous)))',
+          '└── .then(bound run)  (defined at p-limit/index.js:32:14)  × 600',
+          `    └── Promise <pending>  ← held in limit → queue[…].value.run, ${limited}`,
+          '└── run  p-limit/index.js:43:4',
+          '    └── Promise <pending>  ← held in stalled[0] (fixtures/libs/long-queues.mjs)',
+          'keeping the event loop alive:',
+          '  stdin, reading',
+        ]).trimEnd(),
+      );
+      // The JSON keeps a path whole up to 400 links, and writes a longer run with its count.
+      const json = await runCli(['attach', String(target().pid), '--json', ...CAPTURE_FLAGS]);
+      const paths = parseDocument(json.stdout).nodes.flatMap((node) => node.settlement?.wakers.map((waker) => waker.path ?? '') ?? []);
+      expect(paths.filter((path) => /^limit → queue\.#head\.next×5\d\d\.value\.run$/.test(path)).length, describeRun(json)).toBeGreaterThan(50);
+      expect(paths, describeRun(json)).toContain(`limit → queue.#head${'.next'.repeat(300)}.value.run`);
       await expectAlive(target());
     });
   });
@@ -92,6 +126,11 @@ describe.each(nodeTargets)('node $major', ({ path }) => {
         expect(new Set(doc.nodes.filter((node) => node.name === name).map((node) => node.locationSource)), name).toEqual(new Set(['exact']));
       }
       expect(doc.stats?.locationLookups, describeRun(json)).toBeLessThan(10);
+      // A fetch is woken through its own socket and handler. undici's Pool is held by the same
+      // listeners on each of its 200 Clients; none of them can settle another client's request.
+      const fetchWakers = doc.nodes.filter((node) => node.settlement?.wakers[0]?.kind === 'socket').flatMap((node) => node.settlement!.wakers);
+      expect(fetchWakers.length, describeRun(json)).toBeGreaterThanOrEqual(400);
+      expect(fetchWakers.filter((waker) => / listener on Client\b/.test(waker.description)).map((waker) => waker.description), describeRun(json)).toEqual([]);
       const run = await runCli(['attach', String(target().pid), '--no-color'], { timeoutMs: 120_000 });
       const roots = normalize(splitTree(run.stdout).body).split('\n').filter((line) => line.startsWith('└── '));
       expect(roots, describeRun(run)).toEqual([

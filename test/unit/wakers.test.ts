@@ -354,3 +354,42 @@ describe('the search budget, shared by the leaves (recorded programs from Node 2
     expect(wakers.filter((text) => text === '')).toHaveLength(20);
   });
 });
+
+describe('linked lists and wide nodes (a recorded program from Node 20)', () => {
+  // wake-long-lists.js: waiters up to 600 deep in lists, 1900 leaves. A budget of 400,000 nodes
+  // gives each search its minimum share, 256 nodes: a search that climbed a list one node per
+  // level, or climbed a wide node's thousand holders first, would name no variable.
+  function wakersOf(totalSearchLimit: number) {
+    const parser = new SnapshotParser();
+    parser.write(recordedSnapshotText('wake-long-lists', 20));
+    const heap = new HeapGraph(parser.end());
+    const trace = newAwaitGraphTrace();
+    const nodes = findAwaitGraph(heap, trace);
+    const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit }), undefined, undefined);
+    return [...wakeups!.settlements.values()].flatMap(({ wakers }) => (wakers.length > 0 ? [wakers[0]] : []));
+  }
+  const first = wakersOf(400_000);
+  const count = (pattern: RegExp) => first.filter((waker) => pattern.test(waker.description)).length;
+
+  it('climbs a list in one step: every waiter of a 600-long queue behind a wide node names the queue', () => {
+    // Behind the queue, `run` is held by each waiter's bound function and by the scope `limit` holds.
+    expect(count(/^held in limit → queue\.(head|tail)/)).toBe(600);
+    // generic-pool's shape: each node is also in its waiter's handler's scope, and so is the
+    // queue, which 500 such scopes hold besides `pool`.
+    expect(count(/^held in pool\.queue\.list\.(head|tail)/)).toBe(500);
+    expect(count(/^held in ring\.next/)).toBe(50);
+  });
+
+  it('stops a run at a node a variable holds, and names that variable when it is nearer', () => {
+    // `cursor` holds the 50th of 100 links: the 50 behind it and itself name it.
+    expect(count(/^held in cursor\b/)).toBe(51);
+    expect(count(/^held in line\.head\b/)).toBe(49);
+  });
+
+  it('keeps a path whole below 400 links, and writes a longer run with its count', () => {
+    const deepest = first.find((waker) => waker.description === 'held in limit → queue.head.next×598.value.run');
+    expect(deepest?.path).toBe('limit → queue.head.next×598.value.run');
+    const nearer = first.find((waker) => waker.description === 'held in limit → queue.head.next×100.value.run');
+    expect(nearer?.path).toBe(`limit → queue.head${'.next'.repeat(100)}.value.run`);
+  });
+});
