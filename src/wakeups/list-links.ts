@@ -15,17 +15,24 @@ import type { HeapNodeFacts } from './node-facts.js';
 // request's timeout handler). A search that meets such a node skips it, and what those scopes
 // lead to: the other requests' handlers, not what holds the list. Where the run of plain links
 // ends (the head, held by the list; a node a variable or another object holds) is worked out
-// once per list and kept, for every waiter of it.
+// once per list and kept, for every waiter of it. A scope that holds one node from the middle (a
+// worker draining the queue from there, with its timer) is skipped too: what it leads to is not
+// met, and the waiters behind it name what holds the list.
 
 /** No run is followed farther than this (a guard; a list's run is at most its length). */
 const MAX_RUN = 1 << 24;
 
 export class ListLinks {
   private readonly heap: HeapGraph;
-  /** Per link name (its string index), per plain link: the end of its run, or -1 (a ring). */
+  /** Per link name (its string index), per plain link: the end of its run, or -1 (a ring, or past MAX_RUN). */
   private readonly ends = new Map<number, Map<number, number>>();
   /** Per link name, per plain link: how many links lead from the end of its run down to it. */
   private readonly depths = new Map<number, Map<number, number>>();
+  /**
+   * Per link name, nodes found not to be plain links: asked again for every leaf otherwise (a
+   * queue object held by every waiter's handler scope, its retainers scanned once per leaf).
+   */
+  private readonly notLinks = new Map<number, Set<number>>();
   /** The links from the end farEnd returned down to its `child` (at least 2). */
   links = 0;
 
@@ -67,16 +74,22 @@ export class ListLinks {
     return -1;
   }
 
-  /** The end of the run of plain links `node` starts (memoized for the whole run), or -1 if `node` is not a plain link. */
+  /**
+   * The end of the run of plain links `node` starts (memoized for the whole run), or -1 if `node`
+   * is not a plain link (or is on a ring of them, or on a run longer than MAX_RUN).
+   */
   private runEnd(node: number, name: number): number {
     let ends = this.ends.get(name);
     let depths = this.depths.get(name);
-    if (!ends || !depths) {
+    let notLinks = this.notLinks.get(name);
+    if (!ends || !depths || !notLinks) {
       this.ends.set(name, (ends = new Map()));
       this.depths.set(name, (depths = new Map()));
+      this.notLinks.set(name, (notLinks = new Set()));
     }
     const known = ends.get(node);
     if (known !== undefined) return known;
+    if (notLinks.has(node)) return -1;
     // Climb the plain links to the first node that is not one, or one whose end is known.
     const run: number[] = [];
     let at = node;
@@ -89,8 +102,9 @@ export class ListLinks {
         depth = knownEnd < 0 ? 0 : depths.get(at)!;
         break;
       }
-      const up = this.linkAbove(at, name);
+      const up = notLinks.has(at) ? -1 : this.linkAbove(at, name);
       if (up < 0) {
+        notLinks.add(at);
         if (run.length === 0) return -1;
         end = at;
         break;
