@@ -41,7 +41,10 @@ const MIN_LEAF_SHARE = 256;
  */
 const WIDE = 64;
 
-/** Holders of one kind (class and edge name) a wide node has more of than this are its bulk. */
+/**
+ * Holders of one kind (class, edge type and name; not a module's scope) a wide node has more of
+ * than this are its bulk.
+ */
 const BULK_KIND = 16;
 
 /** A wide node's retainer positions (in the retainer index): its few holders, and its bulk. */
@@ -146,9 +149,10 @@ export class HolderSearch {
   /**
    * The search itself, level by level (every holder met, with its kind and distance; `parent`
    * records how each node was reached), then the wakers it reports. A linked list's run of plain
-   * links is one level (list-links.ts): the node limit, not the depth, bounds the work. The loop stays in this function: with it split out, Node 20 deoptimized and recompiled
-   * the search's pieces three times as often, and the first analysis of a 30k-leaf snapshot took
-   * 10-25% more CPU time (scripts/bench-target.js, 30000 chains).
+   * links is one level (list-links.ts): the node limit, not the depth, bounds the work. The loop
+   * stays in this function: with it split out, Node 20 deoptimized and recompiled the search's
+   * pieces three times as often, and the first analysis of a 30k-leaf snapshot took 10-25% more
+   * CPU time (scripts/bench-target.js, 30000 chains).
    */
   private searchWakers(resolvers: number[], searchLimit: number): LeafWakers {
     const parent = this.searchTree;
@@ -164,6 +168,9 @@ export class HolderSearch {
     const retainers = this.heap.retainerLists();
     const retainerFirst = retainers.first;
     const links = this.links;
+    // Per node reached through a list's run: the links beyond the one step the run was climbed in.
+    // A hit's distance counts them, so hits are ordered as the path's length orders them.
+    const extraLinks = new Map<number, number>();
     let listEndsLeft = false;
     // Wide nodes met whose bulk is still to climb, once nothing else is left, and only if nothing
     // met so far names a holder (a resource or a variable): the bulk is the other waiters'.
@@ -172,7 +179,7 @@ export class HolderSearch {
     for (let distance = 1; (frontier.length > 0 || (wideNodes.length > 0 && holderHits === 0)) && visited < searchLimit && distance < MAX_SEARCH_DEPTH; distance++) {
       if (resourceHits >= this.maxWakers && resourceHits > resourceHitsChecked) {
         resourceHitsChecked = resourceHits;
-        if (this.answered(hits, parent)) break;
+        if (this.answered(hits, parent, distance - 1)) break;
       }
       const next: number[] = [];
       // A linked list's run of plain links is climbed in one step (list-links.ts): the node where
@@ -206,15 +213,17 @@ export class HolderSearch {
           parent.set(from, edge, child);
           visited++;
           this.visitedTotal++;
+          const extra = extraLinks.size > 0 ? (extraLinks.get(child) ?? 0) : 0;
+          if (extra > 0) extraLinks.set(from, extra);
           const kind = this.classifier.hitKind(from, edge);
           if (kind) {
-            hits.push({ kind, node: from, distance });
+            hits.push({ kind, node: from, distance: distance + extra });
             if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
             if (HIT_RANK[kind] <= RANK_VARIABLE) holderHits++;
           } else {
             // A container in a function's scope (a factory's or a bundle's module wrapper's `waiters`)
             // names the holder too, while the search goes on to what can reach that scope.
-            if (this.classifier.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance });
+            if (this.classifier.isScopeContainer(from, edge, child)) hits.push({ kind: 'scope', node: from, distance: distance + extra });
             next.push(from);
           }
           if (visited >= searchLimit) break;
@@ -229,12 +238,15 @@ export class HolderSearch {
         const end = listEnds[at];
         if (parent.has(end) || resolvers.includes(end)) continue;
         const edge = listEnds[at + 1];
-        parent.set(end, edge, listEnds[at + 2], listEnds[at + 3]);
+        const child = listEnds[at + 2];
+        parent.set(end, edge, child, listEnds[at + 3]);
         visited++;
         this.visitedTotal++;
+        const extra = (extraLinks.get(child) ?? 0) + listEnds[at + 3] - 1;
+        extraLinks.set(end, extra);
         const kind = this.classifier.hitKind(end, edge);
         if (kind) {
-          hits.push({ kind, node: end, distance });
+          hits.push({ kind, node: end, distance: distance + extra });
           if (HIT_RANK[kind] === RANK_RESOURCE) resourceHits++;
           if (HIT_RANK[kind] <= RANK_VARIABLE) holderHits++;
         } else {
@@ -270,7 +282,13 @@ export class HolderSearch {
     const { first: retainerFirst, from, edges } = heap.retainerLists();
     const start = retainerFirst[node];
     const end = retainerFirst[node + 1];
-    const kindOf = (i: number) => `${heap.nameIndexOf(from[i])}:${heap.edgeType(edges[i])}:${heap.edgeNameIndex(edges[i])}`;
+    // A module's scope is a variable, never bookkeeping: twenty modules that import one pool are
+    // each a holder to name.
+    const contextName = heap.stringIndex('system / Context');
+    const kindOf = (i: number) =>
+      heap.nameIndexOf(from[i]) === contextName && this.facts.isTopLevelContext(from[i])
+        ? ''
+        : `${heap.nameIndexOf(from[i])}:${heap.edgeType(edges[i])}:${heap.edgeNameIndex(edges[i])}`;
     const counts = new Map<string, number>();
     for (let i = start; i < end; i++) {
       const kind = kindOf(i);
@@ -278,7 +296,10 @@ export class HolderSearch {
     }
     const few: number[] = [];
     const bulk: number[] = [];
-    for (let i = start; i < end; i++) (counts.get(kindOf(i))! > BULK_KIND ? bulk : few).push(i);
+    for (let i = start; i < end; i++) {
+      const kind = kindOf(i);
+      (kind !== '' && counts.get(kind)! > BULK_KIND ? bulk : few).push(i);
+    }
     known = { few: Uint32Array.from(few), bulk: Uint32Array.from(bulk) };
     this.wide.set(node, known);
     return known;
@@ -301,9 +322,9 @@ export class HolderSearch {
    * The first maxWakers wakers of the hits (`best`, sorted by rank and distance), in compareFound's
    * order, aliases and repeats left out, with their definitions. Resources and listeners are all
    * weighed (an AbortSignal's sorts after every other, whatever its distance); the rest one group
-   * of equal rank and distance at a time, until enough wakers are decided: a waiter deep in
-   * generic-pool's queue meets a scope variable per list node, each named by a path hundreds of
-   * steps long.
+   * of equal rank and distance at a time, until enough wakers are decided: a search can meet
+   * hundreds of scope variables (every waiter's handler on the way to a queue), each described by
+   * walking its path.
    */
   private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {
     const found: WeighedPath[] = [];
@@ -386,9 +407,10 @@ export class HolderSearch {
    * not AbortSignals and not 'error' listeners, and whose text does not depend on what else the
    * search sees (an emitter's event read from the path, not from the visited listeners): a hit
    * of a later level is farther, so it sorts after all of them, and dedupe replaces only an
-   * 'error' listener. Same answer as the whole search, less of the node budget spent.
+   * 'error' listener. Same answer as the whole search, less of the node budget spent. A resource
+   * met through a list's run is farther than the `level` it was met at: nothing is decided then.
    */
-  private answered(hits: Hit[], parent: StepsUp): boolean {
+  private answered(hits: Hit[], parent: StepsUp, level: number): boolean {
     // Hits only grow during a search, and a hit's waker never changes: the hits weighed by the
     // last call are kept (answerFound), and one undecided hit keeps the answer "no" to the end.
     if (this.answerUndecided) return false;
@@ -396,6 +418,11 @@ export class HolderSearch {
     for (; this.answerWeighed < hits.length; this.answerWeighed++) {
       const hit = hits[this.answerWeighed];
       if (HIT_RANK[hit.kind] !== RANK_RESOURCE) continue;
+      // Met through a list's run: farther than its level, so a hit of the next level may be nearer.
+      if (hit.distance > level) {
+        this.answerUndecided = true;
+        return false;
+      }
       if (hit.kind === 'event-target') {
         // An AbortSignal sorts after every other resource (compareFound), so it cannot be among
         // the first wakers decided below (a fetch's leaf meets its request's signal first). Any

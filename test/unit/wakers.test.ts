@@ -359,16 +359,17 @@ describe('linked lists and wide nodes (a recorded program from Node 20)', () => 
   // wake-long-lists.js: waiters up to 600 deep in lists, 1900 leaves. A budget of 400,000 nodes
   // gives each search its minimum share, 256 nodes: a search that climbed a list one node per
   // level, or climbed a wide node's thousand holders first, would name no variable.
-  function wakersOf(totalSearchLimit: number) {
+  function settlementsOf(totalSearchLimit: number) {
     const parser = new SnapshotParser();
     parser.write(recordedSnapshotText('wake-long-lists', 20));
     const heap = new HeapGraph(parser.end());
     const trace = newAwaitGraphTrace();
     const nodes = findAwaitGraph(heap, trace);
     const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit }), undefined, undefined);
-    return [...wakeups!.settlements.values()].flatMap(({ wakers }) => (wakers.length > 0 ? [wakers[0]] : []));
+    return [...wakeups!.settlements.values()];
   }
-  const first = wakersOf(400_000);
+  const settlements = settlementsOf(400_000);
+  const first = settlements.flatMap(({ wakers }) => (wakers.length > 0 ? [wakers[0]] : []));
   const count = (pattern: RegExp) => first.filter((waker) => pattern.test(waker.description)).length;
 
   it('climbs a list in one step: every waiter of a 600-long queue behind a wide node names the queue', () => {
@@ -380,10 +381,28 @@ describe('linked lists and wide nodes (a recorded program from Node 20)', () => 
     expect(count(/^held in ring\.next/)).toBe(50);
   });
 
+  it('names a waiter of a doubly linked list through the nearer end', () => {
+    const pool = first.map((waker) => waker.description).filter((text) => text.startsWith('held in pool.queue.list.'));
+    const links = (text: string) => Number(/×(\d+)/.exec(text)?.[1] ?? text.match(/\.(?:next|prev)\b/g)?.length ?? 0);
+    expect(Math.max(...pool.map(links))).toBeLessThan(250);
+    expect(pool).toContain('held in pool.queue.list.head.next.next.data.resolve');
+    expect(pool).toContain('held in pool.queue.list.tail.prev.prev.data.resolve');
+  });
+
   it('stops a run at a node a variable holds, and names that variable when it is nearer', () => {
     // `cursor` holds the 50th of 100 links: the 50 behind it and itself name it.
     expect(count(/^held in cursor\b/)).toBe(51);
     expect(count(/^held in line\.head\b/)).toBe(49);
+  });
+
+  it('counts a run’s links in the distance: a suspended function nearer than the list still holds the resolver', () => {
+    // `keeper` holds each `chain` waiter's resolve 7 steps down; the list's variable is 3 steps
+    // plus one per link above the waiter. From the fifth waiter on, the function is nearer.
+    const kept = settlements.filter(({ wakers }) => /^held in chain\.head\b/.test(wakers[0]?.description ?? ''));
+    expect(kept).toHaveLength(12);
+    expect(kept.filter(({ holderFrames }) => (holderFrames?.length ?? 0) > 0).map(({ wakers }) => wakers[0].description)).toEqual(
+      Array.from({ length: 8 }, (_, k) => `held in chain.head.next×${k + 4}.resolve`),
+    );
   });
 
   it('keeps a path whole below 400 links, and writes a longer run with its count', () => {

@@ -5,7 +5,8 @@
 //  - `pool`: a doubly linked list whose every node is also in the scope of its waiter's timeout
 //    handler, with the queue itself (generic-pool's shape), 500 waiters;
 //  - `ring`: a circular list of 50 waiters that a module variable holds at one node;
-//  - `line`: a list of 100 waiters with a module variable, `cursor`, at its 50th node.
+//  - `line`: a list of 100 waiters with a module variable, `cursor`, at its 50th node;
+//  - `chain`: a list of 12 waiters whose resolve functions a suspended `keeper` also holds.
 class Link {
   constructor(value) {
     this.value = value;
@@ -82,10 +83,36 @@ async function waitInLine(position) {
   await new Promise((resolve) => (link.resolve = resolve));
 }
 
+// A suspended function holds 12 waiters' resolve functions a few steps down, and so does a list:
+// for the waiters deep in the list the function is nearer than the list's variable (a run climbed
+// in one step still counts its links as the distance).
+const chain = { head: null };
+const wakeKeeper = [];
+async function keeper(nest) {
+  // Awaits something alive: a frame nothing can resume is garbage, not in the snapshot.
+  await new Promise((resolve) => wakeKeeper.push(resolve));
+  return nest;
+}
+function enqueueKept(slots) {
+  return new Promise((resolve) => {
+    slots.push(resolve);
+    chain.head = { next: chain.head, resolve };
+  });
+}
+async function waitKept(promise) {
+  await promise;
+}
+function startKept() {
+  const slots = [];
+  keeper({ a: { b: { c: slots } } });
+  for (let i = 0; i < 12; i++) waitKept(enqueueKept(slots));
+}
+
+startKept();
 for (let i = 0; i < 600; i++) fetchProfile();
 for (let i = 0; i < 500; i++) acquire();
 for (let i = 0; i < 50; i++) waitInRing();
 for (let i = 0; i < 100; i++) waitInLine(i);
 // Functions that name `ring`, `line` and `cursor`: without them nothing alive would hold those.
-setInterval(() => [ring, line, cursor], 3_600_000);
+setInterval(() => [ring, line, cursor, chain, wakeKeeper], 3_600_000);
 console.log('ready');
