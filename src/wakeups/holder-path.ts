@@ -14,7 +14,10 @@ export interface PathStep {
   repeat: number;
 }
 
-/** Retainer steps from a resolving function to its holder, at most. */
+/**
+ * Levels of a search (retainer steps, a linked list's run counting as one), at most; and the
+ * shortest run of one link a path writes with its count.
+ */
 export const MAX_SEARCH_DEPTH = 400;
 
 /** The steps from a hit down to the resolving function it holds. */
@@ -89,9 +92,9 @@ export function shortPath(path: string): string {
 }
 
 /**
- * A property taken `times` times in a row (a list's link): whole, as every other path is, up to the depth a search
- * reached before it climbed lists in one step; beyond, with its count (`.next×1999`), so 2000
- * waiters of one queue do not add megabytes of `.next` to the JSON (docs/json-schema.md).
+ * A property taken `times` times in a row (a list's link): whole, as every other path is, below
+ * the depth a search reached before it climbed lists in one step; from there, with its count
+ * (`.next×1999`), so 2000 waiters of one queue add no megabytes of `.next` to the JSON.
  */
 function linkRun(first: string, link: string, times: number): string {
   if (times === 1) return first;

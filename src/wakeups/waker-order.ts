@@ -54,8 +54,8 @@ export function dedupe(wakers: FoundWaker[]): FoundWaker[] {
  * For a variable or global: the object that holds the resolving function itself. Paths from
  * different variables to one such object (`held` in a module, `globalThis.held`, the module's
  * `exports.held` through require's cache) name one holder. '' for other hits. Kept per node for
- * one search: the scope variables of a linked list's nodes (generic-pool's queue, thousands of
- * waiters) share the lower part of their paths.
+ * one search: the scope variables it meets (every waiter's handler on the way to a queue) share
+ * the lower part of their paths.
  */
 export class AliasKeys {
   /** Per node the search reached: the object keyOf names below it, or -1. */
