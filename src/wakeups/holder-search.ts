@@ -89,6 +89,12 @@ export class HolderSearch {
   /** Where each linked list's run of plain links ends, for every leaf that climbs it. */
   private readonly links: ListLinks;
   /**
+   * Per node the current search reached through a list's run: the links beyond the one step the
+   * run was climbed in. A hit's distance counts them, so hits are ordered as the path's length
+   * orders them. Reused: a search that meets no list leaves it empty.
+   */
+  private readonly extraLinks = new Map<number, number>();
+  /**
    * The wakers of resource and emitter hits that do not depend on what else a search sees (see
    * sharedWaker): a resource's by its node, an emitter's by its node and the event its listener is
    * under. The same for every leaf, so worked out once per capture, whether answered or the end of
@@ -168,9 +174,9 @@ export class HolderSearch {
     const retainers = this.heap.retainerLists();
     const retainerFirst = retainers.first;
     const links = this.links;
-    // Per node reached through a list's run: the links beyond the one step the run was climbed in.
-    // A hit's distance counts them, so hits are ordered as the path's length orders them.
-    const extraLinks = new Map<number, number>();
+    const extraLinks = this.extraLinks;
+    extraLinks.clear();
+    const listEnds: number[] = [];
     let listEndsLeft = false;
     // Wide nodes met whose bulk is still to climb, once nothing else is left, and only if nothing
     // met so far names a holder (a resource or a variable): the bulk is the other waiters'.
@@ -183,9 +189,9 @@ export class HolderSearch {
       }
       const next: number[] = [];
       // A linked list's run of plain links is climbed in one step (list-links.ts): the node where
-      // it ends is met at this level, as near as the first link. Four numbers each: that node, its
+      // it ends is met at this level, as near as the first link. Four numbers each: that node, the
       // link's edge, the node the run was entered from, the links.
-      const listEnds: number[] = [];
+      listEnds.length = 0;
       // Once nothing else is left to climb, the bulk of the wide nodes met (wideRetainers).
       const bulkLevel = frontier.length === 0;
       for (const child of bulkLevel ? wideNodes.splice(0) : frontier) {
@@ -207,7 +213,8 @@ export class HolderSearch {
           if (!this.scopeReach.reachesThroughScope(from, edge, child, parent)) continue;
           const listEnd = links.farEnd(from, edge, child);
           if (listEnd >= 0) {
-            listEnds.push(listEnd, links.linkEdge(listEnd, this.heap.edgeNameIndex(edge)), child, links.links);
+            // The run's first link stands for the end's own: same name and type, all a step is read for.
+            listEnds.push(listEnd, edge, child, links.links);
             continue;
           }
           parent.set(from, edge, child);
@@ -289,15 +296,17 @@ export class HolderSearch {
       heap.nameIndexOf(from[i]) === contextName && this.facts.isTopLevelContext(from[i])
         ? ''
         : `${heap.nameIndexOf(from[i])}:${heap.edgeType(edges[i])}:${heap.edgeNameIndex(edges[i])}`;
+    const kinds: string[] = [];
     const counts = new Map<string, number>();
     for (let i = start; i < end; i++) {
       const kind = kindOf(i);
+      kinds.push(kind);
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
     const few: number[] = [];
     const bulk: number[] = [];
     for (let i = start; i < end; i++) {
-      const kind = kindOf(i);
+      const kind = kinds[i - start];
       (kind !== '' && counts.get(kind)! > BULK_KIND ? bulk : few).push(i);
     }
     known = { few: Uint32Array.from(few), bulk: Uint32Array.from(bulk) };

@@ -65,15 +65,6 @@ export class ListLinks {
     return end;
   }
 
-  /** The edge by which a run's end holds the next node down (its `name` property). */
-  linkEdge(end: number, name: number): number {
-    const heap = this.heap;
-    for (let e = heap.firstEdgeOf(end), stop = heap.endEdgeOf(end); e < stop; e++) {
-      if (heap.edgeNameIndex(e) === name && heap.edgeType(e) === this.reader.propertyEdge) return e;
-    }
-    return -1;
-  }
-
   /**
    * The end of the run of plain links `node` starts (memoized for the whole run), or -1 if `node`
    * is not a plain link (or is on a ring of them, or on a run longer than MAX_RUN).
