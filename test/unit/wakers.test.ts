@@ -307,16 +307,21 @@ describe('small pieces', () => {
   });
 });
 
+/** The settlements of a program recorded on Node 20, with the search's budget given (no sources). */
+function recordedSettlements(program: string, totalSearchLimit: number, minLeafShare?: number) {
+  const parser = new SnapshotParser();
+  parser.write(recordedSnapshotText(program, 20));
+  const heap = new HeapGraph(parser.end());
+  const trace = newAwaitGraphTrace();
+  const nodes = findAwaitGraph(heap, trace);
+  const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit, ...(minLeafShare ? { minLeafShare } : {}) }), undefined, undefined);
+  return [...wakeups!.settlements.values()];
+}
+
 describe('the search budget, shared by the leaves (recorded programs from Node 20)', () => {
   // The budget is the tool's, not V8's: one Node version is enough.
   function wakersByLeaf(program: string, totalSearchLimit: number, minLeafShare?: number): string[] {
-    const parser = new SnapshotParser();
-    parser.write(recordedSnapshotText(program, 20));
-    const heap = new HeapGraph(parser.end());
-    const trace = newAwaitGraphTrace();
-    const nodes = findAwaitGraph(heap, trace);
-    const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit, ...(minLeafShare ? { minLeafShare } : {}) }), undefined, undefined);
-    return [...wakeups!.settlements.values()].map(({ wakers }) => wakers.map((waker) => waker.description).join(' | '));
+    return recordedSettlements(program, totalSearchLimit, minLeafShare).map(({ wakers }) => wakers.map((waker) => waker.description).join(' | '));
   }
 
   // wake-queue.js: 700 waiters in one linked queue, each search hundreds of nodes, then 100
@@ -359,16 +364,7 @@ describe('linked lists and wide nodes (a recorded program from Node 20)', () => 
   // wake-long-lists.js: waiters up to 600 deep in lists, 1900 leaves. A budget of 400,000 nodes
   // gives each search its minimum share, 256 nodes: a search that climbed a list one node per
   // level, or climbed a wide node's thousand holders first, would name no variable.
-  function settlementsOf(totalSearchLimit: number) {
-    const parser = new SnapshotParser();
-    parser.write(recordedSnapshotText('wake-long-lists', 20));
-    const heap = new HeapGraph(parser.end());
-    const trace = newAwaitGraphTrace();
-    const nodes = findAwaitGraph(heap, trace);
-    const wakeups = runWakeupSteps(heapWakeupSteps(heap, nodes, trace, undefined, { totalSearchLimit }), undefined, undefined);
-    return [...wakeups!.settlements.values()];
-  }
-  const settlements = settlementsOf(400_000);
+  const settlements = recordedSettlements('wake-long-lists', 400_000);
   const first = settlements.flatMap(({ wakers }) => (wakers.length > 0 ? [wakers[0]] : []));
   const count = (pattern: RegExp) => first.filter((waker) => pattern.test(waker.description)).length;
 
