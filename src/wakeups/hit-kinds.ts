@@ -113,7 +113,8 @@ export class HitClassifier {
     const name = this.heap.nameOf(node);
     if (reader.isObject(node)) {
       if (isResourceClass(reader.className(node))) return HOLDER_RESOURCE;
-      if (name === 'system / Context') return this.facts.isTopLevelContext(node) ? HOLDER_TOP_CONTEXT : HOLDER_OBJECT;
+      const scope = this.facts.scopeOf(node);
+      if (scope) return scope === 'module' ? HOLDER_TOP_CONTEXT : HOLDER_OBJECT;
       if (name === 'system / PromiseReaction') return HOLDER_REACTION;
       if (/^system \/ \w*(Task|Microtask)$/.test(name)) return HOLDER_MICROTASK;
       if (this.facts.isGenerator(node)) return HOLDER_FRAME;

@@ -291,11 +291,8 @@ export class HolderSearch {
     const end = retainerFirst[node + 1];
     // A module's scope is a variable, never bookkeeping: twenty modules that import one pool are
     // each a holder to name.
-    const contextName = heap.stringIndex('system / Context');
     const kindOf = (i: number) =>
-      heap.nameIndexOf(from[i]) === contextName && this.facts.isTopLevelContext(from[i])
-        ? ''
-        : `${heap.nameIndexOf(from[i])}:${heap.edgeType(edges[i])}:${heap.edgeNameIndex(edges[i])}`;
+      this.facts.scopeOf(from[i]) === 'module' ? '' : `${heap.nameIndexOf(from[i])}:${heap.edgeType(edges[i])}:${heap.edgeNameIndex(edges[i])}`;
     const kinds: string[] = [];
     const counts = new Map<string, number>();
     for (let i = start; i < end; i++) {

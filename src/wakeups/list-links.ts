@@ -22,22 +22,25 @@ import type { HeapNodeFacts } from './node-facts.js';
 /** No run is followed farther than this (a guard; a list's run is at most its length). */
 const MAX_RUN = 1 << 24;
 
+/** What is known of the runs of one link name. */
+interface Runs {
+  /** Per plain link: the end of its run, or -1 (a ring, or past MAX_RUN). */
+  ends: Map<number, number>;
+  /** Per plain link: how many links lead from the end of its run down to it. */
+  depths: Map<number, number>;
+  /**
+   * Nodes found not to be plain links: asked again for every leaf otherwise (a queue object held
+   * by every waiter's handler scope, its retainers scanned once per leaf).
+   */
+  notLinks: Set<number>;
+}
+
 export class ListLinks {
   private readonly heap: HeapGraph;
-  /** Per link name (its string index), per plain link: the end of its run, or -1 (a ring, or past MAX_RUN). */
-  private readonly ends = new Map<number, Map<number, number>>();
-  /** Per link name, per plain link: how many links lead from the end of its run down to it. */
-  private readonly depths = new Map<number, Map<number, number>>();
-  /**
-   * Per link name, nodes found not to be plain links: asked again for every leaf otherwise (a
-   * queue object held by every waiter's handler scope, its retainers scanned once per leaf).
-   */
-  private readonly notLinks = new Map<number, Set<number>>();
+  /** Per link name (its string index). */
+  private readonly runs = new Map<number, Runs>();
   /** The links from the end farEnd returned down to its `child` (at least 2). */
   links = 0;
-
-  /** String index of a scope's node name. */
-  private readonly contextName: number;
 
   constructor(
     private readonly reader: HeapReader,
@@ -45,7 +48,6 @@ export class ListLinks {
     private readonly filter: RetainerFilter,
   ) {
     this.heap = reader.heap;
-    this.contextName = reader.str('system / Context');
   }
 
   /**
@@ -59,9 +61,11 @@ export class ListLinks {
     if (heap.edgeType(edge) !== reader.propertyEdge || heap.typeOf(from) !== reader.objectType) return -1;
     if (heap.typeOf(child) !== reader.objectType || heap.nameIndexOf(from) !== heap.nameIndexOf(child)) return -1;
     const name = heap.edgeNameIndex(edge);
-    const end = this.runEnd(from, name);
+    let runs = this.runs.get(name);
+    if (!runs) this.runs.set(name, (runs = { ends: new Map(), depths: new Map(), notLinks: new Set() }));
+    const end = this.runEnd(from, name, runs);
     if (end < 0) return -1;
-    this.links = this.depths.get(name)!.get(from)! + 1;
+    this.links = runs.depths.get(from)! + 1;
     return end;
   }
 
@@ -69,15 +73,7 @@ export class ListLinks {
    * The end of the run of plain links `node` starts (memoized for the whole run), or -1 if `node`
    * is not a plain link (or is on a ring of them, or on a run longer than MAX_RUN).
    */
-  private runEnd(node: number, name: number): number {
-    let ends = this.ends.get(name);
-    let depths = this.depths.get(name);
-    let notLinks = this.notLinks.get(name);
-    if (!ends || !depths || !notLinks) {
-      this.ends.set(name, (ends = new Map()));
-      this.depths.set(name, (depths = new Map()));
-      this.notLinks.set(name, (notLinks = new Set()));
-    }
+  private runEnd(node: number, name: number, { ends, depths, notLinks }: Runs): number {
     const known = ends.get(node);
     if (known !== undefined) return known;
     if (notLinks.has(node)) return -1;
@@ -133,8 +129,9 @@ export class ListLinks {
       if (!this.filter.follows(from, edge)) continue;
       if (heap.typeOf(from) !== reader.objectType) return -1;
       if (heap.nameIndexOf(from) !== nodeClass) {
-        // A module's scope is a variable, named as a holder: not a plain link.
-        if (heap.nameIndexOf(from) === this.contextName && !this.facts.isTopLevelContext(from)) continue;
+        // A function's scope (a waiter's handler) is skipped; a module's is a variable, named as a
+        // holder: not a plain link.
+        if (this.facts.scopeOf(from) === 'function') continue;
         return -1;
       }
       if (heap.edgeNameIndex(edge) === name && heap.edgeType(edge) === reader.propertyEdge && above < 0) above = from;

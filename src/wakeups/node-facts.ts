@@ -14,6 +14,8 @@ export class HeapNodeFacts {
   private readonly generatorFlag: Uint8Array;
   private readonly nativeFlag: Uint8Array;
   private readonly scriptContext: number;
+  /** String index of a scope's node name. */
+  private readonly contextName: number;
   private readonly contextScripts = new Map<number, RawLocation | undefined>();
   private readonly resources = new Map<number, FoundResource | null>();
 
@@ -22,6 +24,7 @@ export class HeapNodeFacts {
     this.generatorFlag = new Uint8Array(this.heap.nodeCount);
     this.nativeFlag = new Uint8Array(this.heap.nodeCount);
     this.scriptContext = this.heap.stringIndex('system / ScriptContext');
+    this.contextName = this.heap.stringIndex('system / Context');
   }
 
   /** A generator object: a suspended async function (its registers hold its locals). */
@@ -49,6 +52,15 @@ export class HeapNodeFacts {
       this.nativeFlag[node] = flag;
     }
     return flag === KNOWN_YES;
+  }
+
+  /**
+   * For a scope (a context): `module` for a script's or module's top level, whose variables are
+   * named as holders; else `function`. Undefined for anything else.
+   */
+  scopeOf(node: number): 'module' | 'function' | undefined {
+    if (this.heap.nameIndexOf(node) !== this.contextName) return undefined;
+    return this.isTopLevelContext(node) ? 'module' : 'function';
   }
 
   /** A script's or module's top-level scope: its outer context is the native (or script) context. */
