@@ -1,6 +1,7 @@
 import type CDP from 'chrome-remote-interface';
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 import { AsyncgraphError, ExitCode, InspectorUnavailableError, NotAnInspectorError, TargetExitedError, TimeoutError } from '../errors.js';
+import { AckNudger, type NudgedSocket } from './ack-nudge.js';
 import { hardenClient, installEarlyHardening } from './harden-client.js';
 import { chromeRemoteInterface } from './native-utf8-check.js';
 
@@ -104,21 +105,34 @@ function hostOf(url: string): string {
   }
 }
 
+/**
+ * @internal For the tests: how many acknowledgement nudges a session made (ack-nudge.ts);
+ * undefined for a session without them.
+ */
+export function nudgesSent(session: CdpSession): number | undefined {
+  return session instanceof ChromeRemoteSession ? session.nudgesSent() : undefined;
+}
+
 class ChromeRemoteSession implements CdpSession {
   readonly closed: Promise<void>;
   private isClosed = false;
   private readonly closeWaiters = new Set<(error: Error) => void>();
   /** A malformed message from the peer ends the connection instead of crashing (harden-client.ts). */
   private readonly hardened: ReturnType<typeof hardenClient>;
+  /** Absent if chrome-remote-interface no longer keeps its websocket in `_ws`: answers are then only slower. */
+  private readonly nudger: AckNudger | undefined;
 
   constructor(
     private readonly client: CDP.Client,
     private readonly commandTimeoutMs: number,
   ) {
     this.hardened = hardenClient(client);
+    const socket = (client as unknown as { _ws?: Partial<NudgedSocket> })._ws;
+    this.nudger = typeof socket?.send === 'function' && typeof socket.on === 'function' ? new AckNudger(socket as NudgedSocket) : undefined;
     this.closed = new Promise((resolve) => {
       client.on('disconnect', () => {
         this.isClosed = true;
+        this.nudger?.stop();
         const error = this.hardened.error() ?? new TargetExitedError('the target closed the inspector connection (did the process exit?)');
         for (const waiter of this.closeWaiters) waiter(error);
         resolve();
@@ -135,6 +149,7 @@ class ChromeRemoteSession implements CdpSession {
       onClose = reject;
       this.closeWaiters.add(onClose);
     });
+    this.nudger?.commandStarted(method);
     try {
       const sending = (this.client.send as (m: string, p?: object) => Promise<unknown>)(method, params ?? {});
       sending.catch(() => {}); // a late failure after a timeout is not ours to report
@@ -148,9 +163,14 @@ class ChromeRemoteSession implements CdpSession {
       const message = (error as { response?: { message?: string } }).response?.message ?? (error as Error).message;
       throw new AsyncgraphError(`${method} failed: ${message}`, ExitCode.Failure);
     } finally {
+      this.nudger?.commandEnded(method);
       clearTimeout(timer);
       if (onClose) this.closeWaiters.delete(onClose);
     }
+  }
+
+  nudgesSent(): number | undefined {
+    return this.nudger?.sent;
   }
 
   batch(issue: () => void): void {
