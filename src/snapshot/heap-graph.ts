@@ -205,18 +205,21 @@ export class HeapGraph {
       if (indexed[nodeType[to]] === 1) first[to + 1]++;
     }
     for (let n = 0; n < this.nodeCount; n++) first[n + 1] += first[n];
-    const fill = first.slice(0, this.nodeCount);
     const edges = new Uint32Array(first[this.nodeCount]);
     const from = new Uint32Array(first[this.nodeCount]);
+    // Filled through `first` itself (no second array of the node count, 9 MB at 100k chains):
+    // first[to] moves from the start of `to`'s list to its end, which is where to + 1's starts.
     for (let n = 0; n < this.nodeCount; n++) {
       for (let e = this.firstEdge[n], end = this.firstEdge[n + 1]; e < end; e++) {
         const to = targets[e];
         if (indexed[nodeType[to]] === 0) continue;
-        const at = fill[to]++;
+        const at = first[to]++;
         edges[at] = e;
         from[at] = n;
       }
     }
+    first.copyWithin(1, 0, this.nodeCount);
+    first[0] = 0;
     this.retainerIndex = { first, edges, from };
     return this.retainerIndex;
   }
