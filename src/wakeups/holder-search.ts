@@ -333,6 +333,9 @@ export class HolderSearch {
    * walking its path.
    */
   private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {
+    // One hit (a hundred thousand leaves each held in one array): no order, alias or repeat to
+    // weigh. Also quicker to compile: most leaves of a 10k-chain capture run before the rest is.
+    if (best.length === 1 && this.maxWakers >= 1) return this.onlyWaker(best[0], parent, seen);
     const found: WeighedPath[] = [];
     const aliases = new Set<string>();
     const keys = new Set<string>();
@@ -380,6 +383,15 @@ export class HolderSearch {
       const { hit, steps } = found.find((entry) => entry.waker === waker)!;
       return this.hitWakers.withPathDefinitions(hit.kind, waker, steps ?? pathDown(hit.node, parent));
     });
+  }
+
+  /** reportedWakers of a single hit. */
+  private onlyWaker(hit: Hit, parent: StepsUp, seen: Visited): FoundWaker[] {
+    let steps: PathStep[] | undefined;
+    let waker = this.sharedWaker(hit, parent);
+    if (waker === undefined) waker = this.hitWakers.hitWaker(hit, (steps = pathDown(hit.node, parent)), seen);
+    if (waker === null) return [];
+    return [this.hitWakers.withPathDefinitions(hit.kind, waker, steps ?? pathDown(hit.node, parent))];
   }
 
   /**
