@@ -106,11 +106,11 @@ function hostOf(url: string): string {
 }
 
 /**
- * @internal For the tests: how many acknowledgement nudges a session made (ack-nudge.ts);
- * undefined for a session without them.
+ * @internal For the tests: the acknowledgement nudges a session sent and the answers to them it
+ * saw (ack-nudge.ts); undefined for a session without them.
  */
-export function nudgesSent(session: CdpSession): number | undefined {
-  return session instanceof ChromeRemoteSession ? session.nudgesSent() : undefined;
+export function nudgesOf(session: CdpSession): { sent: number; answered: number } | undefined {
+  return session instanceof ChromeRemoteSession ? session.nudges() : undefined;
 }
 
 class ChromeRemoteSession implements CdpSession {
@@ -149,9 +149,16 @@ class ChromeRemoteSession implements CdpSession {
       onClose = reject;
       this.closeWaiters.add(onClose);
     });
-    this.nudger?.commandStarted(method);
     try {
       const sending = (this.client.send as (m: string, p?: object) => Promise<unknown>)(method, params ?? {});
+      // Outstanding until its answer comes (or the connection goes: chrome-remote-interface then
+      // fails every command), not until we stop waiting: a snapshot that timed out still streams.
+      const nudger = this.nudger;
+      if (nudger) {
+        nudger.commandStarted(method);
+        const ended = () => nudger.commandEnded(method);
+        sending.then(ended, ended);
+      }
       sending.catch(() => {}); // a late failure after a timeout is not ours to report
       return (await Promise.race([sending, failure])) as CommandResult<M>;
     } catch (error) {
@@ -163,14 +170,13 @@ class ChromeRemoteSession implements CdpSession {
       const message = (error as { response?: { message?: string } }).response?.message ?? (error as Error).message;
       throw new AsyncgraphError(`${method} failed: ${message}`, ExitCode.Failure);
     } finally {
-      this.nudger?.commandEnded(method);
       clearTimeout(timer);
       if (onClose) this.closeWaiters.delete(onClose);
     }
   }
 
-  nudgesSent(): number | undefined {
-    return this.nudger?.sent;
+  nudges(): { sent: number; answered: number } | undefined {
+    return this.nudger && { sent: this.nudger.sent, answered: this.nudger.answered };
   }
 
   batch(issue: () => void): void {
@@ -191,6 +197,7 @@ class ChromeRemoteSession implements CdpSession {
   }
 
   async close(): Promise<void> {
+    this.nudger?.stop();
     if (this.isClosed) return;
     await Promise.race([this.client.close().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
