@@ -126,7 +126,7 @@ export async function captureOnSession(session: CdpSession, options: CaptureOpti
   // breakpoint) reports it during enable, and that pause is left to its owner; every later one
   // (ours, or a `debugger;` statement hit meanwhile) is resumed at once.
   const signal = options.signal;
-  const guard = new PauseGuard(session, holdMs, signal);
+  const guard = new PauseGuard(session, holdMs, signal, (scriptId) => scripts.get(scriptId)?.url);
   let kick: Promise<unknown> | undefined;
   const notes: string[] = [];
   try {

@@ -23,10 +23,17 @@ export class PauseGuard {
     private readonly session: CdpSession,
     private readonly holdMs = 0,
     signal?: AbortSignal,
+    /**
+     * A script's URL as Debugger.scriptParsed announced it. A pause's call frames name theirs in
+     * `url`, deprecated and sent empty by Node 26's V8: a pause at the entry of a timer's
+     * callback then looked like JavaScript of no script, and an idle target was called running
+     * (running-stack.ts, isCallbackEntry).
+     */
+    scriptUrl: (scriptId: string) => string | undefined = () => undefined,
   ) {
     session.on('Debugger.paused', (event) => {
       this.pausedNow = true;
-      const frames = event.callFrames.map(toRawFrame);
+      const frames = event.callFrames.map((frame) => toRawFrame(frame, scriptUrl));
       if (!this.enabled) {
         this.foreign = frames;
         return;
@@ -126,16 +133,19 @@ export class PauseGuard {
   }
 }
 
-function toRawFrame(frame: {
-  functionName: string;
-  url: string;
-  location: { scriptId: string; lineNumber: number; columnNumber?: number };
-  functionLocation?: { scriptId: string; lineNumber: number; columnNumber?: number };
-}): RawFrame {
+function toRawFrame(
+  frame: {
+    functionName: string;
+    url: string;
+    location: { scriptId: string; lineNumber: number; columnNumber?: number };
+    functionLocation?: { scriptId: string; lineNumber: number; columnNumber?: number };
+  },
+  scriptUrl: (scriptId: string) => string | undefined,
+): RawFrame {
   return {
     functionName: frame.functionName,
     scriptId: frame.location.scriptId,
-    url: frame.url,
+    url: frame.url || (scriptUrl(frame.location.scriptId) ?? ''),
     lineNumber: frame.location.lineNumber,
     columnNumber: frame.location.columnNumber ?? 0,
     ...(frame.functionLocation

@@ -25,7 +25,7 @@ import {
 export interface RawFrame {
   functionName: string;
   scriptId: string;
-  /** The script's URL as the pause reported it (may be empty: then `scriptUrls` is asked). */
+  /** The script's URL as the pause reported it, else as scriptParsed announced it (may be empty: then `scriptUrls` is asked). */
   url: string;
   lineNumber: number;
   columnNumber: number;

@@ -265,6 +265,24 @@ describe('captureOnSession: the pause step', () => {
     expect(capture.execution?.stackKinds).toEqual([undefined, undefined, 'async-function']);
   });
 
+  it("an idle target's pause at a timer callback's entry is idle, also when the frame's url is empty (Node 26)", async () => {
+    // Node 26's V8 sends CallFrame.url empty (deprecated): the URL comes from scriptParsed.
+    for (const url of ['node:internal/timers', '']) {
+      const timers = { ...frame('processTimers', 504), location: { scriptId: '10', lineNumber: 504, columnNumber: 4 }, url };
+      const session = new FakeSession(
+        runningTarget([timers], {
+          'Debugger.enable'(this: FakeSession) {
+            this.emit('Debugger.scriptParsed', { scriptId: '10', url: 'node:internal/timers', sourceMapURL: '' });
+            this.emit('Debugger.scriptParsed', { scriptId: '81', url: 'file:///app.js', sourceMapURL: '' });
+            return { debuggerId: 'x' };
+          },
+        }),
+      );
+      const capture = await captureOnSession(session, options);
+      expect(capture.execution?.state, `url ${JSON.stringify(url)}`).toBe('idle');
+    }
+  });
+
   it('resumes even when the snapshot then fails', async () => {
     const state = { paused: false, pausedAtDisable: undefined as boolean | undefined };
     const session = new FakeSession(
