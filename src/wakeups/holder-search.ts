@@ -335,7 +335,10 @@ export class HolderSearch {
   private reportedWakers(best: Hit[], parent: StepsUp, seen: Visited): FoundWaker[] {
     // One hit (a hundred thousand leaves each held in one array): no order, alias or repeat to
     // weigh. Also quicker to compile: most leaves of a 10k-chain capture run before the rest is.
-    if (best.length === 1 && this.maxWakers >= 1) return this.onlyWaker(best[0], parent, seen);
+    if (best.length === 1 && this.maxWakers >= 1) {
+      const only = this.weigh(best[0], '', parent, seen);
+      return only ? [this.described(only, parent)] : [];
+    }
     const found: WeighedPath[] = [];
     const aliases = new Set<string>();
     const keys = new Set<string>();
@@ -349,13 +352,8 @@ export class HolderSearch {
         const alias = hasAlias(hit) ? (aliasKeys ??= new AliasKeys(this.heap, parent)).keyOf(hit) : '';
         // Another variable nearer (an earlier group) names the same object: withoutAliases drops it.
         if (alias && aliases.has(alias)) continue;
-        // A fetch's leaf weighs hundreds of other requests' resources and emitters: their wakers are
-        // shared, and their paths are only walked for the few reported.
-        let steps: PathStep[] | undefined;
-        let waker = this.sharedWaker(hit, parent);
-        if (waker === undefined) waker = this.hitWakers.hitWaker(hit, (steps = pathDown(hit.node, parent)), seen);
-        if (waker === null) continue;
-        group.push({ hit, steps, waker, alias });
+        const weighed = this.weigh(hit, alias, parent, seen);
+        if (weighed) group.push(weighed);
       }
       // The same order on every Node version: nearer first, then a variable before globalThis, then by text.
       group.sort(compareFound);
@@ -379,19 +377,24 @@ export class HolderSearch {
     // Two variables holding the same object (`held` in a module and `globalThis.held`) are one holder.
     const unique = dedupe(withoutAliases(found).map(({ waker }) => waker));
     // At most maxWakers lookups in `found`: cheaper than a map of every weighed hit, per leaf.
-    return unique.slice(0, this.maxWakers).map((waker) => {
-      const { hit, steps } = found.find((entry) => entry.waker === waker)!;
-      return this.hitWakers.withPathDefinitions(hit.kind, waker, steps ?? pathDown(hit.node, parent));
-    });
+    return unique.slice(0, this.maxWakers).map((waker) => this.described(found.find((entry) => entry.waker === waker)!, parent));
   }
 
-  /** reportedWakers of a single hit. */
-  private onlyWaker(hit: Hit, parent: StepsUp, seen: Visited): FoundWaker[] {
+  /**
+   * A hit's waker, or null when it names none. A fetch's leaf weighs hundreds of other requests'
+   * resources and emitters: their wakers are shared, and their paths are only walked for the few
+   * reported (`described`).
+   */
+  private weigh(hit: Hit, alias: string, parent: StepsUp, seen: Visited): WeighedPath | null {
     let steps: PathStep[] | undefined;
     let waker = this.sharedWaker(hit, parent);
     if (waker === undefined) waker = this.hitWakers.hitWaker(hit, (steps = pathDown(hit.node, parent)), seen);
-    if (waker === null) return [];
-    return [this.hitWakers.withPathDefinitions(hit.kind, waker, steps ?? pathDown(hit.node, parent))];
+    return waker === null ? null : { hit, steps, waker, alias };
+  }
+
+  /** A reported waker with the definitions of the functions on its path. */
+  private described({ hit, waker, steps }: WeighedPath, parent: StepsUp): FoundWaker {
+    return this.hitWakers.withPathDefinitions(hit.kind, waker, steps ?? pathDown(hit.node, parent));
   }
 
   /**
